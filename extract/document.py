@@ -1,0 +1,104 @@
+"""The plain dataclasses that cross the extract/ boundary.
+
+Everything here must pickle cheaply: documents travel from the isolated parser process back to the
+caller, and later to the classifiers and the store. No behaviour beyond small conveniences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+BlockKind = Literal["title", "heading", "paragraph", "table"]
+
+
+@dataclass
+class Block:
+    """One unit of the document in reading order.
+
+    `text` is normalised (full-width digits folded, spaces between CJK characters removed);
+    `original` keeps the text as printed when normalisation changed it, for display.
+    """
+
+    kind: BlockKind
+    text: str
+    page: int | None = None
+    level: int = 0
+    heading_path: tuple[str, ...] = ()
+    rows: list[list[str]] | None = None
+    original: str | None = None
+
+
+@dataclass
+class PageInfo:
+    """What the extractor saw on one page; the quality figures of reliability row 8."""
+
+    number: int
+    chars: int = 0
+    cjk_chars: int = 0
+    garbage_chars: int = 0
+    duplicates_removed: int = 0
+    furniture_lines: int = 0
+    images: int = 0
+    tables: int = 0
+    needs_ocr: bool = False
+    garbled: bool = False
+
+    @property
+    def cjk_share(self) -> float:
+        return self.cjk_chars / self.chars if self.chars else 0.0
+
+
+@dataclass
+class Evidence:
+    """Where a recognised metadata value came from, so evaluators can check it."""
+
+    value: str
+    source: Literal["filename", "title", "first_page", "option"]
+    text: str
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    city: str | None = None
+    province: str | None = None
+    year: int | None = None
+    period: Literal["H1", "FY"] | None = None
+    kind: Literal["progress", "applications", "other"] = "other"
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    path: str
+    name: str
+    sha256: str
+    size: int
+    format: str
+    pages: int | None
+    blocks: list[Block]
+    metadata: Metadata = field(default_factory=Metadata)
+    page_info: list[PageInfo] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def needs_ocr_pages(self) -> list[int]:
+        return [p.number for p in self.page_info if p.needs_ocr]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["needs_ocr_pages"] = self.needs_ocr_pages
+        return data
+
+
+@dataclass
+class Passage:
+    """A bounded run of text for the classifiers, with where it stands in the document."""
+
+    order: int
+    text: str
+    page: int | None
+    heading_path: tuple[str, ...]
+    block: int

@@ -1,0 +1,65 @@
+"""Page furniture: page numbers and running headers/footers repeated across pages.
+
+Given the lines of every page, returns which to drop. A line is furniture when it sits in the top
+or bottom band of its page and either reads as a page number or repeats (digits aside) on a good
+share of the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+PAGE_NUMBER_RES = [
+    re.compile(r"^[-—–－~·\s]*\d{1,4}[-—–－~·\s]*$"),
+    re.compile(r"^第\s*\d{1,4}\s*页\s*[,，/、]?\s*(共\s*\d{1,4}\s*页)?$"),
+    re.compile(r"^(共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页$"),
+    re.compile(r"^\d{1,4}\s*/\s*\d{1,4}$"),
+    re.compile(r"^page\s*\d{1,4}(\s*of\s*\d{1,4})?$", re.I),
+]
+BAND_SHARE = 0.12  # top and bottom 12% of the page height
+EDGE_LINES = 2  # … and at most the first/last two lines of the page
+
+
+class _Line(Protocol):
+    text: str
+    top: float
+    bottom: float
+
+
+def is_page_number(text: str) -> bool:
+    text = text.strip()
+    return any(p.match(text) for p in PAGE_NUMBER_RES)
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def furniture_lines(pages: Sequence[Sequence[_Line]], heights: Sequence[float]) -> list[set[int]]:
+    """Given each page's lines (top-to-bottom) and page heights, returns per page the indexes to drop."""
+    candidates: list[list[int]] = []
+    for lines, height in zip(pages, heights, strict=True):
+        idx = []
+        for i, line in enumerate(lines):
+            near_edge = i < EDGE_LINES or i >= len(lines) - EDGE_LINES
+            in_band = line.top < height * BAND_SHARE or line.bottom > height * (1 - BAND_SHARE)
+            if near_edge and in_band:
+                idx.append(i)
+        candidates.append(idx)
+
+    counts: Counter[str] = Counter()
+    for lines, idx in zip(pages, candidates, strict=True):
+        counts.update({_shape(lines[i].text) for i in idx})
+    n_pages = len(pages)
+    need = max(2, round(n_pages * 0.4)) if n_pages >= 3 else n_pages
+    repeated = {shape for shape, n in counts.items() if n >= need and n_pages >= 2 and shape}
+
+    drop: list[set[int]] = []
+    for lines, idx in zip(pages, candidates, strict=True):
+        drop.append(
+            {i for i in idx if is_page_number(lines[i].text) or _shape(lines[i].text) in repeated}
+        )
+    return drop

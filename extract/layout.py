@@ -1,0 +1,194 @@
+"""PDF layout steps, each "given X, returns Y": chars → lines → paragraphs.
+
+Kept free of any PDF library so each step can be tested on hand-made coordinates.
+Coordinates are PDF points with the origin at the top-left of the page.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .headings import numbering_level
+from .normalize import is_cjk
+
+_ENDS_PARAGRAPH = "。！？；：!?;:"
+
+
+@dataclass
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    space_before: bool = False
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    page: int = 0
+
+
+@dataclass
+class TableRegion:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    rows: list[list[str]]
+    page: int = 0
+
+    def contains(self, ch: Char, pad: float = 1.0) -> bool:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        return self.x0 - pad <= cx <= self.x1 + pad and self.top - pad <= cy <= self.bottom + pad
+
+
+@dataclass
+class Paragraph:
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        out = ""
+        for line in self.lines:
+            if out and not is_cjk(out[-1]) and not is_cjk(line.text[:1]) and out[-1] != " ":
+                out += " "
+            out += line.text
+        return out
+
+    @property
+    def page(self) -> int:
+        return self.lines[0].page
+
+
+def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Char], int]:
+    """Drops glyphs printed twice at (nearly) the same place: fake bold, overprinted titles."""
+    seen: set[tuple[str, int, int]] = set()
+    kept: list[Char] = []
+    removed = 0
+    for ch in chars:
+        gx, gy = round(ch.x0 / tolerance), round(ch.top / tolerance)
+        if any((ch.text, gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+            removed += 1
+            continue
+        seen.add((ch.text, gx, gy))
+        kept.append(ch)
+    return kept, removed
+
+
+def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
+    """Given chars in any order, returns text lines top-to-bottom, each read left-to-right."""
+    ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
+    rows: list[list[Char]] = []
+    row_top = row_bottom = 0.0
+    for ch in ordered:
+        mid = (ch.top + ch.bottom) / 2
+        if rows and row_top <= mid <= row_bottom:
+            rows[-1].append(ch)
+            row_top, row_bottom = min(row_top, ch.top), max(row_bottom, ch.bottom)
+        else:
+            rows.append([ch])
+            row_top, row_bottom = ch.top, ch.bottom
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.x0)
+        text = ""
+        prev: Char | None = None
+        for ch in row:
+            gap = ch.x0 - prev.x1 if prev is not None else 0.0
+            if prev is not None and (ch.space_before or gap > 0.3 * max(ch.size, prev.size, 1.0)):
+                text += " "
+            text += ch.text
+            prev = ch
+        text = text.strip()
+        if not text:
+            continue
+        sizes = sorted(c.size for c in row)
+        lines.append(
+            Line(
+                text,
+                row[0].x0,
+                max(c.x1 for c in row),
+                min(c.top for c in row),
+                max(c.bottom for c in row),
+                sizes[len(sizes) // 2],
+                page,
+            )
+        )
+    return lines
+
+
+@dataclass
+class Margins:
+    """A page's body geometry: text edges and the usual gap between the lines of a paragraph."""
+
+    left: float
+    right: float
+    gap: float = 0.0
+
+    @classmethod
+    def of(cls, lines: Sequence[Line]) -> Margins:
+        """Most lines start at `left` (or an indent) and run to `right`."""
+        if not lines:
+            return cls(0.0, 0.0)
+        xs0 = sorted(line.x0 for line in lines)
+        xs1 = sorted(line.x1 for line in lines)
+        gaps = sorted(
+            b.top - a.bottom for a, b in itertools.pairwise(lines) if b.top > a.bottom
+        )
+        gap = gaps[len(gaps) // 2] if gaps else 0.0
+        return cls(xs0[len(xs0) // 10], xs1[(len(xs1) * 9) // 10], gap)
+
+    def centered(self, line: Line) -> bool:
+        gap_left, gap_right = line.x0 - self.left, self.right - line.x1
+        return gap_left > 2 * line.size and abs(gap_left - gap_right) < 2 * line.size
+
+
+def _continues(prev: Line, pm: Margins, line: Line, lm: Margins) -> bool:
+    """Does `line` carry on the paragraph whose last line is `prev`? (possibly across a page)"""
+    size = max(prev.size, line.size, 1.0)
+    if abs(prev.size - line.size) > 0.15 * size:
+        return False
+    if pm.centered(prev) and lm.centered(line) and prev.page == line.page:
+        return line.top - prev.bottom < 1.0 * size
+    if prev.page == line.page and line.top - prev.bottom > max(0.6 * size, 1.5 * pm.gap) + 1:
+        return False
+    if prev.x1 < pm.right - 1.5 * prev.size:  # the previous line stopped short
+        return False
+    if line.x0 > lm.left + 0.8 * line.size:  # first-line indent: a new paragraph
+        return False
+    return not (numbering_level(line.text) and prev.text.endswith(tuple(_ENDS_PARAGRAPH)))
+
+
+def join_paragraphs(pages: Sequence[Sequence[Line | TableRegion]]) -> list[Paragraph | TableRegion]:
+    """Given each page's body lines and tables in reading order, returns paragraphs and tables.
+
+    Paragraphs are rejoined across line wraps and page breaks; a table closes the paragraph
+    before it.
+    """
+    margins = [Margins.of([i for i in items if isinstance(i, Line)]) for items in pages]
+    out: list[Paragraph | TableRegion] = []
+    current: Paragraph | None = None
+    prev_margins: Margins | None = None
+    for items, m in zip(pages, margins, strict=True):
+        for item in items:
+            if isinstance(item, TableRegion):
+                out.append(item)
+                current = None
+                continue
+            if current and prev_margins and _continues(current.lines[-1], prev_margins, item, m):
+                current.lines.append(item)
+            else:
+                current = Paragraph([item])
+                out.append(current)
+            prev_margins = m
+    return out

@@ -1,0 +1,78 @@
+"""Word 97-2003 (.doc) and WPS (.wps) files: converted to .docx by headless LibreOffice.
+
+Each conversion gets its own throw-away LibreOffice profile, so parallel workers do not fight over
+one, and a wall-clock timeout; the converted file is then read like any .docx.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import ConverterMissing, CorruptDocument, ResourceLimit
+from .limits import Limits
+from .structure import RawBlock
+from .word import WordReader
+
+
+def find_soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+class LegacyWordReader:
+    formats = ("ole2", "rtf")
+
+    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+        soffice = find_soffice()
+        if soffice is None:
+            raise ConverterMissing(
+                path,
+                "LibreOffice is needed for .doc/.wps files: apt-get install libreoffice-writer",
+            )
+        with tempfile.TemporaryDirectory(prefix="infocity-lo-") as tmp:
+            converted = convert_to_docx(soffice, path, Path(tmp), limits.convert_timeout_s)
+            blocks, info = WordReader().read(converted, limits)
+        return blocks, info
+
+
+def convert_to_docx(soffice: str, path: Path, workdir: Path, timeout_s: float) -> Path:
+    # LibreOffice picks its import filter by extension: give it a neutral, safe name.
+    src = workdir / ("input" + path.suffix.lower())
+    shutil.copyfile(path, src)
+    outdir = workdir / "out"
+    profile = workdir / "profile"
+    cmd = [
+        soffice,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--convert-to",
+        "docx:MS Word 2007 XML",
+        "--outdir",
+        str(outdir),
+        str(src),
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, "HOME": str(workdir)},
+    )
+    try:
+        output, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ResourceLimit(path, f"LibreOffice took longer than {timeout_s:.0f} s") from exc
+    result = outdir / "input.docx"
+    if proc.returncode != 0 or not result.exists():
+        detail = output.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise CorruptDocument(path, f"LibreOffice could not convert it: {detail[0][:200]}")
+    return result

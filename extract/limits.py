@@ -1,0 +1,25 @@
+"""Resource limits for parsing untrusted files (reliability rows 3, 4 and 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 500
+    # Word files are zip archives: checked before python-docx sees them.
+    max_zip_entries: int = 2_000
+    max_zip_member_bytes: int = 100 * 1024 * 1024
+    max_zip_total_bytes: int = 300 * 1024 * 1024
+    max_zip_ratio: float = 200.0
+    # The child process that parses one file.
+    memory_bytes: int = 1536 * 1024 * 1024
+    timeout_s: float = 120.0
+    convert_timeout_s: float = 90.0
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if value <= 0:
+                raise ValueError(f"limit {name} must be positive, got {value}")

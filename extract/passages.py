@@ -1,0 +1,66 @@
+"""Documents into passages for the classifiers: one per paragraph, long ones split at sentence ends."""
+
+from __future__ import annotations
+
+import re
+
+from .document import Document, Passage
+
+MAX_CHARS = 300
+_SENTENCE_RE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;]+$")
+_CLAUSE_RE = re.compile(r"[^，、,]*[，、,]|[^，、,]+$")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in (m.group().strip() for m in _SENTENCE_RE.finditer(text)) if s]
+
+
+def _pieces(text: str, max_chars: int) -> list[str]:
+    """Sentences, with any sentence longer than the bound cut at commas, then hard."""
+    out: list[str] = []
+    for sentence in split_sentences(text):
+        if len(sentence) <= max_chars:
+            out.append(sentence)
+            continue
+        for clause in (m.group() for m in _CLAUSE_RE.finditer(sentence)):
+            out.extend(clause[i : i + max_chars] for i in range(0, len(clause), max_chars))
+    return out
+
+
+def chunk_text(text: str, max_chars: int = MAX_CHARS) -> list[str]:
+    """Given a paragraph, returns runs of whole sentences, each at most `max_chars` long."""
+    if len(text) <= max_chars:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, max_chars):
+        if current and len(current) + len(piece) > max_chars:
+            chunks.append(current)
+            current = ""
+        current += piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def to_passages(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
+    """Given a document, returns its passages in order; tables give one passage per row."""
+    passages: list[Passage] = []
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "paragraph":
+            texts = chunk_text(block.text, max_chars)
+        elif block.kind == "table" and block.rows:
+            header = block.rows[0]
+            texts = []
+            for row in block.rows[1:] or block.rows:
+                cells = [
+                    f"{h}：{c}" if h and h != c and len(block.rows) > 1 else c
+                    for h, c in zip(header + [""] * len(row), row, strict=False)
+                    if c
+                ]
+                texts.extend(chunk_text("；".join(cells), max_chars))
+        else:
+            continue
+        for text in texts:
+            passages.append(Passage(len(passages), text, block.page, block.heading_path, index))
+    return passages

@@ -1,0 +1,281 @@
+"""PDF reader: pypdfium2 for characters and their boxes, pdfplumber only for pages with tables.
+
+pdfium reads a page's text with positions in a few milliseconds, while pdfplumber's layout
+analysis costs a few hundred; so pdfplumber is opened lazily and asked only about pages whose
+drawing contains enough ruling paths to hold a table (bench/README.md has the figures).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from pathlib import Path
+
+from .document import PageInfo
+from .errors import CorruptDocument, EncryptedDocument
+from .furniture import furniture_lines
+from .layout import (
+    Char,
+    Line,
+    Margins,
+    Paragraph,
+    TableRegion,
+    dedupe_chars,
+    group_lines,
+    join_paragraphs,
+)
+from .limits import Limits
+from .normalize import count_cjk
+from .structure import RawBlock
+
+log = logging.getLogger(__name__)
+
+MIN_TABLE_PATHS = 4  # ruling lines needed before pdfplumber is asked to look for tables
+OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: needs OCR
+GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
+
+
+def _is_garbage(ch: str) -> bool:
+    o = ord(ch)
+    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or 0xE000 <= o <= 0xF8FF
+
+
+class PdfReader:
+    formats = ("pdf",)
+
+    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+        import pypdfium2 as pdfium
+
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise EncryptedDocument(path, "password-protected; no password is tried") from exc
+            raise CorruptDocument(path, f"PDF cannot be opened: {exc}") from exc
+        try:
+            return self._read(pdf, path, limits)
+        finally:
+            pdf.close()
+
+    def _read(self, pdf, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+        n_pages = len(pdf)
+        if n_pages == 0:
+            raise CorruptDocument(path, "the PDF has no pages")
+        used = min(n_pages, limits.max_pages)
+        warnings: list[str] = []
+        if used < n_pages:
+            warnings.append(f"only the first {used} of {n_pages} pages were read (page limit)")
+
+        page_lines: list[list[Line]] = []
+        page_tables: list[list[TableRegion]] = []
+        heights: list[float] = []
+        infos: list[PageInfo] = []
+        plumber = _LazyPlumber(path)
+        try:
+            for index in range(used):
+                lines, tables, height, info = self._read_page(pdf, index, plumber, warnings)
+                page_lines.append(lines)
+                page_tables.append(tables)
+                heights.append(height)
+                infos.append(info)
+        finally:
+            plumber.close()
+
+        drop = furniture_lines(page_lines, heights)
+        pages_items: list[list[Line | TableRegion]] = []
+        for lines, tables, dropped, info in zip(page_lines, page_tables, drop, infos, strict=True):
+            info.furniture_lines = len(dropped)
+            body = [line for i, line in enumerate(lines) if i not in dropped]
+            items: list[Line | TableRegion] = [*body, *tables]
+            items.sort(key=lambda item: item.top)
+            pages_items.append(items)
+
+        raw_blocks: list[RawBlock] = []
+        margins = {
+            i + 1: Margins.of([x for x in items if isinstance(x, Line)])
+            for i, items in enumerate(pages_items)
+        }
+        for item in join_paragraphs(pages_items):
+            if isinstance(item, TableRegion):
+                raw_blocks.append(RawBlock("table", page=item.page, rows=item.rows))
+                continue
+            assert isinstance(item, Paragraph)
+            first = item.lines[0]
+            raw_blocks.append(
+                RawBlock(
+                    "paragraph",
+                    item.text,
+                    page=item.page,
+                    size=first.size,
+                    centered=margins[first.page].centered(first),
+                )
+            )
+        for info in infos:
+            if info.needs_ocr:
+                warnings.append(f"page {info.number} has no text layer: needs OCR")
+            elif info.garbled:
+                warnings.append(f"page {info.number}: the text layer is unreadable (font encoding)")
+        return raw_blocks, {
+            "pages": n_pages,
+            "page_info": infos,
+            "warnings": warnings,
+            "truncated": used < n_pages,
+        }
+
+    def _read_page(self, pdf, index: int, plumber: _LazyPlumber, warnings: list[str]):
+        import pypdfium2.raw as raw
+
+        number = index + 1
+        page = pdf[index]
+        try:
+            width, height = page.get_size()
+            rotation = page.get_rotation() % 360
+            x_min, y_min, x_max, y_max = page.get_mediabox()
+            textpage = page.get_textpage()
+            try:
+                chars, garbage = _page_chars(textpage, rotation, x_max - x_min, y_max - y_min)
+            finally:
+                textpage.close()
+            n_paths = n_images = 0
+            image_area = 0.0
+            for obj in page.get_objects(max_depth=2):
+                if obj.type == raw.FPDF_PAGEOBJ_PATH:
+                    n_paths += 1
+                elif obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+                    n_images += 1
+                    left, bottom, right, top = obj.get_bounds()
+                    image_area += max(0.0, right - left) * max(0.0, top - bottom)
+        finally:
+            page.close()
+
+        chars, duplicates = dedupe_chars(chars)
+        tables: list[TableRegion] = []
+        if n_paths >= MIN_TABLE_PATHS and chars and rotation == 0:
+            tables = plumber.tables(index, warnings)
+            if tables:
+                chars = [c for c in chars if not any(t.contains(c) for t in tables)]
+        lines = group_lines(chars, number)
+        text_chars = sum(len(line.text.replace(" ", "")) for line in lines)
+        text_chars += sum(len("".join(cell for row in t.rows for cell in row)) for t in tables)
+        info = PageInfo(
+            number=number,
+            chars=text_chars + garbage,
+            cjk_chars=sum(count_cjk(line.text) for line in lines),
+            garbage_chars=garbage,
+            duplicates_removed=duplicates,
+            images=n_images,
+            tables=len(tables),
+        )
+        real = text_chars
+        info.needs_ocr = n_images > 0 and real < OCR_MIN_CHARS and image_area > 0.1 * width * height
+        info.garbled = (
+            not info.needs_ocr and info.chars > 0 and garbage / info.chars > GARBLED_SHARE
+        )
+        return lines, tables, height, info
+
+
+def _to_display(rotation: int, w0: float, h0: float, left, right, bottom, top):
+    """Maps a box in unrotated PDF space to (x0, x1, top, bottom) on the page as displayed."""
+    if rotation == 90:
+        return bottom, top, left, right
+    if rotation == 180:
+        return w0 - right, w0 - left, bottom, top
+    if rotation == 270:
+        return h0 - top, h0 - bottom, w0 - right, w0 - left
+    return left, right, h0 - top, h0 - bottom
+
+
+def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Char], int]:
+    """Given a pdfium text page, returns its printed chars (top-left origin) and garbage count.
+
+    Glyphs placed outside the page box are not text a reader sees, so they are dropped; spaces
+    (printed or inferred by pdfium) only mark a word break on the next char.
+    """
+    import pypdfium2.raw as raw
+
+    width, height = (h0, w0) if rotation in (90, 270) else (w0, h0)
+    n = raw.FPDFText_CountChars(textpage)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    rect = raw.FS_RECTF()
+    chars: list[Char] = []
+    garbage = 0
+    space = False
+    for i in range(n):
+        code = raw.FPDFText_GetUnicode(textpage, i)
+        if code in (0, 0x0D, 0x0A, 0x02) or code == 0x20 or chr(code).isspace():
+            space = space or code == 0x20
+            continue
+        text = chr(code)
+        # The loose box spans the font's ascent to descent: the same height for every glyph of
+        # a line, which makes line grouping and gap measuring robust to scaled text matrices.
+        if not raw.FPDFText_GetLooseCharBox(textpage, i, rect):
+            continue
+        x0, x1, y_top, y_bottom = _to_display(
+            rotation, w0, h0, rect.left, rect.right, rect.bottom, rect.top
+        )
+        if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
+            continue
+        if _is_garbage(text):
+            garbage += 1
+            continue
+        if (
+            raw.FPDFText_GetCharBox(
+                textpage,
+                i,
+                ctypes.byref(left),
+                ctypes.byref(right),
+                ctypes.byref(bottom),
+                ctypes.byref(top),
+            )
+            and right.value > left.value
+        ):
+            # Tight horizontally, so the gaps between glyphs are real.
+            tx0, tx1, _, _ = _to_display(
+                rotation, w0, h0, left.value, right.value, bottom.value, top.value
+            )
+            if rotation in (0, 180):
+                x0, x1 = tx0, tx1
+        size = max(y_bottom - y_top, 0.1)
+        chars.append(Char(text, x0, x1, y_top, y_bottom, size, space))
+        space = False
+    return chars, garbage
+
+
+class _LazyPlumber:
+    """pdfplumber, opened the first time a page needs table detection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pdf = None
+        self._failed = False
+
+    def tables(self, index: int, warnings: list[str]) -> list[TableRegion]:
+        if self._failed:
+            return []
+        try:
+            if self._pdf is None:
+                import pdfplumber
+
+                logging.getLogger("pdfminer").setLevel(logging.ERROR)
+                self._pdf = pdfplumber.open(self.path)
+            page = self._pdf.pages[index]
+            found = page.dedupe_chars().find_tables()
+            regions = []
+            for table in found:
+                rows = [
+                    [(cell or "").replace("\n", " ") for cell in row] for row in table.extract()
+                ]
+                if len(rows) < 2 or max(len(r) for r in rows) < 2:
+                    continue  # a frame or a box around text, not a table
+                x0, top, x1, bottom = table.bbox
+                regions.append(TableRegion(x0, top, x1, bottom, rows, index + 1))
+            page.close()
+            return regions
+        except Exception as exc:  # pdfplumber is a second opinion: its failure costs tables only
+            self._failed = True
+            warnings.append(f"table detection failed, tables kept as text: {type(exc).__name__}")
+            return []
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()

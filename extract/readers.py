@@ -1,0 +1,81 @@
+"""The reader registry and `read_document`, the whole in-process extraction of one file.
+
+Adding a format means adding a reader class with `formats` and `read(path, limits)`; the real
+type comes from `sniff.check_file`, never from the extension alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+from typing import Protocol
+
+from .document import Document
+from .errors import UnsupportedFormat
+from .legacy import LegacyWordReader
+from .limits import Limits
+from .metadata import recognise
+from .pdf import PdfReader
+from .plaintext import TextReader
+from .sniff import check_file
+from .structure import RawBlock, build_blocks
+from .word import WordReader
+
+
+class Reader(Protocol):
+    formats: tuple[str, ...]
+
+    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]: ...
+
+
+READERS: list[Reader] = [PdfReader(), WordReader(), LegacyWordReader(), TextReader()]
+FORMAT_NAMES = {"ole2": "doc", "rtf": "rtf"}
+
+
+def reader_for(real_type: str) -> Reader | None:
+    return next((r for r in READERS if real_type in r.formats), None)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_document(path: str | Path, limits: Limits | None = None) -> Document:
+    """Given a file, returns its structured document or raises an ExtractError naming it.
+
+    Runs in the calling process: untrusted files go through `isolate.extract_file` instead.
+    """
+    limits = limits or Limits()
+    path = Path(path)
+    real = check_file(path, limits)
+    reader = reader_for(real)
+    if reader is None:  # pragma: no cover - every allowed type has a reader
+        raise UnsupportedFormat(path, real)
+    raw_blocks, info = reader.read(path, limits)
+    blocks = build_blocks(raw_blocks)
+    name = unicodedata.normalize("NFC", path.name)
+    metadata, meta_warnings = recognise(Path(name).stem, blocks)
+    fmt = (
+        path.suffix.lower().lstrip(".") if real in ("ole2", "rtf") else FORMAT_NAMES.get(real, real)
+    )
+    warnings = list(info.get("warnings", []))
+    if not blocks:
+        warnings.append("no text was found")
+    return Document(
+        path=str(path),
+        name=name,
+        sha256=sha256_of(path),
+        size=path.stat().st_size,
+        format="txt" if fmt == "text" else fmt,
+        pages=info.get("pages"),
+        blocks=blocks,
+        metadata=metadata,
+        page_info=info.get("page_info", []),
+        warnings=warnings + meta_warnings,
+        truncated=info.get("truncated", False),
+    )

@@ -1,0 +1,99 @@
+"""Decide a file's real type from its bytes (reliability row 1).
+
+The extension only says what the sender claims; a mismatch is refused before any parser runs, so a
+zip renamed `.pdf` never reaches pdfium and a PDF renamed `.docx` never reaches python-docx.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .errors import EmptyDocument, TooLarge, TypeMismatch, UnsupportedFormat
+from .limits import Limits
+
+PDF_MAGIC = b"%PDF-"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+RTF_MAGIC = b"{\\rtf"
+
+# extension -> real types accepted for it. Word itself saves RTF under .doc, so that passes too.
+ALLOWED: dict[str, frozenset[str]] = {
+    ".pdf": frozenset({"pdf"}),
+    ".docx": frozenset({"docx"}),
+    ".doc": frozenset({"ole2", "rtf"}),
+    ".wps": frozenset({"ole2", "rtf"}),
+    ".txt": frozenset({"text"}),
+    ".md": frozenset({"text"}),
+}
+
+TYPE_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "ole2": "Word 97-2003/WPS (OLE2)",
+    "rtf": "RTF",
+    "zip": "zip archive",
+    "text": "plain text",
+    "binary": "unknown binary data",
+}
+
+
+def sniff_bytes(head: bytes, path: Path | None = None) -> str:
+    """Given the first bytes of a file (and the file, to look inside zips), returns its real type."""
+    if head.startswith(PDF_MAGIC) or PDF_MAGIC in head[:1024]:
+        return "pdf"
+    if head.startswith(OLE2_MAGIC):
+        return "ole2"
+    if head.startswith(RTF_MAGIC):
+        return "rtf"
+    if head.startswith(ZIP_MAGIC):
+        if path is not None and _zip_has(path, "word/document.xml"):
+            return "docx"
+        return "zip"
+    if b"\x00" not in head and _decodes(head):
+        return "text"
+    return "binary"
+
+
+def _zip_has(path: Path, member: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return member in zf.NameToInfo
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _decodes(head: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            # The head may end inside a multi-byte character: drop up to 3 trailing bytes.
+            for cut in range(4):
+                try:
+                    head[: len(head) - cut or None].decode(encoding)
+                    return True
+                except UnicodeDecodeError:
+                    continue
+        except LookupError:  # pragma: no cover - both codecs ship with Python
+            pass
+    return False
+
+
+def check_file(path: Path, limits: Limits) -> str:
+    """Given a submitted file, returns its real type or raises why it is refused."""
+    suffix = path.suffix.lower()
+    if suffix not in ALLOWED:
+        allowed = "、".join(sorted(ALLOWED))
+        raise UnsupportedFormat(path, f"extension {suffix or '(none)'}; accepted: {allowed}")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyDocument(path, "0 bytes")
+    if size > limits.max_file_bytes:
+        raise TooLarge(
+            path, f"{size / 2**20:.1f} MB over the {limits.max_file_bytes / 2**20:.0f} MB limit"
+        )
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    real = sniff_bytes(head, path)
+    if real not in ALLOWED[suffix]:
+        raise TypeMismatch(path, f"named {suffix} but the content is {TYPE_NAMES[real]}")
+    return real

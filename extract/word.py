@@ -1,0 +1,290 @@
+"""Word (.docx) reader: body paragraphs and tables in document order, numbering rendered.
+
+python-docx opens the package (its XML parser does not resolve entities); the body is walked
+directly so that tables stay between the paragraphs they stand between, text in content controls,
+tracked insertions and text boxes is kept, and headers and footers stay out of the body.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from .archive import check_zip
+from .errors import CorruptDocument, EncryptedDocument
+from .limits import Limits
+from .numbering import Numbering, W
+from .structure import RawBlock
+
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
+_TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.I)
+_TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d", re.I)
+_CONTAINERS = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}smartTag"}
+
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class WordReader:
+    formats = ("docx",)
+
+    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+        check_zip(path, limits)
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+
+        try:
+            document = docx.Document(str(path))
+        except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+            if _is_encrypted_package(path):
+                raise EncryptedDocument(path, "password-protected Word file") from exc
+            raise CorruptDocument(path, f"Word file cannot be read: {exc}") from exc
+        walker = _BodyWalker(document)
+        walker.walk(document.element.body)
+        pages = _declared_pages(path)
+        counted = walker.page
+        warnings = []
+        if walker.textboxes:
+            warnings.append(f"{walker.textboxes} text box(es) read after their anchor paragraph")
+        if walker.images:
+            warnings.append(f"{walker.images} image(s): text inside images is not extracted")
+        return walker.blocks, {
+            "pages": pages or counted,
+            "warnings": warnings,
+        }
+
+
+class _BodyWalker:
+    def __init__(self, document) -> None:
+        self.blocks: list[RawBlock] = []
+        self.page = 1
+        self.textboxes = 0
+        self.images = 0
+        try:
+            numbering_el = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            numbering_el = None
+        self.numbering = Numbering(numbering_el)
+        self.styles = _StyleTable(document.styles.element)
+        body = document.element.body
+        self.rendered_breaks = next(body.iter(f"{W}lastRenderedPageBreak"), None) is not None
+
+    def walk(self, parent) -> None:
+        for child in parent:
+            tag = child.tag
+            if tag == f"{W}p":
+                self.paragraph(child)
+            elif tag == f"{W}tbl":
+                self.table(child)
+            elif tag in _CONTAINERS:
+                self.walk(child)
+
+    def paragraph(self, p) -> None:
+        self._count_breaks(p)
+        ppr = p.find(f"{W}pPr")
+        style_id = _val(ppr, "pStyle") if ppr is not None else None
+        style = self.styles.get(style_id)
+        if style.toc:
+            return
+        text = paragraph_text(p)
+        label = ""
+        num_id, ilvl = _num_pr(ppr)
+        if num_id is None:
+            num_id, ilvl = style.num_id, style.ilvl
+        if num_id is not None and text.strip():
+            label = self.numbering.label(num_id, ilvl or 0)
+        level = style.level
+        outline = _val(ppr, "outlineLvl") if ppr is not None else None
+        if outline is not None and outline.isdigit() and int(outline) < 9:
+            level = int(outline) + 1
+        centered = (_val(ppr, "jc") if ppr is not None else None) in ("center", "centre")
+        centered = centered or (style.centered and _val(ppr, "jc") is None)
+        if text.strip():
+            self.blocks.append(
+                RawBlock(
+                    "paragraph",
+                    text,
+                    page=self.page,
+                    style_level=-1 if style.title else level,
+                    centered=centered,
+                    label=label,
+                )
+            )
+        self.images += sum(1 for _ in p.iter(f"{W}drawing")) + sum(1 for _ in p.iter(f"{W}pict"))
+        for box in _textboxes(p):
+            self.textboxes += 1
+            for inner in box.iter(f"{W}p"):
+                inner_text = paragraph_text(inner)
+                if inner_text.strip():
+                    self.blocks.append(RawBlock("paragraph", inner_text, page=self.page))
+
+    def table(self, tbl) -> None:
+        rows: list[list[str]] = []
+        for tr in tbl.iter(f"{W}tr"):
+            if _ancestor_table(tr) is not tbl:
+                continue
+            cells = []
+            for tc in tr.iter(f"{W}tc"):
+                if tc.getparent() is not tr and tc.getparent().getparent() is not tr:
+                    continue
+                paras = [paragraph_text(p) for p in tc.iter(f"{W}p")]
+                cells.append("\n".join(t for t in paras if t.strip()))
+            rows.append(cells)
+        for p in tbl.iter(f"{W}p"):
+            self._count_breaks(p)
+        if rows and max(len(r) for r in rows) <= 1:
+            # A one-column layout table (cover blocks are set this way): its text is body text.
+            for row in rows:
+                for cell in row:
+                    for line in cell.split("\n"):
+                        if line.strip():
+                            self.blocks.append(RawBlock("paragraph", line, page=self.page))
+            return
+        if rows:
+            self.blocks.append(RawBlock("table", page=self.page, rows=rows))
+
+    def _count_breaks(self, p) -> None:
+        if self.rendered_breaks:
+            self.page += sum(1 for _ in p.iter(f"{W}lastRenderedPageBreak"))
+            return
+        ppr = p.find(f"{W}pPr")
+        if ppr is not None and ppr.find(f"{W}pageBreakBefore") is not None and self.blocks:
+            self.page += 1
+        self.page += sum(1 for br in p.iter(f"{W}br") if br.get(f"{W}type") == "page")
+        if ppr is not None and ppr.find(f"{W}sectPr") is not None:
+            self.page += 1
+
+
+def paragraph_text(p) -> str:
+    """The visible text of a paragraph: runs, hyperlinks, fields' results and tracked insertions;
+    not deleted text, not text boxes (read on their own)."""
+    out: list[str] = []
+    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        if _inside(el, p, (f"{W}txbxContent", f"{MC}Fallback", f"{W}del")):
+            continue
+        tag = el.tag
+        if tag == f"{W}t":
+            out.append(el.text or "")
+        elif tag == f"{W}tab":
+            if el.getparent().tag == f"{W}r":
+                out.append("\t")
+        elif tag in (f"{W}br", f"{W}cr"):
+            if el.get(f"{W}type") not in ("page", "column"):
+                out.append("\n")
+        else:
+            out.append("-")
+    return "".join(out)
+
+
+def _inside(el, stop, tags: tuple[str, ...]) -> bool:
+    parent = el.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag in tags:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _textboxes(p):
+    for box in p.iter(f"{W}txbxContent"):
+        if not _inside(box, p, (f"{MC}Fallback",)) and not _inside(box, p, (f"{W}txbxContent",)):
+            yield box
+
+
+def _ancestor_table(el):
+    parent = el.getparent()
+    while parent is not None and parent.tag != f"{W}tbl":
+        parent = parent.getparent()
+    return parent
+
+
+def _val(ppr, tag: str) -> str | None:
+    if ppr is None:
+        return None
+    el = ppr.find(f"{W}{tag}")
+    return el.get(f"{W}val") if el is not None else None
+
+
+def _num_pr(ppr) -> tuple[str | None, int | None]:
+    if ppr is None:
+        return None, None
+    num_pr = ppr.find(f"{W}numPr")
+    if num_pr is None:
+        return None, None
+    num_id = _val(num_pr, "numId")
+    ilvl = _val(num_pr, "ilvl")
+    return num_id, int(ilvl) if ilvl and ilvl.isdigit() else 0
+
+
+class _Style:
+    def __init__(self, level=0, title=False, toc=False, num_id=None, ilvl=None, centered=False):
+        self.level, self.title, self.toc = level, title, toc
+        self.num_id, self.ilvl, self.centered = num_id, ilvl, centered
+
+
+class _StyleTable:
+    """Paragraph styles with what matters here resolved through `basedOn`."""
+
+    def __init__(self, styles_el) -> None:
+        self._raw: dict[str, object] = {}
+        self._cache: dict[str | None, _Style] = {}
+        if styles_el is not None:
+            for style in styles_el.iter(f"{W}style"):
+                if style.get(f"{W}type") in (None, "paragraph"):
+                    self._raw[style.get(f"{W}styleId")] = style
+            for style in list(self._raw.values()):
+                if style.get(f"{W}default") in ("1", "true"):
+                    self._raw.setdefault(None, style)
+
+    def get(self, style_id: str | None, depth: int = 0) -> _Style:
+        if style_id in self._cache:
+            return self._cache[style_id]
+        el = self._raw.get(style_id)
+        if el is None or depth > 10:
+            return _Style()
+        name_el = el.find(f"{W}name")
+        name = (name_el.get(f"{W}val") if name_el is not None else "") or ""
+        based = el.find(f"{W}basedOn")
+        parent = self.get(based.get(f"{W}val"), depth + 1) if based is not None else _Style()
+        ppr = el.find(f"{W}pPr")
+        match = _HEADING_STYLE.match(name.strip())
+        level = int(match.group(1)) if match else parent.level
+        outline = _val(ppr, "outlineLvl")
+        if outline is not None and outline.isdigit() and int(outline) < 9:
+            level = int(outline) + 1
+        num_id, ilvl = _num_pr(ppr)
+        jc = _val(ppr, "jc")
+        style = _Style(
+            level=level,
+            title=bool(_TITLE_STYLE.match(name.strip())) or parent.title,
+            toc=bool(_TOC_STYLE.match(name.strip())),
+            num_id=num_id if num_id is not None else parent.num_id,
+            ilvl=ilvl if num_id is not None else parent.ilvl,
+            centered=jc in ("center", "centre") if jc else parent.centered,
+        )
+        self._cache[style_id] = style
+        return style
+
+
+def _declared_pages(path: Path) -> int | None:
+    """`<Pages>` from docProps/app.xml, as Word last saved it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "docProps/app.xml" not in zf.NameToInfo:
+                return None
+            data = zf.read("docProps/app.xml")
+        root = etree.fromstring(data, _SAFE_PARSER)
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+        return None
+    for el in root.iter("{*}Pages"):
+        if el.text and el.text.strip().isdigit():
+            return int(el.text.strip())
+    return None
+
+
+def _is_encrypted_package(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(8) == bytes.fromhex("D0CF11E0A1B11AE1")
