@@ -134,6 +134,7 @@ class Margins:
     left: float
     right: float
     gap: float = 0.0
+    body_size: float = 0.0
 
     @classmethod
     def of(cls, lines: Sequence[Line]) -> Margins:
@@ -142,11 +143,10 @@ class Margins:
             return cls(0.0, 0.0)
         xs0 = sorted(line.x0 for line in lines)
         xs1 = sorted(line.x1 for line in lines)
-        gaps = sorted(
-            b.top - a.bottom for a, b in itertools.pairwise(lines) if b.top > a.bottom
-        )
+        gaps = sorted(b.top - a.bottom for a, b in itertools.pairwise(lines) if b.top > a.bottom)
         gap = gaps[len(gaps) // 2] if gaps else 0.0
-        return cls(xs0[len(xs0) // 10], xs1[(len(xs1) * 9) // 10], gap)
+        sizes = sorted(line.size for line in lines)
+        return cls(xs0[len(xs0) // 10], xs1[(len(xs1) * 9) // 10], gap, sizes[len(sizes) // 2])
 
     def centered(self, line: Line) -> bool:
         gap_left, gap_right = line.x0 - self.left, self.right - line.x1
@@ -158,11 +158,15 @@ def _continues(prev: Line, pm: Margins, line: Line, lm: Margins) -> bool:
     size = max(prev.size, line.size, 1.0)
     if abs(prev.size - line.size) > 0.15 * size:
         return False
-    if pm.centered(prev) and lm.centered(line) and prev.page == line.page:
+    same_page = prev.page == line.page
+    if same_page and ((pm.centered(prev) and lm.centered(line)) or prev.size > 1.2 * pm.body_size):
+        # A title or heading set large or centred, wrapped over several lines.
         return line.top - prev.bottom < 1.0 * size
     if prev.page == line.page and line.top - prev.bottom > max(0.6 * size, 1.5 * pm.gap) + 1:
         return False
-    if prev.x1 < pm.right - 1.5 * prev.size:  # the previous line stopped short
+    # The previous line stopped short. Ragged right edges (no justification, punctuation kept
+    # off line starts) leave up to two characters free on full lines.
+    if prev.x1 < pm.right - 2.5 * prev.size:
         return False
     if line.x0 > lm.left + 0.8 * line.size:  # first-line indent: a new paragraph
         return False

@@ -52,7 +52,7 @@ class WordReader:
         if walker.images:
             warnings.append(f"{walker.images} image(s): text inside images is not extracted")
         return walker.blocks, {
-            "pages": pages or counted,
+            "pages": max(pages or 0, counted),
             "warnings": warnings,
         }
 

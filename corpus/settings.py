@@ -1,0 +1,51 @@
+"""The one validated Settings object: read from `INFOCITY_*` environment variables.
+
+Every field is documented in README.md (a test checks that), so evaluators' administrators can
+find what each does without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from extract import Limits
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "infocity"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOCITY_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir, description="Where infocity keeps its files."
+    )
+    max_file_mb: float = Field(50, gt=0, description="Largest file accepted, in MB.")
+    max_pages: int = Field(500, gt=0, description="Pages read from one PDF; the rest is flagged.")
+    parse_memory_mb: int = Field(1536, ge=256, description="Memory one parsing process may use.")
+    parse_timeout_s: float = Field(120, gt=0, description="Seconds one file may take to parse.")
+    convert_timeout_s: float = Field(90, gt=0, description="Seconds LibreOffice may take per file.")
+    jobs: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Files parsed at once."
+    )
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_pages=self.max_pages,
+            memory_bytes=self.parse_memory_mb * 1024 * 1024,
+            timeout_s=self.parse_timeout_s,
+            convert_timeout_s=self.convert_timeout_s,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
