@@ -112,10 +112,7 @@ def _print_summary(docs: list[_Summary], failures: list) -> None:
     for column in ("文件", "城市", "年份", "时段", "类型", "页数", "标题/段落/表格", "提示"):
         table.add_column(column, overflow="fold")
     for doc in docs:
-        counts = {
-            k: sum(b.kind == k for b in doc.blocks) for k in ("heading", "paragraph", "table")
-        }
-        meta = doc.metadata
+        counts, meta = doc.counts, doc.metadata
         table.add_row(
             doc.name,
             meta.city or "未识别",
