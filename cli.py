@@ -25,7 +25,14 @@ err = Console(stderr=True, soft_wrap=True)
 
 PERIODS = {"H1": "上半年", "FY": "全年"}
 KINDS = {"progress": "进展报告", "applications": "典型应用", "other": "其他"}
-SOURCES = {"title": "标题", "filename": "文件名", "first_page": "首页", "option": "指定"}
+SOURCES = {
+    "title": "标题",
+    "filename": "文件名",
+    "first_page": "首页",
+    "signature": "落款日期",
+    "rule": "按报送规则推定",
+    "option": "指定",
+}
 REASONS = {
     "unsupported format": "不支持的文件格式",
     "type mismatch": "文件内容与扩展名不符",

@@ -54,7 +54,7 @@ class Evidence:
     """Where a recognised metadata value came from, so evaluators can check it."""
 
     value: str
-    source: Literal["filename", "title", "first_page", "option"]
+    source: Literal["filename", "title", "first_page", "signature", "rule", "option"]
     text: str
 
 

@@ -24,6 +24,11 @@ _APPS_RE = re.compile(r"典型应用|应用案例|典型案例|示范案例|案�
 _PROGRESS_RE = re.compile(r"进展|总结|工作情况|建设情况|推进情况|汇报|报告|工作开展")
 
 ORDER = ("title", "filename", "first_page")
+# The signing date closes a report: `二〇一六年十一月二十五日` or `2016年11月25日`.
+_SIGNED_RE = re.compile(
+    r"^(?:(20[0-4]\d)|(二[〇零○Ｏ][一二三四五六七八九〇零○Ｏ]{2}))\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+    r"\s*[\d一二三四五六七八九十]{1,3}\s*日$"
+)
 
 
 def chinese_year(text: str) -> int | None:
@@ -66,6 +71,16 @@ def _first_page_text(blocks: list[Block]) -> str:
     return "\n".join(text)
 
 
+def _signed_year(blocks: list[Block]) -> tuple[int, str] | None:
+    for block in reversed(blocks[-6:]):
+        match = _SIGNED_RE.match(block.text.strip())
+        if match:
+            year = int(match.group(1)) if match.group(1) else chinese_year(match.group(2) + "年")
+            if year:
+                return year, block.text.strip()
+    return None
+
+
 def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]:
     """Given the file name (no extension) and the blocks, returns the metadata and warnings."""
     title = _title(blocks)
@@ -99,8 +114,11 @@ def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]
         elif (m := _PROGRESS_RE.search(text)) and source != "first_page":
             found.setdefault("kind", []).append(Evidence("progress", source, m.group()))
 
-    # The first page's years are dates of signing as often as the year reported on: only used
-    # when neither title nor file name says.
+    # The signing date tells the reporting year (a full-year report is signed in November of
+    # that year); the first page's years are baselines and history as often as not, so they
+    # count last.
+    if "year" not in found and (signed := _signed_year(blocks)):
+        found["year"] = [Evidence(str(signed[0]), "signature", signed[1])]
     if "year" not in found and (years := _years(sources["first_page"])):
         year, matched = Counter(y for y, _ in years).most_common(1)[0][0], years[0][1]
         found["year"] = [Evidence(str(year), "first_page", matched)]
@@ -112,6 +130,13 @@ def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]
         if len(values) > 1:
             listed = "; ".join(f"{e.source} says {e.value} ({e.text})" for e in evidence)
             warnings.append(f"{key} is unclear: {listed}; using {evidence[0].value}")
+    if (
+        "period" not in found
+        and found.get("kind", [None])[0]
+        and found["kind"][0].value == "applications"
+    ):
+        # Typical applications are sent with the full-year report (guide, reporting calendar).
+        found["period"] = [Evidence("FY", "rule", "典型应用随全年进展报告报送")]
     meta.evidence = found
     if "city" in found:
         meta.city = found["city"][0].value
