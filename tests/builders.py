@@ -1,0 +1,214 @@
+"""Builders of real test documents: Word files with python-docx, PDFs and .doc with LibreOffice,
+and hand-written hostile files. Nothing here imitates our parsers; it makes their inputs."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Pt
+
+LONG_PARAGRAPH = (
+    "上半年，全市新增光纤到户用户12.6万户，累计达到253万户，20M以上宽带用户占比达到７８．５％，"
+    "较去年底提高6.2个百分点。中心城区主要商业区、旅游景点和产业园区实现免费WLAN全覆盖，"
+    "新建4G基站1860个，地铁全线实现4G深度覆盖。我们坚持规划引领、共建共享，推动通信管线、"
+    "基站站址与市政设施同步规划、同步建设，信息基础设施集约化建设比例持续提升。"
+) * 3  # long enough to run over a page break
+
+
+def _numbering(document) -> str:
+    numbering = document.part.numbering_part.element
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="77">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
+        "</w:abstractNum>"
+    )
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="77"><w:abstractNumId w:val="77"/></w:num>')
+    )
+    return "77"
+
+
+def _numbered(document, text: str, num_id: str, ilvl: int):
+    paragraph = document.add_paragraph(text)
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
+        )
+    )
+    return paragraph
+
+
+def _textbox(paragraph, text: str) -> None:
+    """A DrawingML text box with a VML fallback, as Word writes it: the text appears twice in
+    the XML and must be read once."""
+    run = paragraph.add_run()
+    ns = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"'
+    )
+    xml = (
+        f"<mc:AlternateContent {ns}>"
+        '<mc:Choice Requires="wps"><w:drawing><wp:inline><wp:extent cx="1" cy="1"/>'
+        '<wp:docPr id="9" name="tb"/><a:graphic><a:graphicData '
+        'uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f"<wps:wsp><wps:txbx><w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+        "</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic>"
+        "</wp:inline></w:drawing></mc:Choice>"
+        "<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r>"
+        f"<w:t>{text}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict>"
+        "</mc:Fallback></mc:AlternateContent>"
+    )
+    run._r.append(parse_xml(xml))
+
+
+def _body(paragraph, size: int = 16) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.first_line_indent = Pt(2 * size)
+    fmt.line_spacing = Pt(28)
+    fmt.space_after = Pt(0)
+    for run in paragraph.runs:
+        run.font.size = Pt(size)
+
+
+def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化委员会") -> Path:
+    """A progress report using every structural feature the extractor must read."""
+    document = Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = header
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ")
+    footer._p.append(
+        parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+    )
+    footer.add_run(" —")
+    num_id = _numbering(document)
+
+    title = document.add_paragraph("杭州市2016年上半年信息消费示范城市建设进展情况")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.runs[0].font.size = Pt(22)
+    _body(document.add_paragraph("今年以来，我市按照《2016年国家信息消费示范城市建设指南》要求，扎实推进各项工作。"))
+    _numbered(document, "加快信息基础设施升级改造", num_id, 0)
+    _numbered(document, "全面推动宽带提速", num_id, 1)
+    _body(document.add_paragraph(LONG_PARAGRAPH))
+    document.add_paragraph("1.光网城市建设").runs[0].font.size = Pt(16)
+    table = document.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    for r, row in enumerate(
+        [["指标", "2015年底", "2016年6月底"], ["20M以上宽带用户占比", "72.3%", "78.5%"],
+         ["光纤入户(FTTH)用户数", "240.4万户", "253万户"]]
+    ):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    _body(document.add_paragraph("表中数据来源于市通信管理办公室。"))
+    _numbered(document, "扩大升级宽带网络覆盖", num_id, 1)
+    boxed = document.add_paragraph("农村宽带建设情况见下。")
+    _body(boxed)
+    _textbox(boxed, "文本框：行政村光纤通达率98%")
+    heading = document.add_paragraph("（1）农村宽带", style="Heading 4")
+    heading.runs[0].font.size = Pt(16)
+    _body(document.add_paragraph("新增光纤通达行政村120个，累计达到1860个。"))
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _numbered(document, "提升公共服务能力", num_id, 0)
+    inserted = document.add_paragraph()
+    _body(inserted)
+    inserted._p.append(
+        parse_xml(
+            f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>'
+            "市民卡服务平台新增接入医院23家（修订时插入）。</w:t></w:r></w:ins>"
+        )
+    )
+    _body(document.add_paragraph("杭州市经济和信息化委员会"))
+    _body(document.add_paragraph("二〇一六年七月二十八日"))
+    document.save(path)
+    return path
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(src: Path, fmt: str, outdir: Path) -> Path:
+    """LibreOffice conversion, as cities produce their PDFs and .doc files."""
+    filters = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+             filters[fmt], "--outdir", str(outdir), str(src)],
+            check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": profile},
+        )
+    return outdir / f"{src.stem}.{fmt}"
+
+
+def zip_with(path: Path, members: dict[str, bytes], *, base: Path | None = None) -> Path:
+    """A copy of `base` (a .docx) with members replaced or added."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        if base is not None:
+            with zipfile.ZipFile(base) as src:
+                for info in src.infolist():
+                    if info.filename not in members:
+                        out.writestr(info, src.read(info.filename))
+        for name, data in members.items():
+            out.writestr(name, data)
+    return path
+
+
+def deflate_stream(n_bytes: int, chunk: bytes = b"0 0 m\n") -> bytes:
+    comp = zlib.compressobj(9)
+    block = chunk * (1_000_000 // len(chunk))
+    parts, done = [], 0
+    while done < n_bytes:
+        parts.append(comp.compress(block))
+        done += len(block)
+    parts.append(comp.flush())
+    return b"".join(parts)
+
+
+def pdf_from_objects(objects: list[bytes], root: int = 1) -> bytes:
+    """A syntactically valid PDF (with xref) from numbered object bodies."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, root, xref))
+    return out.getvalue()
+
+
+def simple_page_pdf(content: bytes, *, compressed: bool = False) -> bytes:
+    stream_dict = b"<< /Length %d%s >>" % (len(content), b" /Filter /FlateDecode" if compressed else b"")
+    return pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        stream_dict + b"\nstream\n" + content + b"\nendstream",
+    ])
