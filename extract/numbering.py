@@ -61,17 +61,12 @@ def _roman(n: int) -> str:
 
 
 def format_number(n: int, fmt: str) -> str:
-    if fmt in (
-        "chineseCounting",
-        "chineseCountingThousand",
-        "chineseLegalSimplified",
-        "ideographDigital",
-        "japaneseCounting",
-        "taiwaneseCounting",
-    ):
-        return chinese_number(n)
     if fmt == "ideographTraditional":
         return _TIANGAN[(n - 1) % 10]
+    # chineseCounting, chineseCountingThousand, taiwaneseCounting(Thousand) (LibreOffice writes
+    # this one), japaneseCounting, ideographDigital, chineseLegalSimplified...
+    if "Counting" in fmt or fmt in ("ideographDigital", "chineseLegalSimplified"):
+        return chinese_number(n)
     if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
         return _CIRCLED[n - 1] if 0 < n <= len(_CIRCLED) else str(n)
     if fmt == "decimalFullWidth":
