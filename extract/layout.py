@@ -85,6 +85,14 @@ def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Ch
     return kept, removed
 
 
+def _spaced(a: Char, b: Char) -> bool:
+    """A word gap between narrow glyphs. Wide glyphs (CJK, full-width forms) carry their own
+    side bearings, so a gap next to one is not a space."""
+    if ord(a.text) >= 0x2E80 or ord(b.text) >= 0x2E80:
+        return b.x0 - a.x1 > 1.0 * max(a.size, b.size, 1.0)
+    return b.x0 - a.x1 > 0.3 * max(a.size, b.size, 1.0)
+
+
 def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
     """Given chars in any order, returns text lines top-to-bottom, each read left-to-right."""
     ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
@@ -104,8 +112,7 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
         text = ""
         prev: Char | None = None
         for ch in row:
-            gap = ch.x0 - prev.x1 if prev is not None else 0.0
-            if prev is not None and (ch.space_before or gap > 0.3 * max(ch.size, prev.size, 1.0)):
+            if prev is not None and (ch.space_before or _spaced(prev, ch)):
                 text += " "
             text += ch.text
             prev = ch
