@@ -180,13 +180,17 @@ def test_xml_attacks(tmp_path, report_docx, attack, part):
     path = tmp_path / f"{attack}.docx"
     builders.zip_with(path, {part: _part_with(attack, part)}, base=report_docx)
     outcome = extract_file(path, Limits(memory_bytes=512 * 2**20, timeout_s=30))
-    if isinstance(outcome, Failure):
-        assert outcome.code == "parse error", outcome.message
-    else:
+    if attack == "external-entity":
+        # Parsed with the entity left unexpanded: nothing of the file reaches the text.
+        assert isinstance(outcome, Document), outcome
         text = str(outcome.to_dict())
-        assert "lollollol" not in text
         if HOSTNAME:
             assert HOSTNAME not in text
+        if part == "word/document.xml":
+            assert [b.text for b in outcome.blocks] == ["主机"]
+    else:
+        # libxml2 refuses entity amplification and nesting past 256 levels: fails fast.
+        failure(outcome, "parse error")
     assert not zombies()
 
 
