@@ -46,10 +46,40 @@ class TableRegion:
     bottom: float
     rows: list[list[str]]
     page: int = 0
+    cells: list[list[tuple[float, float, float, float] | None]] | None = None
 
     def contains(self, ch: Char, pad: float = 1.0) -> bool:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        return self.x0 - pad <= cx <= self.x1 + pad and self.top - pad <= cy <= self.bottom + pad
+        return _inside(ch, (self.x0, self.top, self.x1, self.bottom), pad)
+
+
+def _inside(ch: Char, box: tuple[float, float, float, float], pad: float = 0.0) -> bool:
+    cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+    x0, top, x1, bottom = box
+    return x0 - pad <= cx <= x1 + pad and top - pad <= cy <= bottom + pad
+
+
+def fill_tables(tables: Sequence[TableRegion], chars: Sequence[Char]) -> list[Char]:
+    """Given tables with cell boxes, fills each cell with the chars inside it; returns the chars
+    outside every table. Merged cells (no box) stay empty, as in the printed table."""
+    outside: list[Char] = []
+    buckets: dict[tuple[int, int, int], list[Char]] = {}
+    for ch in chars:
+        for t, table in enumerate(tables):
+            if table.contains(ch):
+                for r, row in enumerate(table.cells or []):
+                    hit = next((c for c, box in enumerate(row) if box and _inside(ch, box)), None)
+                    if hit is not None:
+                        buckets.setdefault((t, r, hit), []).append(ch)
+                        break
+                break
+        else:
+            outside.append(ch)
+    for t, table in enumerate(tables):
+        table.rows = [
+            [Paragraph(group_lines(buckets.get((t, r, c), []))).text for c in range(len(row))]
+            for r, row in enumerate(table.cells or [])
+        ]
+    return outside
 
 
 @dataclass

@@ -44,16 +44,11 @@ def count_cjk(text: str) -> int:
     return len(_CJK_RE.findall(text))
 
 
-def strip_pua(text: str) -> tuple[str, int]:
-    """Drops private-use characters (font-specific glyphs nobody can search) and counts them."""
-    cleaned, n = _PUA_RE.subn("", text)
-    return cleaned, n
-
-
 def clean_text(text: str) -> str:
     """Given raw extracted text, returns the normalised text used for search and classification."""
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL_RE.sub("", text)
+    text = _PUA_RE.sub("", text)  # font-specific glyphs (symbol bullets, HKSCS) nobody can search
     text = _COMPAT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = text.translate(_FULLWIDTH_ALNUM)
     text = _DIGIT_DOT_RE.sub(".", text)

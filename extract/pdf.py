@@ -21,6 +21,7 @@ from .layout import (
     Paragraph,
     TableRegion,
     dedupe_chars,
+    fill_tables,
     group_lines,
     join_paragraphs,
 )
@@ -153,7 +154,7 @@ class PdfReader:
         if n_paths >= MIN_TABLE_PATHS and chars and rotation == 0:
             tables = plumber.tables(index, warnings)
             if tables:
-                chars = [c for c in chars if not any(t.contains(c) for t in tables)]
+                chars = fill_tables(tables, chars)
         lines = group_lines(chars, number)
         text_chars = sum(len(line.text.replace(" ", "")) for line in lines)
         text_chars += sum(len("".join(cell for row in t.rows for cell in row)) for t in tables)
@@ -259,16 +260,15 @@ class _LazyPlumber:
                 logging.getLogger("pdfminer").setLevel(logging.ERROR)
                 self._pdf = pdfplumber.open(self.path)
             page = self._pdf.pages[index]
-            found = page.dedupe_chars().find_tables()
             regions = []
-            for table in found:
-                rows = [
-                    [(cell or "").replace("\n", " ") for cell in row] for row in table.extract()
-                ]
-                if len(rows) < 2 or max(len(r) for r in rows) < 2:
+            for table in page.find_tables():
+                # Only the geometry is taken from pdfplumber: the cell text comes from pdfium's
+                # characters, which decode more fonts (GBK-named, missing ToUnicode) correctly.
+                cells = [list(row.cells) for row in table.rows]
+                if len(cells) < 2 or max(len(r) for r in cells) < 2:
                     continue  # a frame or a box around text, not a table
                 x0, top, x1, bottom = table.bbox
-                regions.append(TableRegion(x0, top, x1, bottom, rows, index + 1))
+                regions.append(TableRegion(x0, top, x1, bottom, [], index + 1, cells))
             page.close()
             return regions
         except Exception as exc:  # pdfplumber is a second opinion: its failure costs tables only

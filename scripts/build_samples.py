@@ -96,9 +96,7 @@ def add_auto_numbering(document) -> str:
         '<w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/><w:suff w:val="nothing"/>'
         '<w:pPr><w:ind w:left="0" w:firstLine="640"/></w:pPr></w:lvl></w:abstractNum>'
     )
-    num = parse_xml(
-        f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'
-    )
+    num = parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
     first_num = numbering.find(qn("w:num"))
     if first_num is not None:
         first_num.addprevious(abstract)
@@ -177,9 +175,11 @@ def build_docx(source: Path, heading_mode: str, target: Path) -> None:
             paragraph = document.add_paragraph()
             body_format(paragraph, indent=False)
             ppr = paragraph._p.get_or_add_pPr()
-            ppr.append(parse_xml(
-                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
-            ))
+            ppr.append(
+                parse_xml(
+                    f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+                )
+            )
             text = re.sub(r"^[一二三四五六七八九十]{1,3}、", "", line)
             set_font(paragraph.add_run(text), HEADING_FONTS[1], 16)
             continue
@@ -211,9 +211,19 @@ def soffice_convert(src: Path, target_ext: str, outdir: Path) -> Path:
     filters = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-             "--convert-to", filters[target_ext], "--outdir", str(outdir), str(src)],
-            check=True, capture_output=True, timeout=180,
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                filters[target_ext],
+                "--outdir",
+                str(outdir),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
     return outdir / (src.stem + "." + target_ext)
 

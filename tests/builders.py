@@ -102,7 +102,9 @@ def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化�
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.add_run("— ")
     footer._p.append(
-        parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+        parse_xml(
+            f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+        )
     )
     footer.add_run(" —")
     num_id = _numbering(document)
@@ -110,7 +112,11 @@ def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化�
     title = document.add_paragraph("杭州市2016年上半年信息消费示范城市建设进展情况")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.runs[0].font.size = Pt(22)
-    _body(document.add_paragraph("今年以来，我市按照《2016年国家信息消费示范城市建设指南》要求，扎实推进各项工作。"))
+    _body(
+        document.add_paragraph(
+            "今年以来，我市按照《2016年国家信息消费示范城市建设指南》要求，扎实推进各项工作。"
+        )
+    )
     _numbered(document, "加快信息基础设施升级改造", num_id, 0)
     _numbered(document, "全面推动宽带提速", num_id, 1)
     _body(document.add_paragraph(LONG_PARAGRAPH))
@@ -118,8 +124,11 @@ def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化�
     table = document.add_table(rows=3, cols=3)
     table.style = "Table Grid"
     for r, row in enumerate(
-        [["指标", "2015年底", "2016年6月底"], ["20M以上宽带用户占比", "72.3%", "78.5%"],
-         ["光纤入户(FTTH)用户数", "240.4万户", "253万户"]]
+        [
+            ["指标", "2015年底", "2016年6月底"],
+            ["20M以上宽带用户占比", "72.3%", "78.5%"],
+            ["光纤入户(FTTH)用户数", "240.4万户", "253万户"],
+        ]
     ):
         for c, text in enumerate(row):
             table.cell(r, c).text = text
@@ -156,9 +165,20 @@ def convert(src: Path, fmt: str, outdir: Path) -> Path:
     filters = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-             filters[fmt], "--outdir", str(outdir), str(src)],
-            check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": profile},
+            [
+                soffice(),
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                filters[fmt],
+                "--outdir",
+                str(outdir),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+            env={**os.environ, "HOME": profile},
         )
     return outdir / f"{src.stem}.{fmt}"
 
@@ -199,16 +219,23 @@ def pdf_from_objects(objects: list[bytes], root: int = 1) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, root, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, root, xref)
+    )
     return out.getvalue()
 
 
 def simple_page_pdf(content: bytes, *, compressed: bool = False) -> bytes:
-    stream_dict = b"<< /Length %d%s >>" % (len(content), b" /Filter /FlateDecode" if compressed else b"")
-    return pdf_from_objects([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        stream_dict + b"\nstream\n" + content + b"\nendstream",
-    ])
+    stream_dict = b"<< /Length %d%s >>" % (
+        len(content),
+        b" /Filter /FlateDecode" if compressed else b"",
+    )
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            stream_dict + b"\nstream\n" + content + b"\nendstream",
+        ]
+    )

@@ -90,7 +90,10 @@ def test_oversized_file_refused_before_parsing(tmp_path):
 
 def test_huge_member_in_small_docx(tmp_path, report_docx):
     bomb = tmp_path / "进展.docx"
-    with zipfile.ZipFile(report_docx) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+    with (
+        zipfile.ZipFile(report_docx) as src,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
         for info in src.infolist():
             if info.filename != "word/document.xml":
                 out.writestr(info, src.read(info.filename))
@@ -132,7 +135,9 @@ def test_overlapping_entries(tmp_path, report_docx):
     insert_at = cd_offset + cd_size
     data[insert_at:insert_at] = entry
     eocd += len(entry)
-    data[eocd + 8 : eocd + 16] = struct.pack("<HHI", n_entries + 1, n_entries + 1, cd_size + len(entry))
+    data[eocd + 8 : eocd + 16] = struct.pack(
+        "<HHI", n_entries + 1, n_entries + 1, cd_size + len(entry)
+    )
     path.write_bytes(bytes(data))
     assert "overlapping" in failure(extract_file(path), "zip bomb").message
 
@@ -156,11 +161,21 @@ LAUGHS = (
     + "]>"
 )
 ATTACKS = {
-    "billion-laughs": LAUGHS + "<w:document " + W_NS + "><w:body><w:p><w:r><w:t>&j;</w:t></w:r></w:p></w:body></w:document>",
+    "billion-laughs": LAUGHS
+    + "<w:document "
+    + W_NS
+    + "><w:body><w:p><w:r><w:t>&j;</w:t></w:r></w:p></w:body></w:document>",
     "external-entity": '<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
-    "<w:document " + W_NS + "><w:body><w:p><w:r><w:t>主机&x;</w:t></w:r></w:p></w:body></w:document>",
-    "deep-nesting": "<w:document " + W_NS + "><w:body>" + "<w:sdt><w:sdtContent>" * 2500
-    + "<w:p><w:r><w:t>深</w:t></w:r></w:p>" + "</w:sdtContent></w:sdt>" * 2500 + "</w:body></w:document>",
+    "<w:document "
+    + W_NS
+    + "><w:body><w:p><w:r><w:t>主机&x;</w:t></w:r></w:p></w:body></w:document>",
+    "deep-nesting": "<w:document "
+    + W_NS
+    + "><w:body>"
+    + "<w:sdt><w:sdtContent>" * 2500
+    + "<w:p><w:r><w:t>深</w:t></w:r></w:p>"
+    + "</w:sdtContent></w:sdt>" * 2500
+    + "</w:body></w:document>",
 }
 
 
@@ -199,7 +214,9 @@ def test_xml_attacks(tmp_path, report_docx, attack, part):
 
 def test_stream_inflating_past_memory_limit(tmp_path):
     path = tmp_path / "膨胀.pdf"
-    path.write_bytes(builders.simple_page_pdf(builders.deflate_stream(400 * 2**20), compressed=True))
+    path.write_bytes(
+        builders.simple_page_pdf(builders.deflate_stream(400 * 2**20), compressed=True)
+    )
     assert path.stat().st_size < 2 * 2**20
     outcome = extract_file(path, Limits(memory_bytes=384 * 2**20, timeout_s=60))
     failure(outcome, "resource limit")
@@ -244,23 +261,31 @@ def test_truncated_pdf(tmp_path, samples):
 
 def test_recursive_page_tree(tmp_path):
     path = tmp_path / "循环.pdf"
-    path.write_bytes(builders.pdf_from_objects([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
-        b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>",
-    ]))
+    path.write_bytes(
+        builders.pdf_from_objects(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+                b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>",
+            ]
+        )
+    )
     failure(extract_file(path, Limits(timeout_s=20)), "parse error")
 
 
 def test_deeply_nested_arrays(tmp_path):
     path = tmp_path / "嵌套.pdf"
     nested = b"[" * 200_000 + b"]" * 200_000
-    path.write_bytes(builders.pdf_from_objects([
-        b"<< /Type /Catalog /Pages 2 0 R /Junk 4 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots " + nested + b" >>",
-        nested,
-    ]))
+    path.write_bytes(
+        builders.pdf_from_objects(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R /Junk 4 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots " + nested + b" >>",
+                nested,
+            ]
+        )
+    )
     outcome = extract_file(path, Limits(timeout_s=20))
     assert isinstance(outcome, Document | Failure)
     if isinstance(outcome, Failure):

@@ -33,7 +33,11 @@ def test_table_stays_between_its_paragraphs(report_docx):
     assert texts[i + 1] == "表中数据来源于市通信管理办公室。"
     table = doc.blocks[i]
     assert table.rows[1] == ["20M以上宽带用户占比", "72.3%", "78.5%"]
-    assert table.heading_path == ("一、加快信息基础设施升级改造", "（一）全面推动宽带提速", "1.光网城市建设")
+    assert table.heading_path == (
+        "一、加快信息基础设施升级改造",
+        "（一）全面推动宽带提速",
+        "1.光网城市建设",
+    )
 
 
 def test_headers_footers_out_of_body_textbox_and_insertions_in(report_docx):
@@ -64,7 +68,11 @@ def test_metadata_from_title(report_docx):
     doc = read_document(report_docx)
     meta = doc.metadata
     assert (meta.city, meta.province, meta.year, meta.period, meta.kind) == (
-        "杭州市", "浙江", 2016, "H1", "progress",
+        "杭州市",
+        "浙江",
+        2016,
+        "H1",
+        "progress",
     )
     assert meta.evidence["city"][0].source == "title"
 
@@ -87,7 +95,9 @@ def test_wps_named_ole2_is_read(report_doc, tmp_path):
 
 
 def test_realdoc_auto_numbered_heading_and_cover_table(realdoc):
-    doc = read_document(realdoc("chatchat__行标编制说明（核电厂定期安全审查 第1部分：通用要求）.docx"))
+    doc = read_document(
+        realdoc("chatchat__行标编制说明（核电厂定期安全审查 第1部分：通用要求）.docx")
+    )
     headings = [b.text for b in doc.blocks if b.kind == "heading" and b.level == 1]
     assert headings[:2] == ["一、任务来源及计划要求", "二、编制过程"]
     texts = [b.text for b in doc.blocks[:8]]
@@ -95,7 +105,9 @@ def test_realdoc_auto_numbered_heading_and_cover_table(realdoc):
 
 
 def test_realdoc_toc_skipped_and_styles(realdoc):
-    doc = read_document(realdoc("chatchat__核电厂定期安全审查指南 第1部分：通用要求（征求意见稿）.docx"))
+    doc = read_document(
+        realdoc("chatchat__核电厂定期安全审查指南 第1部分：通用要求（征求意见稿）.docx")
+    )
     assert doc.pages == 15
     assert any(b.kind == "heading" for b in doc.blocks)
     assert sum(b.kind == "table" for b in doc.blocks) >= 1
