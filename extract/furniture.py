@@ -35,7 +35,9 @@ def is_page_number(text: str) -> bool:
 
 
 def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+    """A header with the page number at one end (`报告全文 3`) has the same shape on every page;
+    digits inside a line are content and keep lines apart."""
+    return re.sub(r"^[-—–\d]+|[-—–\d]+$", "#", re.sub(r"\s+", "", text))
 
 
 def furniture_lines(pages: Sequence[Sequence[_Line]], heights: Sequence[float]) -> list[set[int]]:
