@@ -20,7 +20,7 @@ def check_zip(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise CorruptDocument(path, f"damaged zip archive: {exc}") from exc
     if len(infos) > limits.max_zip_entries:
         raise ZipBomb(path, f"{len(infos)} entries, limit {limits.max_zip_entries}")

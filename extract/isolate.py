@@ -70,7 +70,7 @@ def _child(conn, path: str, limits: Limits) -> None:
     except Exception as exc:
         from .errors import CorruptDocument
 
-        result = CorruptDocument(path, f"{type(exc).__name__}: {str(exc)[:200]}")
+        result = CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
     try:
         conn.send(result)
     except MemoryError:

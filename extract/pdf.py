@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 from pathlib import Path
 
 from .document import PageInfo
@@ -59,6 +60,8 @@ class PdfReader:
             pdf.close()
 
     def _read(self, pdf, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+        import pypdfium2 as pdfium
+
         n_pages = len(pdf)
         if n_pages == 0:
             raise CorruptDocument(path, "the PDF has no pages")
@@ -72,15 +75,25 @@ class PdfReader:
         heights: list[float] = []
         infos: list[PageInfo] = []
         plumber = _LazyPlumber(path)
+        unreadable = 0
         try:
             for index in range(used):
-                lines, tables, height, info = self._read_page(pdf, index, plumber, warnings)
+                try:
+                    lines, tables, height, info = self._read_page(pdf, index, plumber, warnings)
+                except pdfium.PdfiumError as exc:
+                    # One damaged page costs that page, not the document.
+                    warnings.append(f"page {index + 1} could not be read: {exc}")
+                    unreadable += 1
+                    lines, tables, height = [], [], 842.0
+                    info = PageInfo(number=index + 1, garbled=True)
                 page_lines.append(lines)
                 page_tables.append(tables)
                 heights.append(height)
                 infos.append(info)
         finally:
             plumber.close()
+        if unreadable == used:
+            raise CorruptDocument(path, "no page of the PDF could be loaded")
 
         drop = furniture_lines(page_lines, heights)
         pages_items: list[list[Line | TableRegion]] = []
@@ -112,6 +125,8 @@ class PdfReader:
                 )
             )
         for info in infos:
+            if info.chars == 0 and info.garbled:
+                continue  # already said: the page could not be read
             if info.needs_ocr:
                 warnings.append(f"page {info.number} has no text layer: needs OCR")
             elif info.garbled:
@@ -214,6 +229,8 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         x0, x1, y_top, y_bottom = _to_display(
             rotation, w0, h0, rect.left, rect.right, rect.bottom, rect.top
         )
+        if not math.isfinite(x0 + x1 + y_top + y_bottom):
+            continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
             continue
         if _is_garbage(text):

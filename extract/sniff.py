@@ -59,7 +59,7 @@ def _zip_has(path: Path, member: str) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             return member in zf.NameToInfo
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return False
 
 

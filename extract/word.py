@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
 
 from .archive import check_zip
-from .errors import CorruptDocument, EncryptedDocument
+from .errors import CorruptDocument
 from .limits import Limits
 from .numbering import Numbering, W
 from .structure import RawBlock
@@ -25,6 +26,21 @@ _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.I)
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d", re.I)
 _CONTAINERS = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}smartTag"}
 
+# What a damaged package raises from zipfile, zlib, lxml or python-docx's part loading.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    NotImplementedError,
+    etree.LxmlError,
+)
+
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -34,16 +50,13 @@ class WordReader:
     def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
         check_zip(path, limits)
         import docx
-        from docx.opc.exceptions import PackageNotFoundError
 
         try:
             document = docx.Document(str(path))
-        except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-            if _is_encrypted_package(path):
-                raise EncryptedDocument(path, "password-protected Word file") from exc
+            walker = _BodyWalker(document)
+            walker.walk(document.element.body)
+        except _DAMAGED as exc:
             raise CorruptDocument(path, f"Word file cannot be read: {exc}") from exc
-        walker = _BodyWalker(document)
-        walker.walk(document.element.body)
         pages = _declared_pages(path)
         counted = walker.page
         warnings = []
@@ -277,14 +290,9 @@ def _declared_pages(path: Path) -> int | None:
                 return None
             data = zf.read("docProps/app.xml")
         root = etree.fromstring(data, _SAFE_PARSER)
-    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+    except _DAMAGED:
         return None
     for el in root.iter("{*}Pages"):
         if el.text and el.text.strip().isdigit():
             return int(el.text.strip())
     return None
-
-
-def _is_encrypted_package(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(8) == bytes.fromhex("D0CF11E0A1B11AE1")

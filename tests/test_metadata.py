@@ -16,8 +16,16 @@ def blocks(*texts: str) -> list[Block]:
 
 
 def test_title_gives_everything():
-    meta, warnings = recognise("2016全年总结_final(1)", blocks("郑州市2016年国家信息消费示范城市建设工作总结"))
-    assert (meta.city, meta.province, meta.year, meta.period, meta.kind) == ("郑州市", "河南", 2016, "FY", "progress")
+    meta, warnings = recognise(
+        "2016全年总结_final(1)", blocks("郑州市2016年国家信息消费示范城市建设工作总结")
+    )
+    assert (meta.city, meta.province, meta.year, meta.period, meta.kind) == (
+        "郑州市",
+        "河南",
+        2016,
+        "FY",
+        "progress",
+    )
     assert meta.evidence["city"][0].source == "title"
     assert not warnings
 
@@ -38,7 +46,9 @@ def test_file_name_alone(stem, city, period, kind):
 
 
 def test_conflict_is_a_warning_and_title_wins():
-    meta, warnings = recognise("宁波市2016年上半年进展", blocks("杭州市2016年上半年信息消费示范城市建设进展情况"))
+    meta, warnings = recognise(
+        "宁波市2016年上半年进展", blocks("杭州市2016年上半年信息消费示范城市建设进展情况")
+    )
     assert meta.city == "杭州市"
     assert warnings == [
         "city is unclear: title says 杭州市 (杭州市); filename says 宁波市 (宁波市); "
@@ -49,14 +59,20 @@ def test_conflict_is_a_warning_and_title_wins():
 def test_first_page_names_the_city_most_named():
     meta, _ = recognise(
         "工作进展",
-        blocks("信息消费示范城市建设工作进展情况", "我市与杭州市签订合作协议。", "嘉兴市光纤到户用户达到80万户，嘉兴市4G基站……"),
+        blocks(
+            "信息消费示范城市建设工作进展情况",
+            "我市与杭州市签订合作协议。",
+            "嘉兴市光纤到户用户达到80万户，嘉兴市4G基站……",
+        ),
     )
     assert meta.city == "嘉兴市"
     assert meta.evidence["city"][0].source == "first_page"
 
 
 def test_signature_date_gives_year():
-    doc_blocks = blocks("信息消费典型应用", "2015年上线以来，服务用户2015万人次。", "二〇一六年十一月二十五日")
+    doc_blocks = blocks(
+        "信息消费典型应用", "2015年上线以来，服务用户2015万人次。", "二〇一六年十一月二十五日"
+    )
     meta, _ = recognise("典型应用", doc_blocks)
     assert meta.year == 2016 and meta.evidence["year"][0].source == "signature"
 

@@ -62,7 +62,9 @@ def test_clean_text():
     assert clean_text("开 票 通 知 单") == "开票通知单"
 
 
-@pytest.mark.parametrize("text", ["— 3 —", "- 12 -", "第3页 共12页", "第 3 页", "3/12", "7", "Page 2 of 9"])
+@pytest.mark.parametrize(
+    "text", ["— 3 —", "- 12 -", "第3页 共12页", "第 3 页", "3/12", "7", "Page 2 of 9"]
+)
 def test_page_numbers(text):
     assert is_page_number(text)
 
@@ -78,7 +80,11 @@ def _line(text, top, page=1, x0=80.0, x1=520.0, size=16.0):
 
 def test_running_header_detected_by_repetition():
     pages = [
-        [_line("杭州市经济和信息化委员会", 40, p), _line("正文内容", 300, p), _line(f"— {p} —", 800, p)]
+        [
+            _line("杭州市经济和信息化委员会", 40, p),
+            _line("正文内容", 300, p),
+            _line(f"— {p} —", 800, p),
+        ]
         for p in range(1, 5)
     ]
     drop = furniture_lines(pages, [842.0] * 4)
@@ -91,8 +97,12 @@ def test_body_line_in_band_kept_when_not_repeated():
 
 
 def test_dedupe_and_group_lines():
-    chars = [Char("项", 10, 26, 100, 116, 16), Char("项", 10.4, 26.4, 100.2, 116.2, 16),
-             Char("目", 26, 42, 100, 116, 16), Char("A", 10, 18, 130, 146, 16)]
+    chars = [
+        Char("项", 10, 26, 100, 116, 16),
+        Char("项", 10.4, 26.4, 100.2, 116.2, 16),
+        Char("目", 26, 42, 100, 116, 16),
+        Char("A", 10, 18, 130, 146, 16),
+    ]
     kept, removed = dedupe_chars(chars)
     assert removed == 1
     lines = group_lines(kept)
@@ -111,7 +121,13 @@ def test_paragraph_joined_across_pages_but_not_after_short_line():
 
 def test_chinese_number():
     assert [chinese_number(n) for n in (1, 10, 12, 20, 99, 105, 110)] == [
-        "一", "十", "十二", "二十", "九十九", "一百零五", "一百一十",
+        "一",
+        "十",
+        "十二",
+        "二十",
+        "九十九",
+        "一百零五",
+        "一百一十",
     ]
 
 
@@ -123,8 +139,10 @@ def test_chunk_text_keeps_sentences_whole():
     assert all(len(c) <= 100 and c.endswith("。") for c in chunks)
 
 
-@given(st.text(alphabet=st.sampled_from(list("光纤宽带。，；！abc 12")), max_size=2000),
-       st.integers(min_value=10, max_value=400))
+@given(
+    st.text(alphabet=st.sampled_from(list("光纤宽带。，；！abc 12")), max_size=2000),
+    st.integers(min_value=10, max_value=400),
+)
 def test_chunk_text_loses_nothing_and_stays_bounded(text, bound):
     text = text.strip()
     if not text:
@@ -135,11 +153,21 @@ def test_chunk_text_loses_nothing_and_stays_bounded(text, bound):
 
 
 def test_passages_carry_heading_path_and_table_rows():
-    doc = Document("x", "x.docx", "0", 1, "docx", 1, [
-        Block("heading", "一、基础设施", 1, 1),
-        Block("paragraph", "光纤到户。" * 100, 1, 0, ("一、基础设施",)),
-        Block("table", "", 2, 0, ("一、基础设施",), [["指标", "数值"], ["4G基站数", "3.9万个"]]),
-    ])
+    doc = Document(
+        "x",
+        "x.docx",
+        "0",
+        1,
+        "docx",
+        1,
+        [
+            Block("heading", "一、基础设施", 1, 1),
+            Block("paragraph", "光纤到户。" * 100, 1, 0, ("一、基础设施",)),
+            Block(
+                "table", "", 2, 0, ("一、基础设施",), [["指标", "数值"], ["4G基站数", "3.9万个"]]
+            ),
+        ],
+    )
     passages = to_passages(doc, max_chars=200)
     assert len(passages) == 4
     assert all(p.heading_path == ("一、基础设施",) for p in passages)

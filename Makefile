@@ -1,0 +1,38 @@
+# The task runner: README's two commands and CI's are targets here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install install-test bench samples
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	scripts/system-deps.sh demo
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	scripts/system-deps.sh test
+	$(BIN)/pip install -q -e '.[test]'
+
+## Install and run the main job on the bundled samples.
+demo: install
+	$(BIN)/infocity demo
+
+## Install what the tests need, lint, and run the whole suite.
+test: install-test lint
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Benchmarks (figures go to bench/README.md by hand).
+bench: install-test
+	$(BIN)/python bench/extract_bench.py
+
+## Rebuild corpus/samples/ from scripts/samples/*.txt (needs LibreOffice).
+samples: install-test
+	$(BIN)/python scripts/build_samples.py

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages infocity needs, only those missing.
+#   demo: Python's venv module and LibreOffice (reads .doc/.wps submissions)
+#   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do
+set -euo pipefail
+purpose="${1:-demo}"
+need=()
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+if [ "$purpose" = test ]; then
+  if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; then
+    need+=(fonts-noto-cjk)
+  fi
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+echo "installing: ${need[*]}" >&2
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"

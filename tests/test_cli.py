@@ -1,0 +1,105 @@
+"""The `infocity` command, driven in-process with Typer's CliRunner on real files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from cli import app
+from corpus.settings import Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+runner = CliRunner()
+
+
+def test_extract_text(samples):
+    result = runner.invoke(
+        app, ["extract", str(samples / "杭州市2016年上半年信息消费示范城市建设进展情况.docx")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "城市 杭州市（标题、文件名、首页）" in result.output
+    assert "# 一、总体进展情况" in result.output
+    assert "共 1 个文件：成功 1，失败 0。" in result.output
+
+
+def test_extract_json_lines(samples):
+    result = runner.invoke(
+        app, ["extract", "--format", "json", str(samples / "附件2-典型应用案例(宁波).pdf")]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1
+    doc = json.loads(lines[0])
+    assert doc["metadata"]["city"] == "宁波市" and doc["metadata"]["kind"] == "applications"
+    assert doc["format"] == "pdf" and doc["pages"] == 5
+    assert {b["kind"] for b in doc["blocks"]} >= {"title", "heading", "paragraph"}
+    assert all(b["page"] for b in doc["blocks"])
+
+
+def test_folder_with_bad_files_goes_on(tmp_path, samples):
+    folder = tmp_path / "提交材料"
+    (folder / "子目录").mkdir(parents=True)
+    shutil.copy(samples / "成都市2016年上半年国家信息消费示范城市工作进展.docx", folder / "子目录")
+    (folder / "空.pdf").write_bytes(b"")
+    (folder / "进展情况.pdf.exe").write_bytes(b"MZ")
+    (folder / "~$临时.docx").write_bytes(b"lock")  # Word's lock file: skipped, not an error
+    result = runner.invoke(app, ["extract", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "2 个文件未能读取" in result.output
+    assert "空.pdf: rejected: empty file (0 bytes) —— 空文件" in result.output
+    assert "进展情况.pdf.exe: rejected: unsupported format" in result.output
+    assert "共 3 个文件：成功 1，失败 2。" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_json_failures_are_objects(tmp_path):
+    bad = tmp_path / "坏.pdf"
+    bad.write_bytes(b"%PDF-1.4 garbage")
+    result = runner.invoke(app, ["extract", "-f", "json", str(bad), str(tmp_path / "无.pdf")])
+    assert result.exit_code == 1
+    objs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {o["error"]["code"] for o in objs} == {"parse error"}
+    assert "无.pdf: failed: not found" in result.output
+
+
+def test_demo_reads_the_samples():
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "共 10 个文件：成功 10，失败 0。" in result.output
+    for city in ("杭州市", "宁波市", "成都市", "郑州市"):
+        assert city in result.output
+
+
+def test_every_command_has_help_and_is_in_readme():
+    readme = README.read_text("utf-8")
+    commands = typer.main.get_command(app).commands
+    assert commands
+    for name, command in commands.items():
+        assert command.help, name
+        assert f"infocity {name}" in readme, f"`infocity {name}` is not documented in README.md"
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+
+
+def test_every_setting_documented():
+    readme = README.read_text("utf-8")
+    for name in Settings.model_fields:
+        assert f"INFOCITY_{name.upper()}" in readme, name
+
+
+def test_settings_reach_the_limits(monkeypatch):
+    monkeypatch.setenv("INFOCITY_MAX_FILE_MB", "1")
+    monkeypatch.setenv("INFOCITY_MAX_PAGES", "3")
+    limits = Settings().limits()
+    assert limits.max_file_bytes == 1024 * 1024 and limits.max_pages == 3
+
+
+def test_no_traceback_on_usage_error():
+    result = runner.invoke(app, ["extract"])
+    assert result.exit_code == 2
+    assert not re.search(r"Traceback", result.output)
