@@ -68,3 +68,12 @@ def test_samples_pdf_report(samples):
     assert (doc.metadata.city, doc.metadata.year, doc.metadata.period) == ("成都市", 2016, "FY")
     pages = [b.page for b in doc.blocks]
     assert pages == sorted(pages) and pages[-1] == 7
+
+
+def test_page_cap_truncates_with_a_flag(samples):
+    from extract import Limits
+
+    doc = read_document(samples / "成都市信息消费示范城市2016年工作总结.pdf", Limits(max_pages=2))
+    assert doc.truncated and doc.pages == 7
+    assert "only the first 2 of 7 pages were read (page limit)" in doc.warnings
+    assert {b.page for b in doc.blocks} <= {1, 2}

@@ -112,3 +112,30 @@ def test_realdoc_toc_skipped_and_styles(realdoc):
     assert any(b.kind == "heading" for b in doc.blocks)
     assert sum(b.kind == "table" for b in doc.blocks) >= 1
     assert "NB/T XXXXX—XXXX" not in [b.text for b in doc.blocks[10:]]  # running header
+
+
+def test_markdown_and_gbk_text(tmp_path):
+    md = tmp_path / "宁波市2016年上半年进展.md"
+    md.write_text(
+        "# 宁波市2016年上半年工作进展\n\n## 一、基础设施\n\n光纤 到户 用户达到１２０万户。\n\n|指标|数值|\n|---|---|\n|4G基站数|2.3万个|\n",
+        "utf-8",
+    )
+    doc = read_document(md)
+    assert [(b.kind, b.level, b.text) for b in doc.blocks] == [
+        ("heading", 1, "宁波市2016年上半年工作进展"),
+        ("heading", 2, "一、基础设施"),
+        ("paragraph", 0, "光纤到户用户达到120万户。"),
+        ("table", 0, "指标\t数值\n4G基站数\t2.3万个"),
+    ]
+    gbk = tmp_path / "说明.txt"
+    gbk.write_bytes("郑州市2016年全年工作总结\n正文".encode("gb18030"))
+    assert read_document(gbk).blocks[1].text == "正文"
+
+
+def test_nfd_file_name_kept_as_nfc(tmp_path, report_docx):
+    import unicodedata
+
+    name = unicodedata.normalize("NFD", "Café进展.docx")
+    path = tmp_path / name
+    path.write_bytes(report_docx.read_bytes())
+    assert read_document(path).name == "Café进展.docx"
