@@ -34,13 +34,25 @@ class LegacyWordReader:
                 "LibreOffice is needed for .doc/.wps files: apt-get install libreoffice-writer",
             )
         with tempfile.TemporaryDirectory(prefix="infocity-lo-") as tmp:
-            converted = convert_to_docx(soffice, path, Path(tmp), limits.convert_timeout_s)
+            converted = convert(soffice, path, "docx", Path(tmp), limits.convert_timeout_s)
             blocks, info = WordReader().read(converted, limits)
         return blocks, info
 
 
-def convert_to_docx(soffice: str, path: Path, workdir: Path, timeout_s: float) -> Path:
-    # LibreOffice picks its import filter by extension: give it a neutral, safe name.
+FILTERS = {
+    "docx": "docx:MS Word 2007 XML",
+    "doc": "doc:MS Word 97",
+    "pdf": "pdf:writer_pdf_Export",
+}
+
+
+def convert(soffice: str, path: Path, fmt: str, workdir: Path, timeout_s: float) -> Path:
+    """Converts `path` with headless LibreOffice into `workdir`; returns the converted file.
+
+    The input is copied under a neutral name first: LibreOffice picks its import filter by
+    extension and chokes on some names. Each call has its own profile, so calls can run in
+    parallel, and a wall-clock limit after which the whole process group is killed.
+    """
     src = workdir / ("input" + path.suffix.lower())
     shutil.copyfile(path, src)
     outdir = workdir / "out"
@@ -52,7 +64,7 @@ def convert_to_docx(soffice: str, path: Path, workdir: Path, timeout_s: float) -
         "--norestore",
         "--nologo",
         "--convert-to",
-        "docx:MS Word 2007 XML",
+        FILTERS[fmt],
         "--outdir",
         str(outdir),
         str(src),
@@ -71,7 +83,7 @@ def convert_to_docx(soffice: str, path: Path, workdir: Path, timeout_s: float) -
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         raise ResourceLimit(path, f"LibreOffice took longer than {timeout_s:.0f} s") from exc
-    result = outdir / "input.docx"
+    result = outdir / f"input.{fmt}"
     if proc.returncode != 0 or not result.exists():
         detail = output.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
         raise CorruptDocument(path, f"LibreOffice could not convert it: {detail[0][:200]}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +19,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
+
+from extract.legacy import convert, find_soffice
 
 HERE = Path(__file__).parent
 # source -> (output format, heading style: "styles" = Word heading styles, "auto" = automatic
@@ -205,27 +206,14 @@ def add_table(document, rows: list[list[str]]) -> None:
 
 
 def soffice_convert(src: Path, target_ext: str, outdir: Path) -> Path:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = find_soffice()
     if soffice is None:
         sys.exit("LibreOffice (soffice) is needed to build PDF and .doc samples")
-    filters = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--convert-to",
-                filters[target_ext],
-                "--outdir",
-                str(outdir),
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    return outdir / (src.stem + "." + target_ext)
+    with tempfile.TemporaryDirectory() as tmp:
+        made = convert(soffice, src, target_ext, Path(tmp), timeout_s=180)
+        target = outdir / f"{src.stem}.{target_ext}"
+        shutil.copyfile(made, target)
+    return target
 
 
 def main(outdir: Path) -> None:

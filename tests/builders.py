@@ -4,9 +4,7 @@ and hand-written hostile files. Nothing here imitates our parsers; it makes thei
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import subprocess
 import tempfile
 import zipfile
 import zlib
@@ -17,6 +15,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
+
+from extract import legacy
 
 LONG_PARAGRAPH = (
     "上半年，全市新增光纤到户用户12.6万户，累计达到253万户，20M以上宽带用户占比达到７８．５％，"
@@ -156,31 +156,13 @@ def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化�
     return path
 
 
-def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def convert(src: Path, fmt: str, outdir: Path) -> Path:
     """LibreOffice conversion, as cities produce their PDFs and .doc files."""
-    filters = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                soffice(),
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--convert-to",
-                filters[fmt],
-                "--outdir",
-                str(outdir),
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-            env={**os.environ, "HOME": profile},
-        )
-    return outdir / f"{src.stem}.{fmt}"
+    with tempfile.TemporaryDirectory() as tmp:
+        made = legacy.convert(legacy.find_soffice(), src, fmt, Path(tmp), timeout_s=180)
+        target = outdir / f"{src.stem}.{fmt}"
+        shutil.copyfile(made, target)
+    return target
 
 
 def zip_with(path: Path, members: dict[str, bytes], *, base: Path | None = None) -> Path:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from extract import legacy
 from tests import builders
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ def require(available: bool, what: str) -> None:
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    path = builders.soffice()
+    path = legacy.find_soffice()
     require(path is not None, "LibreOffice (soffice)")
     return path
 
