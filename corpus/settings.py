@@ -24,6 +24,9 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INFOCITY_", extra="ignore")
 
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the database; default: SQLite in the data directory."
+    )
     data_dir: Path = Field(
         default_factory=_default_data_dir, description="Where infocity keeps its files."
     )

@@ -1,0 +1,373 @@
+"""Ingest: files, folders and .zip archives into the store, one transaction per document.
+
+Each file is hashed first: content already stored is reported as present without parsing.
+The rest is extracted in parallel by isolated workers (extract.extract_files); the parent writes
+each result in its own transaction. The file is copied into the store before the transaction and
+committed with it, so a kill at any moment leaves every document whole or absent, plus at most a
+stored file without a row, which the next run sweeps away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import Session, select
+
+from classify import phrase_tokens, search_tokens
+from extract import Document as Extracted
+from extract import Failure, Limits, extract_files, iter_files, to_passages
+from extract.gazetteer import by_name
+from extract.readers import sha256_of
+from extract.sniff import ALLOWED
+from models.db import session_scope
+from models.tables import City, Document, Passage, Submission
+
+from .storage import store_file, sweep_orphans
+from .store import StoreUnavailable
+
+PERIODS = ("H1", "FY")
+MAX_ZIP_MEMBERS = 5_000
+
+
+@dataclass
+class Overrides:
+    """What the evaluator said on the command line; wins over what extraction recognised."""
+
+    city: str | None = None
+    year: int | None = None
+    period: str | None = None
+
+
+@dataclass
+class FileResult:
+    name: str
+    status: str  # added | version | present | failed
+    message: str = ""
+    document_id: int | None = None
+    pages: int = 0
+    code: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    results: list[FileResult] = field(default_factory=list)
+    swept: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.count("added"),
+            "versions": self.count("version"),
+            "present": self.count("present"),
+            "failed": self.count("failed"),
+            "swept_orphans": self.swept,
+            "files": [r.__dict__ for r in self.results],
+        }
+
+
+@dataclass
+class _Job:
+    path: Path  # where the bytes are now (a temp copy for zip members)
+    name: str  # what the evaluator sees: the original name, NFC
+    sha256: str
+    origin: str = ""  # the archive a member came from
+
+
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name).replace("\x00", "")
+
+
+def _expand(
+    paths: Iterable[Path], tmp: Path, limits: Limits, failures: list[FileResult]
+) -> Iterator[tuple[Path, str, str]]:
+    """Yields (path, display name, origin) for every file, unpacking .zip archives safely."""
+    for path in iter_files(paths):
+        if path.suffix.lower() != ".zip":
+            yield path, _nfc(path.name), ""
+            continue
+        yield from _unzip(path, tmp, limits, failures)
+
+
+def _unzip(
+    path: Path, tmp: Path, limits: Limits, failures: list[FileResult]
+) -> Iterator[tuple[Path, str, str]]:
+    from extract.archive import check_zip
+    from extract.errors import ExtractError
+
+    name = _nfc(path.name)
+    try:
+        check_zip(
+            path,
+            Limits(max_zip_entries=MAX_ZIP_MEMBERS, max_zip_total_bytes=limits.max_file_bytes * 20),
+        )
+        zf = zipfile.ZipFile(path)
+    except ExtractError as exc:
+        failures.append(FileResult(name, "failed", exc.message, code=exc.code))
+        return
+    except (zipfile.BadZipFile, OSError) as exc:
+        failures.append(
+            FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
+        )
+        return
+    with zf:
+        for i, info in enumerate(zf.infolist()):
+            if info.is_dir():
+                continue
+            member = _zip_member_name(info)
+            base = member.rsplit("/", 1)[-1]
+            if base.startswith(("~$", ".")) or "__MACOSX" in member:
+                continue
+            # Generated names on disk: the member's own name never touches the file system.
+            suffix = Path(base).suffix.lower()
+            target = tmp / f"zip{id(zf)}-{i:05d}{suffix if suffix in ALLOWED else '.bin'}"
+            if info.file_size > limits.max_file_bytes:
+                failures.append(
+                    FileResult(
+                        base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
+                    )
+                )
+                continue
+            with zf.open(info) as src, target.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+            yield target, base, name
+
+
+def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    raw = info.filename
+    if not info.flag_bits & 0x800:  # not flagged UTF-8: Chinese Windows zips use GBK
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            raw = raw.encode("cp437").decode("gbk")
+    return _nfc(raw.replace("\\", "/"))
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    *,
+    engine: Engine,
+    data_dir: Path,
+    limits: Limits,
+    jobs: int = 1,
+    overrides: Overrides | None = None,
+    user: str = "",
+    on_result: Callable[[FileResult], None] | None = None,
+) -> IngestSummary:
+    """Ingests files, folders and zips; returns what happened to each file."""
+    overrides = overrides or Overrides()
+    summary = IngestSummary()
+    report = on_result or (lambda _r: None)
+    try:
+        summary.swept = _sweep(engine, data_dir)
+        (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=data_dir / "tmp") as tmp:
+            early: list[FileResult] = []
+            pending: dict[str, _Job] = {}
+            for path, name, origin in _expand([Path(p) for p in paths], Path(tmp), limits, early):
+                for result in early:
+                    summary.results.append(result)
+                    report(result)
+                early.clear()
+                if not path.exists():
+                    result = FileResult(
+                        name, "failed", f"{name}: failed: not found", code="not found"
+                    )
+                    summary.results.append(result)
+                    report(result)
+                    continue
+                sha = sha256_of(path)
+                existing = _find_by_sha(engine, sha)
+                if existing is not None and existing.status == "ok":
+                    result = FileResult(
+                        name,
+                        "present",
+                        f"{name}: already stored as document {existing.id}",
+                        existing.id,
+                        existing.pages or 0,
+                    )
+                    summary.results.append(result)
+                    report(result)
+                    continue
+                if any(job.sha256 == sha for job in pending.values()):
+                    result = FileResult(
+                        name, "present", f"{name}: same content as another file in this batch"
+                    )
+                    summary.results.append(result)
+                    report(result)
+                    continue
+                pending[str(path)] = _Job(path, name, sha, origin)
+            for result in early:
+                summary.results.append(result)
+                report(result)
+            for outcome in extract_files([job.path for job in pending.values()], limits, jobs):
+                job = pending[outcome.path]
+                result = _store(engine, data_dir, job, outcome, overrides, user)
+                summary.results.append(result)
+                report(result)
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(
+            f"数据库连接中断，已保存的文件完整无损；恢复后重新运行同一命令即可补齐：{exc.__class__.__name__}"
+        ) from exc
+    return summary
+
+
+def _sweep(engine: Engine, data_dir: Path) -> int:
+    with Session(engine) as session:
+        referenced = session.exec(
+            select(Document.stored_path).where(Document.stored_path.is_not(None))
+        ).all()
+    return len(sweep_orphans(data_dir, referenced))
+
+
+def _find_by_sha(engine: Engine, sha: str) -> Document | None:
+    with Session(engine) as session:
+        return session.exec(select(Document).where(Document.sha256 == sha)).first()
+
+
+def _store(
+    engine: Engine,
+    data_dir: Path,
+    job: _Job,
+    outcome: Extracted | Failure,
+    overrides: Overrides,
+    user: str,
+) -> FileResult:
+    if isinstance(outcome, Failure):
+        return _store_failure(engine, job, outcome, user)
+    stored = store_file(data_dir, job.path, job.sha256)
+    meta = outcome.metadata
+    evidence = {k: [e.__dict__ for e in v] for k, v in meta.evidence.items()}
+    city = meta.city
+    if overrides.city:
+        known = by_name(overrides.city)
+        city = known.name if known else overrides.city
+        evidence["city"] = [
+            {"value": city, "source": "option", "text": overrides.city},
+            *evidence.get("city", []),
+        ]
+    year = overrides.year or meta.year
+    period = overrides.period or meta.period
+    warnings = list(outcome.warnings)
+    if job.origin:
+        warnings.append(f"from the archive {job.origin}")
+    passages = to_passages(outcome)
+    with session_scope(engine) as session:
+        previous = session.exec(
+            select(Document).where(
+                Document.name == job.name, Document.is_current, Document.status == "ok"
+            )
+        ).first()
+        # A failed attempt at the same bytes is replaced by the success.
+        failed = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
+        if failed is not None:
+            session.delete(failed)
+            session.flush()
+        submission_id = _submission(session, city, year, period)
+        doc = Document(
+            sha256=job.sha256,
+            name=job.name,
+            stored_path=stored,
+            size=outcome.size,
+            format=outcome.format,
+            pages=outcome.pages,
+            kind=meta.kind,
+            status="ok",
+            title=meta.title,
+            submission_id=submission_id,
+            city=city,
+            year=year,
+            period=period,
+            needs_review=submission_id is None,
+            metadata_evidence=evidence,
+            warnings=warnings,
+            structure=[_block_dict(b) for b in outcome.blocks],
+            page_info=[p.__dict__ for p in outcome.page_info],
+            truncated=outcome.truncated,
+            n_passages=len(passages),
+            version=previous.version + 1 if previous else 1,
+            previous_id=previous.id if previous else None,
+            ingested_by=user,
+        )
+        if previous is not None:
+            previous.is_current = False
+            session.add(previous)
+        session.add(doc)
+        session.flush()
+        for p in passages:
+            session.add(
+                Passage(
+                    document_id=doc.id,
+                    order=p.order,
+                    page=p.page,
+                    heading_path=list(p.heading_path),
+                    text=p.text,
+                    words=" ".join(phrase_tokens(p.text)),
+                    extra=" ".join(search_tokens(p.text)),
+                )
+            )
+        doc_id = doc.id
+    status = "version" if previous is not None else "added"
+    message = f"{job.name}: {'new version ' + str(doc.version) + ' of' if previous else 'added as'} document {doc_id}"
+    if submission_id is None:
+        message += "（城市或时段未识别，请评估人员确认）"
+    return FileResult(job.name, status, message, doc_id, outcome.pages or 0)
+
+
+def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
+    message = failure.message.replace(Path(failure.path).name, job.name, 1)
+    with session_scope(engine) as session:
+        row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
+        if row is None:
+            row = Document(sha256=job.sha256, name=job.name, status="failed", ingested_by=user)
+        row.error_code, row.error = failure.code, message
+        row.format = job.path.suffix.lower().lstrip(".")
+        row.size = job.path.stat().st_size
+        session.add(row)
+        session.flush()
+        doc_id = row.id
+    return FileResult(job.name, "failed", message, doc_id, code=failure.code)
+
+
+def _submission(
+    session: Session, city: str | None, year: int | None, period: str | None
+) -> int | None:
+    if not (city and year and period in PERIODS):
+        return None
+    row = session.exec(select(City).where(City.name == city)).first()
+    if row is None:
+        known = by_name(city)
+        row = City(name=city, province=known.province if known else None)
+        session.add(row)
+        session.flush()
+    sub = session.exec(
+        select(Submission).where(
+            Submission.city_id == row.id, Submission.year == year, Submission.period == period
+        )
+    ).first()
+    if sub is None:
+        sub = Submission(city_id=row.id, year=year, period=period)
+        session.add(sub)
+        session.flush()
+    return sub.id
+
+
+def _block_dict(block) -> dict:
+    data = {"kind": block.kind, "text": block.text, "page": block.page, "level": block.level}
+    if block.rows:
+        data["rows"] = block.rows
+    if block.original:
+        data["original"] = block.original
+    return data
