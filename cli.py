@@ -208,18 +208,230 @@ def extract(
     raise typer.Exit(_run_extract(paths, format, jobs, show=True))
 
 
+class Period(StrEnum):
+    H1 = "H1"
+    FY = "FY"
+
+
+def _store():
+    from corpus import StoreUnavailable, get_settings, open_store
+
+    try:
+        return open_store(get_settings())
+    except StoreUnavailable as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+
+
+def _run_ingest(paths: list[Path], overrides, jobs: int | None, as_json: bool, user: str) -> int:
+    from corpus import StoreUnavailable, get_settings, ingest
+
+    settings = get_settings()
+    engine = _store()
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        err.print(f"✗ {path.name}: failed: not found —— 文件不存在", markup=False)
+    progress = Progress(
+        TextColumn("入库"),
+        MofNCompleteColumn(),
+        TextColumn("页 {task.fields[pages]}"),
+        TextColumn("失败 {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    counts = {"pages": 0, "failed": 0}
+
+    def on_result(result) -> None:
+        counts["pages"] += result.pages
+        counts["failed"] += result.status == "failed"
+        progress.update(task, advance=1, pages=counts["pages"], failed=counts["failed"])
+        if result.status == "failed" and not as_json:
+            progress.console.print(_failure_line(result), markup=False, highlight=False)
+
+    with progress:
+        task = progress.add_task("ingest", total=None, pages=0, failed=0)
+        try:
+            summary = ingest(
+                [p for p in paths if p.exists()],
+                engine=engine,
+                data_dir=settings.data_dir,
+                limits=settings.limits(),
+                jobs=jobs or settings.jobs,
+                overrides=overrides,
+                user=user,
+                on_result=on_result,
+            )
+        except StoreUnavailable as exc:
+            err.print(f"✗ {exc}", markup=False)
+            return 1
+    if as_json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, default=str))
+    else:
+        err.print(
+            f"新增 {summary.count('added')}，新版本 {summary.count('version')}，"
+            f"已存在 {summary.count('present')}，失败 {summary.count('failed')}。"
+            + (f"（清理了 {summary.swept} 个未完成入库的残留文件）" if summary.swept else "")
+        )
+        unassigned = [r for r in summary.results if "未识别" in r.message]
+        for r in unassigned:
+            err.print(f"⚠ {r.message}", markup=False, highlight=False)
+    return 1 if summary.failed or missing else 0
+
+
 @app.command()
 def demo(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="同时解析的文件数。")
     ] = None,
 ) -> None:
-    """读取自带的示例报告文件夹并显示汇总（无需任何参数）。"""
-    from corpus import samples_dir
+    """把自带的示例报告文件夹导入本地数据库（SQLite），并显示入库情况和一次检索示例。"""
+    from corpus import Overrides, samples_dir
 
     folder = samples_dir()
     err.print(f"示例文件夹：{folder}")
-    raise typer.Exit(_run_extract([folder], OutputFormat.text, jobs, show=False))
+    code = _run_ingest([folder], Overrides(), jobs, as_json=False, user="demo")
+    _print_status(_store())
+    err.print("\n检索示例：infocity search 光纤到户")
+    _print_hits(_search("光纤到户", None, 5))
+    raise typer.Exit(code)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="要导入的文件、文件夹（递归）或 .zip 压缩包。")
+    ],
+    city: Annotated[str | None, typer.Option(help="指定城市（覆盖自动识别），如 杭州市。")] = None,
+    year: Annotated[int | None, typer.Option(min=2000, max=2100, help="指定年份。")] = None,
+    period: Annotated[Period | None, typer.Option(help="指定时段：H1 上半年，FY 全年。")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="同时解析的文件数。")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总。")] = False,
+    user: Annotated[str, typer.Option(help="记录为导入人。")] = "",
+) -> None:
+    """导入报告：同一文件只存一次，同名新文件成为新版本，损坏的文件单独记录原因。"""
+    from corpus import Overrides
+
+    overrides = Overrides(city=city, year=year, period=period.value if period else None)
+    raise typer.Exit(_run_ingest(paths, overrides, jobs, as_json, user or _whoami()))
+
+
+def _whoami() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+def _print_status(engine) -> None:
+    from corpus import store_status
+
+    status = store_status(engine)
+    table = Table(
+        title=f"库中共 {status.documents} 个文档、{status.passages} 个段落", title_justify="left"
+    )
+    for column in ("城市", "年份", "时段", "文档", "页数", "段落"):
+        table.add_column(column)
+    for cell in status.cells:
+        table.add_row(
+            cell["city"],
+            str(cell["year"]),
+            PERIODS.get(cell["period"], cell["period"]),
+            str(cell["documents"]),
+            str(cell["pages"]),
+            str(cell["passages"]),
+        )
+    out.print(table)
+    for doc in status.unassigned:
+        out.print(f"⚠ 待确认城市/时段：{doc['name']}（文档 {doc['id']}）", markup=False)
+    for doc in status.failed:
+        out.print(f"✗ {doc['error']}", markup=False, highlight=False)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False) -> None:
+    """显示库中已有内容：各城市、各时段的文档数，失败和待确认的文档。"""
+    from corpus import store_status
+
+    engine = _store()
+    if as_json:
+        print(json.dumps(store_status(engine).to_dict(), ensure_ascii=False, default=str))
+    else:
+        _print_status(engine)
+
+
+def _search(query: str | None, like: int | None, limit: int, filters=None):
+    from corpus import QueryError, more_like_this, search
+
+    engine = _store()
+    try:
+        if like is not None:
+            return more_like_this(engine, like, limit, filters)
+        return search(engine, query or "", filters, limit)
+    except QueryError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def _print_hits(hits) -> None:
+    from rich.text import Text
+
+    if not hits:
+        out.print("没有找到相关段落。")
+    for hit in hits:
+        head = f"[段落 {hit.passage_id}] {hit.city or '未识别城市'} {hit.year or ''}{PERIODS.get(hit.period or '', '')} · {hit.document} · 第{hit.page or '?'}页"
+        out.print(head, style="bold", markup=False, highlight=False)
+        if hit.heading_path:
+            out.print(
+                "  " + " › ".join(hit.heading_path), style="dim", markup=False, highlight=False
+            )
+        snippet = Text("  " + hit.snippet)
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start + 2, end + 2)
+        out.print(snippet)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[
+        str | None,
+        typer.Argument(help='检索词：空格分隔表示同时包含；"短语"；OR；NOT 或 -词 排除。'),
+    ] = None,
+    city: Annotated[str | None, typer.Option(help="只看某城市。")] = None,
+    year: Annotated[int | None, typer.Option(help="只看某年份。")] = None,
+    period: Annotated[Period | None, typer.Option(help="只看某时段：H1 或 FY。")] = None,
+    area: Annotated[int | None, typer.Option(min=0, max=6, help="只看某示范领域（0-6）。")] = None,
+    tag: Annotated[
+        str | None, typer.Option(help="只看含某类典型应用的文档，如 smart-healthcare。")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="文档类型：progress / applications / other。")
+    ] = None,
+    like: Annotated[
+        int | None, typer.Option("--like", help="查找与该编号段落相似的段落（其他文档）。")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="最多显示条数。")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """检索所有历次报告的段落，按相关度排序，显示城市、时段、文档、页码和高亮摘要。"""
+    from corpus import Filters
+
+    if query is None and like is None:
+        err.print("✗ 请输入检索词，或用 --like 段落编号 查找相似段落。")
+        raise typer.Exit(2)
+    filters = Filters(
+        city=city, year=year, period=period.value if period else None, area=area, tag=tag, kind=kind
+    )
+    hits = _search(query, like, limit, filters)
+    if as_json:
+        print(json.dumps([hit.__dict__ for hit in hits], ensure_ascii=False, default=str))
+    else:
+        _print_hits(hits)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -201,7 +201,10 @@ def ingest(
                     summary.results.append(result)
                     report(result)
                     continue
-                if any(job.sha256 == sha for job in pending.values()):
+                if any(
+                    job.sha256 == sha and job.path.suffix.lower() == path.suffix.lower()
+                    for job in pending.values()
+                ):
                     result = FileResult(
                         name, "present", f"{name}: same content as another file in this batch"
                     )
@@ -330,6 +333,9 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
     message = failure.message.replace(Path(failure.path).name, job.name, 1)
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
+        if row is not None and row.status == "ok":
+            # The same bytes were read under another name: that document stands.
+            return FileResult(job.name, "failed", message, code=failure.code)
         if row is None:
             row = Document(sha256=job.sha256, name=job.name, status="failed", ingested_by=user)
         row.error_code, row.error = failure.code, message

@@ -69,3 +69,43 @@ def samples() -> Path:
     from corpus import samples_dir
 
     return samples_dir()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The machine's PostgreSQL when reachable, otherwise a throwaway cluster of our own."""
+    from tests import pg
+
+    if pg.reachable():
+        yield pg.MACHINE_URL
+        return
+    require(pg.pg_bin() is not None, "PostgreSQL (reachable server or Debian's binaries)")
+    server = pg.Throwaway()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each store test runs against a SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'infocity.db'}"
+        return
+    from tests import pg
+
+    with pg.database(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    """(engine, data_dir, limits) of a migrated, empty store."""
+    from corpus.settings import Settings
+    from corpus.store import open_store
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url)
+    engine = open_store(settings)
+    yield engine, settings.data_dir, settings.limits()
+    engine.dispose()

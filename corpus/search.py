@@ -1,0 +1,300 @@
+"""Search over every stored passage: BM25 on SQLite FTS5, ts_rank on PostgreSQL.
+
+Queries are parsed here into terms, quoted phrases and AND/OR/NOT (or a leading `-`); every term
+goes through the same tokeniser as the index (traditional folded to simplified, jieba), and only
+the resulting word tokens, quoted, reach the full-text syntax. A query that is only punctuation or
+operators finds nothing instead of raising a database error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, text
+
+from classify import phrase_tokens, to_simplified
+
+_QUERY_RE = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
+_TOKEN_SAFE = re.compile(r"[^\w.%]+")
+SNIPPET_CHARS = 90
+
+
+class QueryError(ValueError):
+    """The query has nothing to search for; the message says why, in Chinese."""
+
+
+@dataclass
+class Term:
+    tokens: list[str]
+    phrase: bool = False
+
+
+@dataclass
+class Group:
+    """Terms that must all match (AND) and terms that must not (NOT); groups are ORed."""
+
+    must: list[Term] = field(default_factory=list)
+    must_not: list[Term] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    city: str | None = None
+    year: int | None = None
+    period: str | None = None
+    area: int | None = None
+    tag: str | None = None
+    kind: str | None = None
+    all_versions: bool = False
+
+
+@dataclass
+class Hit:
+    passage_id: int
+    document_id: int
+    document: str
+    city: str | None
+    year: int | None
+    period: str | None
+    page: int | None
+    heading_path: list[str]
+    text: str
+    snippet: str
+    highlights: list[tuple[int, int]]
+    score: float
+    area: int | None
+
+
+def _clean_tokens(tokens: list[str]) -> list[str]:
+    out = []
+    for token in tokens:
+        token = _TOKEN_SAFE.sub("", token)
+        if token and re.search(r"\w", token):
+            out.append(token)
+    return out
+
+
+def parse_query(query: str) -> list[Group]:
+    """`光纤 "智慧 社区" OR 宽带 -农村` → [Group(must=[光纤, 智慧社区(phrase)]), Group(must=[宽带], must_not=[农村])]."""
+    groups = [Group()]
+    negate = False
+    for match in _QUERY_RE.finditer(query):
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        word = match.group(3)
+        if word in ("OR", "|", "或"):
+            groups.append(Group())
+            continue
+        if word in ("AND", "&"):
+            continue
+        if word in ("NOT", "非"):
+            negate = True
+            continue
+        if word and word.startswith("-") and len(word) > 1:
+            negate, word = True, word[1:]
+        if quoted is not None:
+            term = Term(_clean_tokens(phrase_tokens(quoted)), phrase=True)
+        else:
+            term = Term(_clean_tokens(phrase_tokens(word or "")))
+        if term.tokens:
+            (groups[-1].must_not if negate else groups[-1].must).append(term)
+        negate = False
+    return [g for g in groups if g.must]
+
+
+def _fts5(groups: list[Group]) -> str:
+    def term(t: Term) -> str:
+        quoted = [f'"{tok}"' for tok in t.tokens]
+        if t.phrase and len(quoted) > 1:
+            return "{words} : " + '"' + " ".join(t.tokens) + '"'
+        return "(" + " AND ".join(quoted) + ")"
+
+    parts = []
+    for g in groups:
+        expr = " AND ".join(term(t) for t in g.must)
+        if g.must_not:
+            expr = f"({expr}) NOT (" + " OR ".join(term(t) for t in g.must_not) + ")"
+        parts.append(f"({expr})")
+    return " OR ".join(parts)
+
+
+def _tsquery(groups: list[Group]) -> str:
+    def term(t: Term) -> str:
+        quoted = [f"'{tok}'" for tok in t.tokens]
+        return "(" + (" <-> " if t.phrase else " & ").join(quoted) + ")"
+
+    parts = []
+    for g in groups:
+        expr = " & ".join(term(t) for t in g.must)
+        if g.must_not:
+            expr += " & !(" + " | ".join(term(t) for t in g.must_not) + ")"
+        parts.append(f"({expr})")
+    return " | ".join(parts)
+
+
+def _filter_sql(filters: Filters, params: dict) -> str:
+    clauses = ["d.status = 'ok'"]
+    if not filters.all_versions:
+        clauses.append("d.is_current")
+    if filters.city:
+        clauses.append("(d.city = :city OR d.city = :city_full)")
+        params["city"], params["city_full"] = filters.city, filters.city.removesuffix("市") + "市"
+    if filters.year:
+        clauses.append("d.year = :year")
+        params["year"] = filters.year
+    if filters.period:
+        clauses.append("d.period = :period")
+        params["period"] = filters.period
+    if filters.kind:
+        clauses.append("d.kind = :kind")
+        params["kind"] = filters.kind
+    if filters.area is not None:
+        clauses.append("COALESCE(p.reviewed_area, p.area) = :area")
+        params["area"] = filters.area
+    if filters.tag:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM application a JOIN applicationtag t ON t.application_id = a.id "
+            "WHERE a.document_id = d.id AND t.tag = :tag)"
+        )
+        params["tag"] = filters.tag
+    return " AND ".join(clauses)
+
+
+_COLUMNS = (
+    "p.id, p.document_id, d.name, d.city, d.year, d.period, p.page, p.heading_path, p.text, "
+    "COALESCE(p.reviewed_area, p.area)"
+)
+
+
+def search(
+    engine: Engine, query: str, filters: Filters | None = None, limit: int = 20
+) -> list[Hit]:
+    """Ranked passages for `query`; raises QueryError when there is nothing to search for."""
+    groups = parse_query(query)
+    if not groups:
+        raise QueryError("查询中没有可检索的词语（只有标点或运算符）。")
+    return _run(engine, groups, filters or Filters(), limit, exclude_document=None)
+
+
+def _run(
+    engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
+) -> list[Hit]:
+    params: dict = {"limit": max(1, min(limit, 500))}
+    where = _filter_sql(filters, params)
+    if exclude_document is not None:
+        where += " AND d.id != :exclude"
+        params["exclude"] = exclude_document
+    if engine.dialect.name == "sqlite":
+        params["q"] = _fts5(groups)
+        sql = (
+            f"SELECT {_COLUMNS}, bm25(passage_fts, 1.0, 0.6) AS score FROM passage_fts "
+            "JOIN passage p ON p.id = passage_fts.rowid JOIN document d ON d.id = p.document_id "
+            f"WHERE passage_fts MATCH :q AND {where} ORDER BY score LIMIT :limit"
+        )
+    else:
+        params["q"] = _tsquery(groups)
+        sql = (
+            f"SELECT {_COLUMNS}, -ts_rank_cd(p.tsv, q) AS score "
+            "FROM passage p JOIN document d ON d.id = p.document_id, to_tsquery('simple', :q) q "
+            f"WHERE p.tsv @@ q AND {where} ORDER BY score LIMIT :limit"
+        )
+    terms = [tok for g in groups for t in g.must for tok in t.tokens]
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    return [_hit(row, terms) for row in rows]
+
+
+def _hit(row, terms: list[str]) -> Hit:
+    pid, did, name, city, year, period, page, heading_path, body, area, score = row
+    if isinstance(heading_path, str):
+        heading_path = json.loads(heading_path)
+    snippet, highlights = make_snippet(body, terms)
+    return Hit(
+        pid,
+        did,
+        name,
+        city,
+        year,
+        period,
+        page,
+        list(heading_path or []),
+        body,
+        snippet,
+        highlights,
+        -float(score),
+        area,
+    )
+
+
+def make_snippet(
+    body: str, terms: list[str], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """A window of the passage around the first match, with the matched spans in it.
+
+    Matching runs on the simplified, lower-cased text (same length as the original for t2s), so
+    a traditional passage is highlighted where a simplified query found it.
+    """
+    folded = to_simplified(body).lower()
+    if len(folded) != len(body):
+        folded = body.lower()
+    spans = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        for m in re.finditer(re.escape(term), folded):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:  # 光纤|到户 → one highlight
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    spans = merged
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = min(len(body), start + width)
+    snippet = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
+    offset = 1 if start else 0
+    inside = [(s - start + offset, e - start + offset) for s, e in spans if s >= start and e <= end]
+    return snippet, inside
+
+
+def more_like_this(
+    engine: Engine, passage_id: int, limit: int = 10, filters: Filters | None = None
+) -> list[Hit]:
+    """Passages of other documents that share the given passage's rarest words."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT words, document_id FROM passage WHERE id = :id"), {"id": passage_id}
+        ).first()
+        if row is None:
+            raise QueryError(f"没有编号为 {passage_id} 的段落。")
+        words, document_id = row
+        tokens = [
+            t for t in dict.fromkeys(_clean_tokens(words.split())) if len(t) > 1 and not t.isdigit()
+        ]
+        if not tokens:
+            return []
+        df = _document_frequencies(conn, engine.dialect.name, tokens)
+    keep = sorted(tokens, key=lambda t: df.get(t, 0))[:12]
+    keep = [t for t in keep if df.get(t, 0) > 0] or keep
+    groups = [Group(must=[Term([t])]) for t in keep]
+    return _run(engine, groups, filters or Filters(), limit, exclude_document=document_id)
+
+
+def _document_frequencies(conn, dialect: str, tokens: list[str]) -> dict[str, int]:
+    if dialect == "sqlite":
+        rows = conn.execute(
+            text(
+                "SELECT term, doc FROM passage_vocab WHERE term IN (SELECT value FROM json_each(:t))"
+            ),
+            {"t": json.dumps(tokens, ensure_ascii=False)},
+        ).all()
+        return {term: doc for term, doc in rows}
+    out = {}
+    for token in tokens:
+        out[token] = conn.execute(
+            text("SELECT count(*) FROM passage WHERE tsv @@ to_tsquery('simple', :q)"),
+            {"q": f"'{token}'"},
+        ).scalar()
+    return out
