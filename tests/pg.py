@@ -10,7 +10,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 MACHINE_URL = os.environ.get(
@@ -24,7 +24,7 @@ def reachable(url: str = MACHINE_URL) -> bool:
 
         with psycopg.connect(url, connect_timeout=3):
             return True
-    except Exception:  # noqa: BLE001 - any failure means: not usable
+    except Exception:
         return False
 
 
@@ -85,10 +85,8 @@ class Throwaway:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def close(self) -> None:
-        try:
+        with suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -175,7 +175,7 @@ def test_too_large_reported(store, tmp_path):
 
 
 def test_orphan_files_swept(store, samples):
-    engine, data_dir, _ = store
+    _engine, data_dir, _ = store
     orphan = storage_path(data_dir, "ab" * 32, ".pdf")
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"left by a crash before commit")

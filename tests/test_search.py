@@ -1,0 +1,126 @@
+"""Search over the ingested samples, on SQLite FTS5 and PostgreSQL full text."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus import Filters, QueryError, ingest, more_like_this, search
+from corpus.search import make_snippet, parse_query
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loaded(request, tmp_path_factory, samples):
+    """The samples plus a traditional-character report, ingested once per backend."""
+    from contextlib import ExitStack
+
+    from corpus.settings import Settings
+    from corpus.store import open_store
+    from tests import pg
+
+    tmp = tmp_path_factory.mktemp(f"search-{request.param}")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'infocity.db'}"
+        else:
+            url = stack.enter_context(pg.database(request.getfixturevalue("pg_server")))
+        settings = Settings(data_dir=tmp / "data", database_url=url)
+        engine = open_store(settings)
+        extra = tmp / "繁體"
+        extra.mkdir()
+        (extra / "台州市2016年上半年進展.txt").write_text(
+            "台州市2016年上半年信息消費示範城市建設進展情況\n全市寬帶網絡提速，新增光纖到戶用戶8萬戶。",
+            "utf-8",
+        )
+        ingest(
+            [samples, extra],
+            engine=engine,
+            data_dir=settings.data_dir,
+            limits=settings.limits(),
+            jobs=2,
+        )
+        yield engine
+        engine.dispose()
+
+
+def test_ranked_hits_with_context(loaded):
+    hits = search(loaded, "智慧医疗", limit=5)
+    assert hits
+    top = hits[0]
+    assert top.city and top.period in ("H1", "FY") and top.document and top.page
+    assert "智慧医疗" in top.snippet[top.highlights[0][0] : top.highlights[0][1]] or any(
+        top.snippet[s:e] in ("智慧", "医疗", "智慧医疗") for s, e in top.highlights
+    )
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_filters(loaded):
+    hits = search(loaded, "光纤", Filters(city="成都", period="FY"), limit=50)
+    assert hits and {(h.city, h.period) for h in hits} == {("成都市", "FY")}
+    assert search(loaded, "光纤", Filters(year=2015)) == []
+    apps = search(loaded, "平台", Filters(kind="applications"), limit=50)
+    assert apps and all("典型应用" in h.document or "案例" in h.document for h in apps)
+
+
+def test_traditional_and_simplified_find_each_other(loaded):
+    simplified_query = search(loaded, "宽带 光纤到户", Filters(city="台州"))
+    assert [h.city for h in simplified_query] == ["台州市"]
+    assert "寬帶" in simplified_query[0].snippet
+    traditional_query = search(loaded, "寬帶網絡", Filters(city="杭州"))
+    assert traditional_query and traditional_query[0].city == "杭州市"
+
+
+def test_phrase_and_boolean(loaded):
+    phrase = search(loaded, '"公共数据开放"', limit=50)
+    assert phrase and all("公共数据开放" in h.text for h in phrase)
+    both = {h.passage_id for h in search(loaded, "众创空间 孵化", limit=100)}
+    either = {h.passage_id for h in search(loaded, "众创空间 OR 孵化", limit=100)}
+    assert both < either
+    without = search(loaded, "众创空间 -成都", limit=100)
+    assert without and all("成都" not in h.text for h in without)
+    assert {h.passage_id for h in search(loaded, "众创空间 NOT 成都", limit=100)} == {
+        h.passage_id for h in without
+    }
+
+
+@pytest.mark.parametrize("query", ["！！！", "。，、", "NOT 光纤", "OR AND", "-", '""', "***"])
+def test_nothing_to_search_is_a_clear_error(loaded, query):
+    with pytest.raises(QueryError, match="没有可检索的词语"):
+        search(loaded, query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '光纤" OR 1=1 --',
+        "光纤'; DROP TABLE passage; --",
+        "光纤 NEAR(a b)",
+        "光纤 words:宽带",
+        "光纤 ^宽带 *",
+        "(光纤",
+        "光纤)",
+    ],
+)
+def test_hostile_queries_never_reach_sql_or_fts_syntax(loaded, query):
+    hits = search(loaded, query, limit=5)
+    assert isinstance(hits, list)
+    assert search(loaded, "光纤", limit=1)  # the table is still there
+
+
+def test_more_like_this_finds_other_documents(loaded):
+    source = search(loaded, "智慧医疗 预约诊疗", limit=1)[0]
+    similar = more_like_this(loaded, source.passage_id, limit=5)
+    assert similar
+    assert all(h.document_id != source.document_id for h in similar)
+    with pytest.raises(QueryError):
+        more_like_this(loaded, 10**9)
+
+
+def test_parse_query():
+    groups = parse_query('光纤 "智慧 社区" OR 宽带 -农村')
+    assert len(groups) == 2
+    assert groups[0].must[1].phrase and groups[1].must_not[0].tokens == ["农村"]
+
+
+def test_snippet_marks_matches():
+    snippet, spans = make_snippet("全市新增光纤到户用户12万户。", ["光纤", "到户"])
+    assert [snippet[s:e] for s, e in spans] == ["光纤到户"]
