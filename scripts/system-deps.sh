@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages infocity needs, only those missing.
 #   demo: Python's venv module and LibreOffice (reads .doc/.wps submissions)
-#   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do
+#   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do,
+#         and PostgreSQL's server binaries (the tests start a throwaway cluster when no server
+#         is reachable, and stop one mid-ingest)
 set -euo pipefail
 purpose="${1:-demo}"
 need=()
@@ -11,6 +13,7 @@ if [ "$purpose" = test ]; then
   if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; then
     need+=(fonts-noto-cjk)
   fi
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""

@@ -22,6 +22,18 @@ def require(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory, monkeypatch):
+    """Every test gets its own data directory and SQLite file; nothing touches the user's."""
+    from corpus.settings import get_settings
+
+    monkeypatch.setenv("INFOCITY_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("INFOCITY_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def soffice() -> str:
     path = legacy.find_soffice()

@@ -67,12 +67,75 @@ def test_json_failures_are_objects(tmp_path):
     assert "无.pdf: failed: not found" in result.output
 
 
-def test_demo_reads_the_samples():
+def test_demo_ingests_the_samples_and_searches():
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "共 10 个文件：成功 10，失败 0。" in result.output
+    assert "新增 10，新版本 0，已存在 0，失败 0。" in result.output
+    assert "库中共 10 个文档" in result.output
     for city in ("杭州市", "宁波市", "成都市", "郑州市"):
         assert city in result.output
+    assert "光纤到户" in result.output.split("检索示例")[1]
+    again = runner.invoke(app, ["demo"])
+    assert "已存在 10" in again.output
+
+
+def test_ingest_status_search(tmp_path, samples):
+    folder = tmp_path / "上报"
+    folder.mkdir()
+    shutil.copy(samples / "附件2-典型应用案例(宁波).pdf", folder)
+    (folder / "空.docx").write_bytes(b"")
+    result = runner.invoke(app, ["ingest", str(folder), "--json", "--user", "评估员乙"])
+    assert result.exit_code == 1, result.output  # one file failed
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["added"], summary["failed"]) == (1, 1)
+    assert summary["files"][0]["status"] in ("added", "failed")
+
+    status = runner.invoke(app, ["status", "--json"])
+    data = json.loads(status.stdout)
+    assert data["cells"] == [
+        {
+            "city": "宁波市",
+            "year": 2016,
+            "period": "FY",
+            "documents": 1,
+            "pages": 5,
+            "passages": data["cells"][0]["passages"],
+        }
+    ]
+    assert data["failed"][0]["code"] == "empty file"
+
+    found = runner.invoke(app, ["search", "智慧", "--city", "宁波", "--json"])
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)
+    assert hits and all(h["city"] == "宁波市" for h in hits)
+    like = runner.invoke(app, ["search", "--like", str(hits[0]["passage_id"]), "--json"])
+    assert like.exit_code == 0 and json.loads(like.stdout) == []  # no other document yet
+    text = runner.invoke(app, ["search", "智慧"])
+    assert "附件2-典型应用案例(宁波).pdf" in text.output
+    bad = runner.invoke(app, ["search", "！！"])
+    assert bad.exit_code == 2 and "没有可检索的词语" in bad.output
+
+
+def test_ingest_override_period(tmp_path):
+    note = tmp_path / "情况.txt"
+    note.write_text("关于信息消费工作的情况汇报\n新增4G基站1200个。", "utf-8")
+    result = runner.invoke(
+        app, ["ingest", str(note), "--city", "温州", "--year", "2016", "--period", "FY"]
+    )
+    assert result.exit_code == 0, result.output
+    status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert status["cells"][0]["city"] == "温州市" and status["unassigned"] == []
+
+
+def test_unreachable_database_is_one_line(monkeypatch):
+    from corpus.settings import get_settings
+
+    monkeypatch.setenv("INFOCITY_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "数据库无法打开（postgresql://…@127.0.0.1:1/none）" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_every_command_has_help_and_is_in_readme():
