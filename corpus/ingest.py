@@ -92,19 +92,18 @@ def _nfc(name: str) -> str:
 
 
 def _expand(
-    paths: Iterable[Path], tmp: Path, limits: Limits, failures: list[FileResult]
-) -> Iterator[tuple[Path, str, str]]:
-    """Yields (path, display name, origin) for every file, unpacking .zip archives safely."""
+    paths: Iterable[Path], tmp: Path, limits: Limits
+) -> Iterator[tuple[Path, str, str] | FileResult]:
+    """Yields (path, display name, origin) for every file, unpacking .zip archives safely; a
+    FileResult for what cannot be unpacked."""
     for path in iter_files(paths):
         if path.suffix.lower() != ".zip":
             yield path, _nfc(path.name), ""
             continue
-        yield from _unzip(path, tmp, limits, failures)
+        yield from _unzip(path, tmp, limits)
 
 
-def _unzip(
-    path: Path, tmp: Path, limits: Limits, failures: list[FileResult]
-) -> Iterator[tuple[Path, str, str]]:
+def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, str] | FileResult]:
     from extract.archive import check_zip
     from extract.errors import ExtractError
 
@@ -116,12 +115,10 @@ def _unzip(
         )
         zf = zipfile.ZipFile(path)
     except ExtractError as exc:
-        failures.append(FileResult(name, "failed", exc.message, code=exc.code))
+        yield FileResult(name, "failed", exc.message, code=exc.code)
         return
     except (zipfile.BadZipFile, OSError) as exc:
-        failures.append(
-            FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
-        )
+        yield FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
         return
     with zf:
         for i, info in enumerate(zf.infolist()):
@@ -135,7 +132,7 @@ def _unzip(
             suffix = Path(base).suffix.lower()
             target = tmp / f"zip{id(zf)}-{i:05d}{suffix if suffix in ALLOWED else '.bin'}"
             if info.file_size > limits.max_file_bytes:
-                failures.append(
+                yield FileResult(
                     FileResult(
                         base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
                     )
@@ -174,50 +171,14 @@ def ingest(
         summary.swept = _sweep(engine, data_dir)
         (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=data_dir / "tmp") as tmp:
-            early: list[FileResult] = []
             pending: dict[str, _Job] = {}
-            for path, name, origin in _expand([Path(p) for p in paths], Path(tmp), limits, early):
-                for result in early:
+            for item in _expand([Path(p) for p in paths], Path(tmp), limits):
+                result = item if isinstance(item, FileResult) else _triage(engine, item, pending)
+                if result is not None:
                     summary.results.append(result)
                     report(result)
-                early.clear()
-                if not path.exists():
-                    result = FileResult(
-                        name, "failed", f"{name}: failed: not found", code="not found"
-                    )
-                    summary.results.append(result)
-                    report(result)
-                    continue
-                sha = sha256_of(path)
-                existing = _find_by_sha(engine, sha)
-                if existing is not None and existing.status == "ok":
-                    result = FileResult(
-                        name,
-                        "present",
-                        f"{name}: already stored as document {existing.id}",
-                        existing.id,
-                        existing.pages or 0,
-                    )
-                    summary.results.append(result)
-                    report(result)
-                    continue
-                if any(
-                    job.sha256 == sha and job.path.suffix.lower() == path.suffix.lower()
-                    for job in pending.values()
-                ):
-                    result = FileResult(
-                        name, "present", f"{name}: same content as another file in this batch"
-                    )
-                    summary.results.append(result)
-                    report(result)
-                    continue
-                pending[str(path)] = _Job(path, name, sha, origin)
-            for result in early:
-                summary.results.append(result)
-                report(result)
             for outcome in extract_files([job.path for job in pending.values()], limits, jobs):
-                job = pending[outcome.path]
-                result = _store(engine, data_dir, job, outcome, overrides, user)
+                result = _store(engine, data_dir, pending[outcome.path], outcome, overrides, user)
                 summary.results.append(result)
                 report(result)
     except (OperationalError, InterfaceError) as exc:
@@ -225,6 +186,31 @@ def ingest(
             f"数据库连接中断，已保存的文件完整无损；恢复后重新运行同一命令即可补齐：{exc.__class__.__name__}"
         ) from exc
     return summary
+
+
+def _triage(
+    engine: Engine, item: tuple[Path, str, str], pending: dict[str, _Job]
+) -> FileResult | None:
+    """Decides before parsing: missing, already stored, a duplicate in this batch, or to parse
+    (added to `pending`, returns None)."""
+    path, name, origin = item
+    if not path.exists():
+        return FileResult(name, "failed", f"{name}: failed: not found", code="not found")
+    sha = sha256_of(path)
+    existing = _find_by_sha(engine, sha)
+    if existing is not None and existing.status == "ok":
+        return FileResult(
+            name,
+            "present",
+            f"{name}: already stored as document {existing.id}",
+            existing.id,
+            existing.pages or 0,
+        )
+    suffix = path.suffix.lower()
+    if any(job.sha256 == sha and job.path.suffix.lower() == suffix for job in pending.values()):
+        return FileResult(name, "present", f"{name}: same content as another file in this batch")
+    pending[str(path)] = _Job(path, name, sha, origin)
+    return None
 
 
 def _sweep(engine: Engine, data_dir: Path) -> int:
@@ -266,7 +252,11 @@ def _store(
     warnings = list(outcome.warnings)
     if job.origin:
         warnings.append(f"from the archive {job.origin}")
-    passages = to_passages(outcome)
+    # Tokenised before the transaction opens, so the write lock is held only for writing.
+    passages = [
+        (p, " ".join(phrase_tokens(p.text)), " ".join(search_tokens(p.text)))
+        for p in to_passages(outcome)
+    ]
     with session_scope(engine) as session:
         previous = session.exec(
             select(Document).where(
@@ -309,7 +299,7 @@ def _store(
             session.add(previous)
         session.add(doc)
         session.flush()
-        for p in passages:
+        for p, words, extra in passages:
             session.add(
                 Passage(
                     document_id=doc.id,
@@ -317,8 +307,8 @@ def _store(
                     page=p.page,
                     heading_path=list(p.heading_path),
                     text=p.text,
-                    words=" ".join(phrase_tokens(p.text)),
-                    extra=" ".join(search_tokens(p.text)),
+                    words=words,
+                    extra=extra,
                 )
             )
         doc_id = doc.id
