@@ -434,5 +434,20 @@ def search_cmd(
         _print_hits(hits)
 
 
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="备份文件路径（不会覆盖已有文件）。")],
+) -> None:
+    """备份本地数据库（SQLite 在线备份，导入进行中也可安全执行）；数据库文件之外的报告原件在数据目录 files/ 下。"""
+    from corpus.backup import BackupError, backup_sqlite
+
+    try:
+        path = backup_sqlite(_store(), target)
+    except BackupError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    err.print(f"已备份到 {path}", markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -166,3 +166,29 @@ def test_no_traceback_on_usage_error():
     result = runner.invoke(app, ["extract"])
     assert result.exit_code == 2
     assert not re.search(r"Traceback", result.output)
+
+
+def test_backup_while_ingest_writes(tmp_path, samples):
+    import sqlite3
+    import threading
+
+    from corpus import get_settings, ingest, open_store
+
+    runner.invoke(app, ["ingest", str(samples / "附件2-典型应用案例(宁波).pdf")])
+    settings = get_settings()
+    engine = open_store(settings)
+    writer = threading.Thread(
+        target=ingest,
+        args=([samples],),
+        kwargs={"engine": engine, "data_dir": settings.data_dir, "limits": settings.limits()},
+    )
+    writer.start()
+    target = tmp_path / "备份" / "infocity-backup.db"
+    result = runner.invoke(app, ["backup", str(target)])
+    writer.join()
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM document").fetchone()[0] >= 1
+    again = runner.invoke(app, ["backup", str(target)])
+    assert again.exit_code == 1 and "不会覆盖" in again.output
