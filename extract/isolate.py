@@ -1,14 +1,17 @@
-"""Each untrusted file is parsed in its own child process (reliability row 6).
+"""Each untrusted file is parsed in a worker process (reliability row 6).
 
-The child gets an address-space limit and the parent a wall-clock limit; a breach kills the child
-and the file is marked `failed: resource limit` while the batch goes on. Children come from a
-fork server that has already imported the readers, so a fork is cheap and never inherits the
-caller's threads or open database connections.
+Workers come from a fork server that has already imported the readers, never inherit the caller's
+threads or database connections, and carry an address-space limit; the parent holds a
+wall-clock limit per file. A breach kills that worker, the file is marked `failed: resource
+limit`, a fresh worker takes its place and the batch goes on. Workers are reused for many files
+(starting one costs the caller's imports again, up to half a second) and recycled after
+`RECYCLE_AFTER` files so a slow leak in a parsing library cannot pile up.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import resource
 import threading
 from collections.abc import Iterable, Iterator
@@ -17,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document
-from .errors import ExtractError, ResourceLimit
+from .errors import CorruptDocument, ExtractError, ResourceLimit
 from .limits import Limits
+
+RECYCLE_AFTER = 200
 
 
 @dataclass
@@ -50,66 +55,131 @@ def _mp_context():
         return _context
 
 
-def _child(conn, path: str, limits: Limits) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+def _extract_one(path: str, limits: Limits) -> object:
+    from .readers import read_document
+
+    try:
+        return read_document(path, limits)
+    except ExtractError as exc:
+        return exc
+    except MemoryError:
+        return ResourceLimit(path, f"more than {limits.memory_bytes // 2**20} MB of memory")
+    except RecursionError:
+        return ResourceLimit(path, "structure nested too deeply")
+    except Exception as exc:
+        return CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _serve(conn, memory_bytes: int) -> None:
+    """The worker's loop: a path in, a Document or an ExtractError out, until the pipe closes."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     import logging
     import warnings
 
     logging.disable(logging.WARNING)  # library chatter per glyph must not flood the parent
     warnings.simplefilter("ignore")
-    from .readers import read_document
+    while True:
+        try:
+            path, limits = conn.recv()
+        except (EOFError, OSError):
+            return
+        result = _extract_one(path, limits)
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(ResourceLimit(path, "result too large"))
 
-    try:
-        result: object = read_document(path, limits)
-    except ExtractError as exc:
-        result = exc
-    except MemoryError:
-        result = ResourceLimit(path, f"more than {limits.memory_bytes // 2**20} MB of memory")
-    except RecursionError:
-        result = ResourceLimit(path, "structure nested too deeply")
-    except Exception as exc:
-        from .errors import CorruptDocument
 
-        result = CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
-    try:
-        conn.send(result)
-    except MemoryError:
-        conn.send(ResourceLimit(path, "result too large"))
-    finally:
-        conn.close()
+class _Worker:
+    def __init__(self, memory_bytes: int) -> None:
+        ctx = _mp_context()
+        self.memory_bytes = memory_bytes
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, memory_bytes), daemon=True)
+        self.proc.start()
+        child.close()
+        self.done = 0
+
+    def run(self, path: str, limits: Limits) -> tuple[object, bool]:
+        """Returns (result, worker still usable)."""
+        try:
+            self.conn.send((path, limits))
+            if not self.conn.poll(limits.timeout_s):
+                return ResourceLimit(
+                    path, f"parsing took longer than {limits.timeout_s:g} s"
+                ), False
+            result = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self.proc.join(timeout=5)
+            code = self.proc.exitcode
+            detail = f"the parser was stopped (exit {code})"
+            if code is not None and code < 0:
+                detail = f"the parser was killed by signal {-code}, likely out of memory"
+            return ResourceLimit(path, detail), False
+        self.done += 1
+        usable = not isinstance(result, ResourceLimit) and self.done < RECYCLE_AFTER
+        return result, usable
+
+    def close(self) -> None:
+        self.conn.close()  # the worker ends on EOF
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+class WorkerPool:
+    """`size` workers shared by the caller's threads; a broken worker is replaced."""
+
+    def __init__(self, size: int, limits: Limits) -> None:
+        self.limits = limits
+        self._idle: queue.Queue[_Worker | None] = queue.Queue()
+        for _ in range(size):
+            self._idle.put(None)  # started lazily, on first use
+
+    def run(self, path: str | Path) -> Outcome:
+        path = str(path)
+        worker = self._idle.get()
+        try:
+            if worker is None or worker.memory_bytes != self.limits.memory_bytes:
+                worker = _Worker(self.limits.memory_bytes)
+            result, usable = worker.run(path, self.limits)
+            if not usable:
+                if isinstance(result, ResourceLimit):
+                    _kill(worker)  # hung, dead or out of memory
+                else:
+                    worker.close()  # recycled after RECYCLE_AFTER files
+                worker = None
+        finally:
+            self._idle.put(worker)
+        if isinstance(result, ExtractError):
+            return Failure(path, result.code, result.message)
+        return result  # type: ignore[return-value]
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            worker = self._idle.get_nowait()
+            if worker is not None:
+                worker.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _kill(worker: _Worker) -> None:
+    if worker.proc.is_alive():
+        worker.proc.kill()
+    worker.proc.join()
+    worker.conn.close()
 
 
 def extract_file(path: str | Path, limits: Limits | None = None) -> Outcome:
     """Given a file, returns its Document or a Failure; never raises for a bad file."""
-    limits = limits or Limits()
-    path = str(path)
-    ctx = _mp_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, path, limits), daemon=True)
-    proc.start()
-    sender.close()
-    try:
-        if receiver.poll(limits.timeout_s):
-            try:
-                result = receiver.recv()
-            except (EOFError, OSError):
-                result = None  # the child died before answering (killed, out of memory)
-        else:
-            result = ResourceLimit(path, f"parsing took longer than {limits.timeout_s:g} s")
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-    if result is None:
-        code = proc.exitcode
-        detail = f"the parser was stopped (exit {code})"
-        if code is not None and code < 0:
-            detail = f"the parser was killed by signal {-code}, likely out of memory"
-        result = ResourceLimit(path, detail)
-    if isinstance(result, ExtractError):
-        return Failure(path, result.code, result.message)
-    return result
+    with WorkerPool(1, limits or Limits()) as pool:
+        return pool.run(path)
 
 
 def extract_files(
@@ -121,10 +191,10 @@ def extract_files(
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with WorkerPool(jobs, limits) as pool, ThreadPoolExecutor(max_workers=jobs) as threads:
         pending: set[Future[Outcome]] = set()
         for path in paths:
-            pending.add(pool.submit(extract_file, path, limits))
+            pending.add(threads.submit(pool.run, path))
             if len(pending) >= 2 * jobs:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
