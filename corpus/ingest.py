@@ -22,11 +22,19 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, select
 
 from classify import phrase_tokens, search_tokens
+from extract import (
+    ACCEPTED_SUFFIXES,
+    ExtractError,
+    Failure,
+    Limits,
+    check_zip,
+    city_named,
+    extract_files,
+    iter_files,
+    sha256_of,
+    to_passages,
+)
 from extract import Document as Extracted
-from extract import Failure, Limits, extract_files, iter_files, to_passages
-from extract.gazetteer import by_name
-from extract.readers import sha256_of
-from extract.sniff import ALLOWED
 from models.db import session_scope
 from models.tables import City, Document, Passage, Submission
 
@@ -104,9 +112,6 @@ def _expand(
 
 
 def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, str] | FileResult]:
-    from extract.archive import check_zip
-    from extract.errors import ExtractError
-
     name = _nfc(path.name)
     try:
         check_zip(
@@ -130,7 +135,7 @@ def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, s
                 continue
             # Generated names on disk: the member's own name never touches the file system.
             suffix = Path(base).suffix.lower()
-            target = tmp / f"zip{id(zf)}-{i:05d}{suffix if suffix in ALLOWED else '.bin'}"
+            target = tmp / f"zip{id(zf)}-{i:05d}{suffix if suffix in ACCEPTED_SUFFIXES else '.bin'}"
             if info.file_size > limits.max_file_bytes:
                 yield FileResult(
                     FileResult(
@@ -241,7 +246,7 @@ def _store(
     evidence = {k: [e.__dict__ for e in v] for k, v in meta.evidence.items()}
     city = meta.city
     if overrides.city:
-        known = by_name(overrides.city)
+        known = city_named(overrides.city)
         city = known.name if known else overrides.city
         evidence["city"] = [
             {"value": city, "source": "option", "text": overrides.city},
@@ -344,7 +349,7 @@ def _submission(
         return None
     row = session.exec(select(City).where(City.name == city)).first()
     if row is None:
-        known = by_name(city)
+        known = city_named(city)
         row = City(name=city, province=known.province if known else None)
         session.add(row)
         session.flush()

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from extract.sniff import ALLOWED
+from extract import ACCEPTED_SUFFIXES
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -24,7 +24,7 @@ def storage_path(root: Path, sha256: str, suffix: str) -> Path:
     """Given the data root, a content hash and the original suffix, returns where the file lives."""
     if not _SHA_RE.match(sha256):
         raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-    ext = suffix.lower() if suffix.lower() in ALLOWED else ".bin"
+    ext = suffix.lower() if suffix.lower() in ACCEPTED_SUFFIXES else ".bin"
     return root / "files" / sha256[:2] / sha256[2:4] / f"{sha256}{ext}"
 
 

@@ -1,5 +1,6 @@
 """extract/: submitted files into structured documents. Knows files, not databases."""
 
+from .archive import check_zip
 from .document import Block, Document, Evidence, Metadata, PageInfo, Passage
 from .errors import (
     ConverterMissing,
@@ -14,12 +15,17 @@ from .errors import (
     ZipBomb,
 )
 from .files import iter_files
+from .gazetteer import by_name as city_named
 from .isolate import Failure, Outcome, extract_file, extract_files
 from .limits import Limits
 from .passages import to_passages
-from .readers import read_document
+from .readers import read_document, sha256_of
+from .sniff import ALLOWED
+
+ACCEPTED_SUFFIXES = frozenset(ALLOWED)
 
 __all__ = [
+    "ACCEPTED_SUFFIXES",
     "Block",
     "ConverterMissing",
     "CorruptDocument",
@@ -39,9 +45,12 @@ __all__ = [
     "TypeMismatch",
     "UnsupportedFormat",
     "ZipBomb",
+    "check_zip",
+    "city_named",
     "extract_file",
     "extract_files",
     "iter_files",
     "read_document",
+    "sha256_of",
     "to_passages",
 ]
