@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
 from classify import phrase_tokens, search_tokens
@@ -35,6 +35,7 @@ from extract import (
     to_passages,
 )
 from extract import Document as Extracted
+from extract import Passage as ExtractedPassage
 from models.db import session_scope
 from models.tables import City, Document, Passage, Submission
 
@@ -252,6 +253,9 @@ def _store(
             {"value": city, "source": "option", "text": overrides.city},
             *evidence.get("city", []),
         ]
+    for key, value in (("year", overrides.year), ("period", overrides.period)):
+        if value:
+            evidence[key] = [{"value": str(value), "source": "option", "text": str(value)}]
     year = overrides.year or meta.year
     period = overrides.period or meta.period
     warnings = list(outcome.warnings)
@@ -262,6 +266,30 @@ def _store(
         (p, " ".join(phrase_tokens(p.text)), " ".join(search_tokens(p.text)))
         for p in to_passages(outcome)
     ]
+    try:
+        return _write(
+            engine, job, outcome, stored, city, year, period, evidence, warnings, passages, user
+        )
+    except IntegrityError:
+        # Another ingest stored the same bytes after this one looked: that document stands.
+        return FileResult(job.name, "present", f"{job.name}: stored meanwhile by another ingest")
+
+
+def _write(
+    engine: Engine,
+    job: _Job,
+    outcome: Extracted,
+    stored: str,
+    city: str | None,
+    year: int | None,
+    period: str | None,
+    evidence: dict,
+    warnings: list[str],
+    passages: list[tuple[ExtractedPassage, str, str]],
+    user: str,
+) -> FileResult:
+    """The document, its passages (and through triggers their index entries) in one transaction."""
+    meta = outcome.metadata
     with session_scope(engine) as session:
         previous = session.exec(
             select(Document).where(
@@ -269,7 +297,9 @@ def _store(
             )
         ).first()
         # A failed attempt at the same bytes is replaced by the success.
-        failed = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
+        failed = session.exec(
+            select(Document).where(Document.sha256 == job.sha256, Document.status == "failed")
+        ).first()
         if failed is not None:
             session.delete(failed)
             session.flush()
