@@ -189,3 +189,21 @@ def test_storage_path_stays_under_root(sha, suffix):
     path = storage_path(root, sha, suffix)
     assert path.is_relative_to(root / "files") and ".." not in path.parts
     assert path.name.startswith(sha)
+
+
+def test_search_sees_only_current_versions_even_when_old_ones_rank_first(store, tmp_path):
+    """The candidate window of unfiltered search must widen past old versions."""
+    from corpus import Filters, search
+
+    engine, _, _ = store
+    folder = tmp_path / "版本"
+    folder.mkdir()
+    for i in range(7):
+        # Old versions say 光纤 more often, so they rank above the current one.
+        (folder / "进展.txt").write_text(
+            "杭州市2016年上半年进展情况\n" + "光纤" * (20 - i) + f"第{i}稿。", "utf-8"
+        )
+        run(store, [folder])
+    hits = search(engine, "光纤", limit=1)
+    assert [h.text.endswith("第6稿。") for h in hits] == [True]
+    assert len(search(engine, "光纤", Filters(all_versions=True), limit=20)) == 7
