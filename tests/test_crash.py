@@ -30,7 +30,7 @@ def make_batch(folder: Path, samples: Path) -> int:
     for path in samples.iterdir():
         if path.suffix != ".doc":  # LibreOffice is slow; the crash windows are elsewhere
             shutil.copy(path, folder)
-    for i in range(11):
+    for i in range(20):
         lines = [f"宁波市2016年上半年信息消费示范城市建设进展情况（第{i}稿）"]
         lines += [
             f"第{j}段：全市新增光纤到户用户{i * 100 + j}户，4G基站{j}个。" * 8 for j in range(300)
@@ -41,6 +41,33 @@ def make_batch(folder: Path, samples: Path) -> int:
 
 def ingest_cmd(folder: Path) -> list[str]:
     return [sys.executable, "-m", "cli", "ingest", str(folder), "--jobs", "2"]
+
+
+def ingest_to_end(folder: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ingest_cmd(folder), env=env, cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+
+
+def count_documents(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(func.count(Document.id))).one()
+    except Exception:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def wait_for_more(url: str, than: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Waits until the ingest has committed more documents than `than`: the kill then lands in
+    the middle of the batch on a fast machine and on a slow one alike."""
+    deadline = time.monotonic() + timeout
+    while count_documents(url) <= than:
+        assert proc.poll() is None, "the ingest ended before the kill"
+        assert time.monotonic() < deadline, "no document was committed in time"
+        time.sleep(0.05)
 
 
 def env_for(data_dir: Path, url: str | None = None) -> dict:
@@ -87,8 +114,8 @@ def test_kill_minus_nine_mid_ingest(tmp_path, samples):
     url = f"sqlite:///{data_dir / 'infocity.db'}"
     env = env_for(data_dir)
     rng = random.Random(9)
-    after_kills = []
-    for delay in (rng.uniform(1.0, 2.0), rng.uniform(2.0, 4.0), rng.uniform(3.0, 6.0)):
+    after_kills = [0]
+    for _ in range(3):
         proc = subprocess.Popen(
             ingest_cmd(tmp_path / "批次"),
             env=env,
@@ -97,32 +124,18 @@ def test_kill_minus_nine_mid_ingest(tmp_path, samples):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(delay)
+        wait_for_more(url, after_kills[-1], proc)
+        time.sleep(rng.uniform(0.0, 0.3))  # anywhere: parsing, copying, inside a commit
         proc.send_signal(signal.SIGKILL)  # the ingest process itself, mid-work
         kill_group(proc)
-        if (data_dir / "infocity.db").exists():
-            after_kills.append(check_whole(url, data_dir)[0])
+        after_kills.append(check_whole(url, data_dir)[0])
     # The kills landed mid-batch: some documents in, not all (else the test proved nothing).
-    assert any(0 < n < total for n in after_kills), after_kills
-    done = subprocess.run(
-        ingest_cmd(tmp_path / "批次"),
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    assert all(0 < n < total for n in after_kills[1:]), after_kills
+    done = ingest_to_end(tmp_path / "批次", env)
     assert done.returncode == 0, done.stderr
     n_docs, strays = check_whole(url, data_dir)
     assert (n_docs, strays) == (total, 0)
-    again = subprocess.run(
-        ingest_cmd(tmp_path / "批次"),
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = ingest_to_end(tmp_path / "批次", env)
     assert f"已存在 {total}" in again.stderr
 
 
@@ -148,7 +161,7 @@ def test_postgres_stopped_mid_batch(tmp_path, samples):
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            time.sleep(3.0)
+            wait_for_more(url, 0, proc)
             server.stop("immediate")
             _, stderr = proc.communicate(timeout=120)
             assert proc.returncode == 1
@@ -156,14 +169,7 @@ def test_postgres_stopped_mid_batch(tmp_path, samples):
             server.start()
             stored_before, _ = check_whole(url, data_dir)
             assert 0 < stored_before < total
-            done = subprocess.run(
-                ingest_cmd(tmp_path / "批次"),
-                env=env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            done = ingest_to_end(tmp_path / "批次", env)
             assert done.returncode == 0, done.stderr
             assert check_whole(url, data_dir) == (total, 0)
     finally:
