@@ -210,13 +210,21 @@ def _continues(prev: Line, pm: Margins, line: Line, lm: Margins) -> bool:
     return not (numbering_level(line.text) and prev.text.endswith(tuple(_ENDS_PARAGRAPH)))
 
 
-def join_paragraphs(pages: Sequence[Sequence[Line | TableRegion]]) -> list[Paragraph | TableRegion]:
-    """Given each page's body lines and tables in reading order, returns paragraphs and tables.
+def page_margins(pages: Sequence[Sequence[Line | TableRegion]]) -> list[Margins]:
+    return [Margins.of([i for i in items if isinstance(i, Line)]) for items in pages]
+
+
+def join_paragraphs(
+    pages: Sequence[Sequence[Line | TableRegion]], margins: Sequence[Margins] | None = None
+) -> list[Paragraph | TableRegion]:
+    """Given each page's body lines and tables in reading order (and their margins, if the
+    caller has them), returns paragraphs and tables.
 
     Paragraphs are rejoined across line wraps and page breaks; a table closes the paragraph
     before it.
     """
-    margins = [Margins.of([i for i in items if isinstance(i, Line)]) for items in pages]
+    if margins is None:
+        margins = page_margins(pages)
     out: list[Paragraph | TableRegion] = []
     current: Paragraph | None = None
     prev_margins: Margins | None = None

@@ -18,13 +18,13 @@ from .furniture import furniture_lines
 from .layout import (
     Char,
     Line,
-    Margins,
     Paragraph,
     TableRegion,
     dedupe_chars,
     fill_tables,
     group_lines,
     join_paragraphs,
+    page_margins,
 )
 from .limits import Limits
 from .normalize import count_cjk
@@ -75,7 +75,7 @@ class PdfReader:
         heights: list[float] = []
         infos: list[PageInfo] = []
         plumber = _LazyPlumber(path)
-        unreadable = 0
+        unreadable: set[int] = set()
         try:
             for index in range(used):
                 try:
@@ -83,16 +83,16 @@ class PdfReader:
                 except pdfium.PdfiumError as exc:
                     # One damaged page costs that page, not the document.
                     warnings.append(f"page {index + 1} could not be read: {exc}")
-                    unreadable += 1
                     lines, tables, height = [], [], 842.0
                     info = PageInfo(number=index + 1, garbled=True)
+                    unreadable.add(index + 1)
                 page_lines.append(lines)
                 page_tables.append(tables)
                 heights.append(height)
                 infos.append(info)
         finally:
             plumber.close()
-        if unreadable == used:
+        if len(unreadable) == used:
             raise CorruptDocument(path, "no page of the PDF could be loaded")
 
         drop = furniture_lines(page_lines, heights)
@@ -105,11 +105,8 @@ class PdfReader:
             pages_items.append(items)
 
         raw_blocks: list[RawBlock] = []
-        margins = {
-            i + 1: Margins.of([x for x in items if isinstance(x, Line)])
-            for i, items in enumerate(pages_items)
-        }
-        for item in join_paragraphs(pages_items):
+        margins = page_margins(pages_items)
+        for item in join_paragraphs(pages_items, margins):
             if isinstance(item, TableRegion):
                 raw_blocks.append(RawBlock("table", page=item.page, rows=item.rows))
                 continue
@@ -121,12 +118,12 @@ class PdfReader:
                     item.text,
                     page=item.page,
                     size=first.size,
-                    centered=margins[first.page].centered(first),
+                    centered=margins[first.page - 1].centered(first),
                 )
             )
         for info in infos:
-            if info.chars == 0 and info.garbled:
-                continue  # already said: the page could not be read
+            if info.number in unreadable:
+                continue  # said above
             if info.needs_ocr:
                 warnings.append(f"page {info.number} has no text layer: needs OCR")
             elif info.garbled:
@@ -182,8 +179,9 @@ class PdfReader:
             images=n_images,
             tables=len(tables),
         )
-        real = text_chars
-        info.needs_ocr = n_images > 0 and real < OCR_MIN_CHARS and image_area > 0.1 * width * height
+        info.needs_ocr = (
+            n_images > 0 and text_chars < OCR_MIN_CHARS and image_area > 0.1 * width * height
+        )
         info.garbled = (
             not info.needs_ocr and info.chars > 0 and garbage / info.chars > GARBLED_SHARE
         )

@@ -309,3 +309,50 @@ def test_corrupt_content_stream(tmp_path):
     outcome = extract_file(path)
     assert isinstance(outcome, Document)
     assert outcome.blocks == [] and "no text was found" in outcome.warnings
+
+
+def test_one_unloadable_page_costs_only_that_page(tmp_path):
+    path = tmp_path / "半坏.pdf"
+    content = b"BT /F1 12 Tf 72 700 Td (Hello page one) Tj ET"
+    path.write_bytes(
+        builders.pdf_from_objects(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 6 0 R >> >> >>",
+                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+                b"<< /Type /Pages /Parent 2 0 R /Kids [5 0 R] /Count 1 >>",  # a page tree loop
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            ]
+        )
+    )
+    outcome = extract_file(path)
+    assert isinstance(outcome, Document), outcome
+    assert [b.text for b in outcome.blocks] == ["Hello page one"]
+    assert outcome.warnings == ["page 2 could not be read: Failed to load page."]
+    assert [p.garbled for p in outcome.page_info] == [False, True]
+
+
+def test_garbage_text_layer_flagged(tmp_path):
+    path = tmp_path / "乱码.pdf"
+    content = (
+        b"BT /F1 12 Tf 72 700 Td (\\001\\002\\003\\004\\005\\006\\007\\010\\016\\017\\020) Tj ET"
+    )
+    path.write_bytes(
+        builders.pdf_from_objects(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 5 0 R >> >> >>",
+                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            ]
+        )
+    )
+    outcome = extract_file(path)
+    assert isinstance(outcome, Document)
+    assert outcome.page_info[0].garbled and outcome.page_info[0].garbage_chars >= 10
+    assert outcome.blocks == []
+    assert "page 1: the text layer is unreadable (font encoding)" in outcome.warnings
