@@ -57,8 +57,8 @@ def heading_level(text: str) -> int:
     return level
 
 
-def split_run_in_heading(text: str) -> tuple[str, str] | None:
-    """`（一）加快信息基础设施升级改造。全面推动…` → (heading, rest), or None.
+def split_run_in_heading(text: str) -> tuple[int, str, str] | None:
+    """`（一）加快信息基础设施升级改造。全面推动…` → (2, heading, rest), or None.
 
     Only when the lead sentence is short and carries no figures, so numbered list items with data
     stay whole.
@@ -72,4 +72,4 @@ def split_run_in_heading(text: str) -> tuple[str, str] | None:
     lead, rest = match.group(1), match.group(2).strip()
     if not rest or re.search(r"\d", lead[3:]) or "，" in lead:
         return None
-    return lead.rstrip("。：:"), rest
+    return level, lead.rstrip("。：:"), rest

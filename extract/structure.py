@@ -72,8 +72,7 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
         run_in = split_run_in_heading(text)
         if run_in:
             seen_heading = True
-            head, rest = run_in
-            level = numbering_level(text)
+            level, head, rest = run_in
             push(level, head)
             blocks.append(Block("heading", head, raw.page, level, path()[:-1]))
             blocks.append(Block("paragraph", rest, raw.page, 0, path()))

@@ -47,6 +47,7 @@ def test_heading_needs_to_read_as_a_title():
 
 def test_run_in_heading_split():
     assert split_run_in_heading("（一）健全组织领导体系。成立领导小组。") == (
+        2,
         "（一）健全组织领导体系",
         "成立领导小组。",
     )
