@@ -21,6 +21,8 @@ from .numbering import Numbering, W
 from .structure import RawBlock
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.I)
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d", re.I)
@@ -109,12 +111,9 @@ class _BodyWalker:
             num_id, ilvl = style.num_id, style.ilvl
         if num_id is not None and text.strip():
             label = self.numbering.label(num_id, ilvl or 0)
-        level = style.level
-        outline = _val(ppr, "outlineLvl") if ppr is not None else None
-        if outline is not None and outline.isdigit() and int(outline) < 9:
-            level = int(outline) + 1
-        centered = (_val(ppr, "jc") if ppr is not None else None) in ("center", "centre")
-        centered = centered or (style.centered and _val(ppr, "jc") is None)
+        level = _outline_level(ppr) or style.level
+        jc = _val(ppr, "jc")
+        centered = jc in ("center", "centre") if jc else style.centered
         if text.strip():
             self.blocks.append(
                 RawBlock(
@@ -126,7 +125,10 @@ class _BodyWalker:
                     label=label,
                 )
             )
-        self.images += sum(1 for _ in p.iter(f"{W}drawing")) + sum(1 for _ in p.iter(f"{W}pict"))
+        # Pictures, not drawings: a text box is a drawing too, and its VML copy a pict.
+        self.images += sum(
+            1 for b in p.iter(_BLIP, _VML_IMAGE) if not _inside(b, p, (f"{MC}Fallback",))
+        )
         for box in _textboxes(p):
             self.textboxes += 1
             for inner in box.iter(f"{W}p"):
@@ -221,6 +223,12 @@ def _val(ppr, tag: str) -> str | None:
     return el.get(f"{W}val") if el is not None else None
 
 
+def _outline_level(ppr) -> int:
+    """`w:outlineLvl` 0-8 as heading level 1-9; 9 means body text (0)."""
+    outline = _val(ppr, "outlineLvl")
+    return int(outline) + 1 if outline is not None and outline.isdigit() and int(outline) < 9 else 0
+
+
 def _num_pr(ppr) -> tuple[str | None, int | None]:
     if ppr is None:
         return None, None
@@ -264,10 +272,7 @@ class _StyleTable:
         parent = self.get(based.get(f"{W}val"), depth + 1) if based is not None else _Style()
         ppr = el.find(f"{W}pPr")
         match = _HEADING_STYLE.match(name.strip())
-        level = int(match.group(1)) if match else parent.level
-        outline = _val(ppr, "outlineLvl")
-        if outline is not None and outline.isdigit() and int(outline) < 9:
-            level = int(outline) + 1
+        level = _outline_level(ppr) or (int(match.group(1)) if match else parent.level)
         num_id, ilvl = _num_pr(ppr)
         jc = _val(ppr, "jc")
         style = _Style(

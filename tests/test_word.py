@@ -47,6 +47,8 @@ def test_headers_footers_out_of_body_textbox_and_insertions_in(report_docx):
     assert text.count("杭州市经济和信息化委员会") == 1
     assert "—" not in text
     assert text.count("文本框：行政村光纤通达率98%") == 1  # DrawingML and VML copies read once
+    assert "1 text box(es) read after their anchor paragraph" in doc.warnings
+    assert not any("image" in w for w in doc.warnings)  # a text box is no picture
     assert "市民卡服务平台新增接入医院23家" in text
 
 
@@ -92,6 +94,11 @@ def test_wps_named_ole2_is_read(report_doc, tmp_path):
     assert doc.format == "wps"
     assert doc.metadata.city == "杭州市"  # the title wins over the file name
     assert any("city is unclear" in w for w in doc.warnings)
+
+
+def test_realdoc_picture_reported(realdoc):
+    doc = read_document(realdoc("chatchat__ocr_test.docx"))
+    assert "1 image(s): text inside images is not extracted" in doc.warnings
 
 
 def test_realdoc_auto_numbered_heading_and_cover_table(realdoc):
