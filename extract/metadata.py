@@ -102,16 +102,16 @@ def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]
                 cities = [top]
             city, _, matched = cities[0]
             found.setdefault("city", []).append(Evidence(city.name, source, matched))
-        years = _years(text)
-        if years and source != "first_page":
+        if source == "first_page":
+            continue  # its years and periods are history as often as not: see below
+        if years := _years(text):
             year, matched = years[0]
             found.setdefault("year", []).append(Evidence(str(year), source, matched))
-        period = _period(text)
-        if period and source != "first_page":
+        if period := _period(text):
             found.setdefault("period", []).append(Evidence(period[0], source, period[1]))
-        if (m := _APPS_RE.search(text)) and source != "first_page":
+        if m := _APPS_RE.search(text):
             found.setdefault("kind", []).append(Evidence("applications", source, m.group()))
-        elif (m := _PROGRESS_RE.search(text)) and source != "first_page":
+        elif m := _PROGRESS_RE.search(text):
             found.setdefault("kind", []).append(Evidence("progress", source, m.group()))
 
     # The signing date tells the reporting year (a full-year report is signed in November of
@@ -120,7 +120,8 @@ def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]
     if "year" not in found and (signed := _signed_year(blocks)):
         found["year"] = [Evidence(str(signed[0]), "signature", signed[1])]
     if "year" not in found and (years := _years(sources["first_page"])):
-        year, matched = Counter(y for y, _ in years).most_common(1)[0][0], years[0][1]
+        year = Counter(y for y, _ in years).most_common(1)[0][0]
+        matched = next(m for y, m in years if y == year)
         found["year"] = [Evidence(str(year), "first_page", matched)]
     if "period" not in found and (period := _period(sources["first_page"])):
         found["period"] = [Evidence(period[0], "first_page", period[1])]
@@ -130,11 +131,8 @@ def recognise(file_stem: str, blocks: list[Block]) -> tuple[Metadata, list[str]]
         if len(values) > 1:
             listed = "; ".join(f"{e.source} says {e.value} ({e.text})" for e in evidence)
             warnings.append(f"{key} is unclear: {listed}; using {evidence[0].value}")
-    if (
-        "period" not in found
-        and found.get("kind", [None])[0]
-        and found["kind"][0].value == "applications"
-    ):
+    kinds = found.get("kind")
+    if "period" not in found and kinds and kinds[0].value == "applications":
         # Typical applications are sent with the full-year report (guide, reporting calendar).
         found["period"] = [Evidence("FY", "rule", "典型应用随全年进展报告报送")]
     meta.evidence = found

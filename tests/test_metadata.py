@@ -108,3 +108,18 @@ def test_sample_doc_found_by_title(samples, soffice):
     meta = read_document(samples / "2016全年总结_final(1).doc").metadata
     assert (meta.city, meta.year, meta.period) == ("郑州市", 2016, "FY")
     assert meta.evidence["city"][0].source == "title"
+
+
+def test_first_page_year_is_the_most_named_with_its_own_evidence():
+    meta, _ = recognise(
+        "情况汇报",
+        blocks(
+            "情况汇报", "2015年底全市光纤用户80万户。", "2016年新增20万户，2016年上半年完成目标。"
+        ),
+    )
+    assert meta.year == 2016
+    assert (meta.evidence["year"][0].source, meta.evidence["year"][0].text) == (
+        "first_page",
+        "2016年",
+    )
+    assert meta.period == "H1" and meta.evidence["period"][0].source == "first_page"
