@@ -168,12 +168,14 @@ class PdfReader:
             if tables:
                 chars = fill_tables(tables, chars)
         lines = group_lines(chars, number)
-        text_chars = sum(len(line.text.replace(" ", "")) for line in lines)
-        text_chars += sum(len("".join(cell for row in t.rows for cell in row)) for t in tables)
+        page_text = "".join(line.text for line in lines) + "".join(
+            cell for t in tables for row in t.rows for cell in row
+        )
+        text_chars = len(page_text.replace(" ", ""))
         info = PageInfo(
             number=number,
             chars=text_chars + garbage,
-            cjk_chars=sum(count_cjk(line.text) for line in lines),
+            cjk_chars=count_cjk(page_text),  # table cells included, as in `chars`
             garbage_chars=garbage,
             duplicates_removed=duplicates,
             images=n_images,
