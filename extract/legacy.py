@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import ConverterMissing, CorruptDocument, ResourceLimit
 from .limits import Limits
-from .structure import RawBlock
+from .structure import ReaderOutput
 from .word import WordReader
 
 
@@ -26,7 +26,7 @@ def find_soffice() -> str | None:
 class LegacyWordReader:
     formats = ("ole2", "rtf")
 
-    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+    def read(self, path: Path, limits: Limits) -> ReaderOutput:
         soffice = find_soffice()
         if soffice is None:
             raise ConverterMissing(
@@ -35,8 +35,7 @@ class LegacyWordReader:
             )
         with tempfile.TemporaryDirectory(prefix="infocity-lo-") as tmp:
             converted = convert(soffice, path, "docx", Path(tmp), limits.convert_timeout_s)
-            blocks, info = WordReader().read(converted, limits)
-        return blocks, info
+            return WordReader().read(converted, limits)
 
 
 FILTERS = {

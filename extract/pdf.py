@@ -28,7 +28,7 @@ from .layout import (
 )
 from .limits import Limits
 from .normalize import count_cjk
-from .structure import RawBlock
+from .structure import RawBlock, ReaderOutput
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _is_garbage(ch: str) -> bool:
 class PdfReader:
     formats = ("pdf",)
 
-    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+    def read(self, path: Path, limits: Limits) -> ReaderOutput:
         import pypdfium2 as pdfium
 
         try:
@@ -59,7 +59,7 @@ class PdfReader:
         finally:
             pdf.close()
 
-    def _read(self, pdf, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+    def _read(self, pdf, path: Path, limits: Limits) -> ReaderOutput:
         import pypdfium2 as pdfium
 
         n_pages = len(pdf)
@@ -128,12 +128,7 @@ class PdfReader:
                 warnings.append(f"page {info.number} has no text layer: needs OCR")
             elif info.garbled:
                 warnings.append(f"page {info.number}: the text layer is unreadable (font encoding)")
-        return raw_blocks, {
-            "pages": n_pages,
-            "page_info": infos,
-            "warnings": warnings,
-            "truncated": used < n_pages,
-        }
+        return ReaderOutput(raw_blocks, n_pages, warnings, infos, truncated=used < n_pages)
 
     def _read_page(self, pdf, index: int, plumber: _LazyPlumber, warnings: list[str]):
         import pypdfium2.raw as raw

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import CorruptDocument
 from .limits import Limits
-from .structure import RawBlock
+from .structure import RawBlock, ReaderOutput
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
@@ -24,7 +24,7 @@ def decode(data: bytes) -> str:
 class TextReader:
     formats = ("text",)
 
-    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+    def read(self, path: Path, limits: Limits) -> ReaderOutput:
         try:
             text = decode(path.read_bytes())
         except UnicodeDecodeError as exc:
@@ -46,7 +46,7 @@ class TextReader:
                 blocks.append(RawBlock("table", page=1, rows=[_cells(line)]))
             else:
                 blocks.append(RawBlock("paragraph", line, page=1))
-        return blocks, {"pages": 1, "warnings": []}
+        return ReaderOutput(blocks, pages=1)
 
 
 def _cells(line: str) -> list[str]:

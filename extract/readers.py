@@ -19,18 +19,17 @@ from .metadata import recognise
 from .pdf import PdfReader
 from .plaintext import TextReader
 from .sniff import check_file
-from .structure import RawBlock, build_blocks
+from .structure import ReaderOutput, build_blocks
 from .word import WordReader
 
 
 class Reader(Protocol):
     formats: tuple[str, ...]
 
-    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]: ...
+    def read(self, path: Path, limits: Limits) -> ReaderOutput: ...
 
 
 READERS: list[Reader] = [PdfReader(), WordReader(), LegacyWordReader(), TextReader()]
-FORMAT_NAMES = {"ole2": "doc", "rtf": "rtf"}
 
 
 def reader_for(real_type: str) -> Reader | None:
@@ -56,14 +55,11 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
     reader = reader_for(real)
     if reader is None:  # pragma: no cover - every allowed type has a reader
         raise UnsupportedFormat(path, real)
-    raw_blocks, info = reader.read(path, limits)
-    blocks = build_blocks(raw_blocks)
+    output = reader.read(path, limits)
+    blocks = build_blocks(output.blocks)
     name = unicodedata.normalize("NFC", path.name)
     metadata, meta_warnings = recognise(Path(name).stem, blocks)
-    fmt = (
-        path.suffix.lower().lstrip(".") if real in ("ole2", "rtf") else FORMAT_NAMES.get(real, real)
-    )
-    warnings = list(info.get("warnings", []))
+    warnings = list(output.warnings)
     if not blocks:
         warnings.append("no text was found")
     return Document(
@@ -71,11 +67,12 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
         name=name,
         sha256=sha256_of(path),
         size=path.stat().st_size,
-        format="txt" if fmt == "text" else fmt,
-        pages=info.get("pages"),
+        # The type gate has made sure the suffix tells the truth: it names the format.
+        format=path.suffix.lower().lstrip("."),
+        pages=output.pages,
         blocks=blocks,
         metadata=metadata,
-        page_info=info.get("page_info", []),
+        page_info=output.page_info,
         warnings=warnings + meta_warnings,
-        truncated=info.get("truncated", False),
+        truncated=output.truncated,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .document import Block
+from .document import Block, PageInfo
 from .headings import heading_level, numbering_level, split_run_in_heading
 from .normalize import clean_text, display_original
 
@@ -27,6 +27,17 @@ class RawBlock:
     rows: list[list[str]] | None = None
     label: str = ""  # automatic numbering rendered by the reader (Word), prefixed to text
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class ReaderOutput:
+    """What a reader returns: raw blocks in reading order and what it learnt of the file."""
+
+    blocks: list[RawBlock]
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    page_info: list[PageInfo] = field(default_factory=list)
+    truncated: bool = False
 
 
 def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:

@@ -18,7 +18,7 @@ from .archive import check_zip
 from .errors import CorruptDocument
 from .limits import Limits
 from .numbering import Numbering, W
-from .structure import RawBlock
+from .structure import RawBlock, ReaderOutput
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -49,7 +49,7 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tre
 class WordReader:
     formats = ("docx",)
 
-    def read(self, path: Path, limits: Limits) -> tuple[list[RawBlock], dict]:
+    def read(self, path: Path, limits: Limits) -> ReaderOutput:
         check_zip(path, limits)
         import docx
 
@@ -66,10 +66,7 @@ class WordReader:
             warnings.append(f"{walker.textboxes} text box(es) read after their anchor paragraph")
         if walker.images:
             warnings.append(f"{walker.images} image(s): text inside images is not extracted")
-        return walker.blocks, {
-            "pages": max(pages or 0, counted),
-            "warnings": warnings,
-        }
+        return ReaderOutput(walker.blocks, max(pages or 0, counted), warnings)
 
 
 class _BodyWalker:
