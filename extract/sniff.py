@@ -64,17 +64,14 @@ def _zip_has(path: Path, member: str) -> bool:
 
 
 def _decodes(head: bytes) -> bool:
+    """Text in UTF-8 or GB18030; the head may end inside a character, so up to 3 bytes are cut."""
     for encoding in ("utf-8", "gb18030"):
-        try:
-            # The head may end inside a multi-byte character: drop up to 3 trailing bytes.
-            for cut in range(4):
-                try:
-                    head[: len(head) - cut or None].decode(encoding)
-                    return True
-                except UnicodeDecodeError:
-                    continue
-        except LookupError:  # pragma: no cover - both codecs ship with Python
-            pass
+        for cut in range(4):
+            try:
+                head[: len(head) - cut].decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                continue
     return False
 
 
