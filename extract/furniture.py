@@ -42,26 +42,23 @@ def _shape(text: str) -> str:
 
 def furniture_lines(pages: Sequence[Sequence[_Line]], heights: Sequence[float]) -> list[set[int]]:
     """Given each page's lines (top-to-bottom) and page heights, returns per page the indexes to drop."""
-    candidates: list[list[int]] = []
+    candidates: list[dict[int, str]] = []  # per page: line index -> shape
     for lines, height in zip(pages, heights, strict=True):
-        idx = []
+        edge = {}
         for i, line in enumerate(lines):
             near_edge = i < EDGE_LINES or i >= len(lines) - EDGE_LINES
             in_band = line.top < height * BAND_SHARE or line.bottom > height * (1 - BAND_SHARE)
             if near_edge and in_band:
-                idx.append(i)
-        candidates.append(idx)
+                edge[i] = _shape(line.text)
+        candidates.append(edge)
 
-    counts: Counter[str] = Counter()
-    for lines, idx in zip(pages, candidates, strict=True):
-        counts.update({_shape(lines[i].text) for i in idx})
+    repeated: set[str] = set()
     n_pages = len(pages)
-    need = max(2, round(n_pages * 0.4)) if n_pages >= 3 else n_pages
-    repeated = {shape for shape, n in counts.items() if n >= need and n_pages >= 2 and shape}
-
-    drop: list[set[int]] = []
-    for lines, idx in zip(pages, candidates, strict=True):
-        drop.append(
-            {i for i in idx if is_page_number(lines[i].text) or _shape(lines[i].text) in repeated}
-        )
-    return drop
+    if n_pages >= 2:
+        need = max(2, round(n_pages * 0.4)) if n_pages >= 3 else n_pages
+        counts = Counter(shape for edge in candidates for shape in set(edge.values()) if shape)
+        repeated = {shape for shape, n in counts.items() if n >= need}
+    return [
+        {i for i, shape in edge.items() if shape in repeated or is_page_number(lines[i].text)}
+        for lines, edge in zip(pages, candidates, strict=True)
+    ]

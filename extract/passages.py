@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .document import Document, Passage
@@ -50,12 +51,15 @@ def to_passages(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
         if block.kind == "paragraph":
             texts = chunk_text(block.text, max_chars)
         elif block.kind == "table" and block.rows:
-            header = block.rows[0]
+            # Each row with its column headers: "指标：4G基站数；数值：3.9万个".
+            header, body = (
+                (block.rows[0], block.rows[1:]) if len(block.rows) > 1 else ([], block.rows)
+            )
             texts = []
-            for row in block.rows[1:] or block.rows:
+            for row in body:
                 cells = [
-                    f"{h}：{c}" if h and h != c and len(block.rows) > 1 else c
-                    for h, c in zip(header + [""] * len(row), row, strict=False)
+                    f"{h}：{c}" if h and h != c else c
+                    for h, c in itertools.zip_longest(header, row, fillvalue="")
                     if c
                 ]
                 texts.extend(chunk_text("；".join(cells), max_chars))
