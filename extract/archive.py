@@ -29,10 +29,8 @@ def check_zip(path: Path, limits: Limits) -> None:
         total += info.file_size
         if info.file_size > limits.max_zip_member_bytes:
             raise ZipBomb(path, f"{info.filename} unpacks to {info.file_size / 2**20:.0f} MB")
-        if info.file_size > 1_000_000 and info.file_size > limits.max_zip_ratio * max(
-            info.compress_size, 1
-        ):
-            ratio = info.file_size / max(info.compress_size, 1)
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1_000_000 and ratio > limits.max_zip_ratio:  # small files may pack well
             raise ZipBomb(path, f"{info.filename} compressed {ratio:.0f}:1")
     if total > limits.max_zip_total_bytes:
         raise ZipBomb(path, f"unpacks to {total / 2**20:.0f} MB in all")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import ConverterMissing, CorruptDocument, ResourceLimit
 from .limits import Limits
+from .sniff import OLE2_MAGIC
 from .structure import ReaderOutput
 from .word import WordReader
 
@@ -33,8 +34,15 @@ class LegacyWordReader:
                 path,
                 "LibreOffice is needed for .doc/.wps files: apt-get install libreoffice-writer",
             )
+        with path.open("rb") as fh:
+            ole2 = fh.read(8) == OLE2_MAGIC
+        # Named import filter: left to guess, LibreOffice opens a damaged .doc as plain text and
+        # "converts" the binary garbage into a document.
+        infilter = "MS Word 97" if ole2 else "Rich Text Format"
         with tempfile.TemporaryDirectory(prefix="infocity-lo-") as tmp:
-            converted = convert(soffice, path, "docx", Path(tmp), limits.convert_timeout_s)
+            converted = convert(
+                soffice, path, "docx", Path(tmp), limits.convert_timeout_s, infilter=infilter
+            )
             return WordReader().read(converted, limits)
 
 
@@ -45,7 +53,9 @@ FILTERS = {
 }
 
 
-def convert(soffice: str, path: Path, fmt: str, workdir: Path, timeout_s: float) -> Path:
+def convert(
+    soffice: str, path: Path, fmt: str, workdir: Path, timeout_s: float, infilter: str | None = None
+) -> Path:
     """Converts `path` with headless LibreOffice into `workdir`; returns the converted file.
 
     The input is copied under a neutral name first: LibreOffice picks its import filter by
@@ -62,6 +72,7 @@ def convert(soffice: str, path: Path, fmt: str, workdir: Path, timeout_s: float)
         "--headless",
         "--norestore",
         "--nologo",
+        *([f"--infilter={infilter}"] if infilter else []),
         "--convert-to",
         FILTERS[fmt],
         "--outdir",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extract import read_document
 
 
@@ -146,3 +148,32 @@ def test_nfd_file_name_kept_as_nfc(tmp_path, report_docx):
     path = tmp_path / name
     path.write_bytes(report_docx.read_bytes())
     assert read_document(path).name == "Café进展.docx"
+
+
+def test_legacy_without_libreoffice_is_a_clear_failure(report_doc, monkeypatch):
+    from extract import ConverterMissing
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ConverterMissing, match="LibreOffice is needed"):
+        read_document(report_doc)
+
+
+def test_legacy_conversion_timeout_and_garbage(report_doc, tmp_path):
+    from extract import CorruptDocument, Limits, ResourceLimit
+
+    with pytest.raises(ResourceLimit, match="LibreOffice took longer than"):
+        read_document(report_doc, Limits(convert_timeout_s=0.01))
+    garbage = tmp_path / "坏.doc"
+    garbage.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00garbage" * 500)
+    with pytest.raises(CorruptDocument, match="LibreOffice could not convert it"):
+        read_document(garbage)
+
+
+def test_rtf_saved_as_doc_is_read(tmp_path, soffice):
+    rtf = tmp_path / "杭州进展.doc"
+    # Word saves RTF under .doc; 杭州市 as RTF unicode escapes.
+    rtf.write_bytes(
+        rb"{\rtf1\ansi\deff0{\fonttbl{\f0 SimSun;}}\f0 \u26477?\u24030?\u24066?2016\par}"
+    )
+    doc = read_document(rtf)
+    assert doc.format == "doc" and [b.text for b in doc.blocks] == ["杭州市2016"]
