@@ -126,6 +126,7 @@ def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, s
     except (zipfile.BadZipFile, OSError) as exc:
         yield FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
         return
+    folder = Path(tempfile.mkdtemp(dir=tmp))  # one per archive: members never collide
     with zf:
         for i, info in enumerate(zf.infolist()):
             if info.is_dir():
@@ -136,12 +137,10 @@ def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, s
                 continue
             # Generated names on disk: the member's own name never touches the file system.
             suffix = Path(base).suffix.lower()
-            target = tmp / f"zip{id(zf)}-{i:05d}{suffix if suffix in ACCEPTED_SUFFIXES else '.bin'}"
+            target = folder / f"{i:05d}{suffix if suffix in ACCEPTED_SUFFIXES else '.bin'}"
             if info.file_size > limits.max_file_bytes:
                 yield FileResult(
-                    FileResult(
-                        base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
-                    )
+                    base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
                 )
                 continue
             with zf.open(info) as src, target.open("wb") as out:
@@ -183,8 +182,11 @@ def ingest(
                 if result is not None:
                     summary.results.append(result)
                     report(result)
-            for outcome in extract_files([job.path for job in pending.values()], limits, jobs):
-                result = _store(engine, data_dir, pending[outcome.path], outcome, overrides, user)
+            jobs_by_path = {str(job.path): job for job in pending.values()}
+            for outcome in extract_files(list(jobs_by_path), limits, jobs):
+                result = _store(
+                    engine, data_dir, jobs_by_path[outcome.path], outcome, overrides, user
+                )
                 summary.results.append(result)
                 report(result)
     except (OperationalError, InterfaceError) as exc:
@@ -198,7 +200,7 @@ def _triage(
     engine: Engine, item: tuple[Path, str, str], pending: dict[str, _Job]
 ) -> FileResult | None:
     """Decides before parsing: missing, already stored, a duplicate in this batch, or to parse
-    (added to `pending`, returns None)."""
+    (added to `pending` under its content key, returns None)."""
     path, name, origin = item
     if not path.exists():
         return FileResult(name, "failed", f"{name}: failed: not found", code="not found")
@@ -212,10 +214,10 @@ def _triage(
             existing.id,
             existing.pages or 0,
         )
-    suffix = path.suffix.lower()
-    if any(job.sha256 == sha and job.path.suffix.lower() == suffix for job in pending.values()):
+    key = f"{sha}{path.suffix.lower()}"  # same bytes under another type fail on their own
+    if key in pending:
         return FileResult(name, "present", f"{name}: same content as another file in this batch")
-    pending[str(path)] = _Job(path, name, sha, origin)
+    pending[key] = _Job(path, name, sha, origin)
     return None
 
 

@@ -207,3 +207,27 @@ def test_search_sees_only_current_versions_even_when_old_ones_rank_first(store, 
     hits = search(engine, "光纤", limit=1)
     assert [h.text.endswith("第6稿。") for h in hits] == [True]
     assert len(search(engine, "光纤", Filters(all_versions=True), limit=20)) == 7
+
+
+def test_zip_members_over_the_limit_and_two_archives_alike(store, tmp_path):
+    from dataclasses import replace
+
+    engine, data_dir, limits = store
+    for n in (1, 2):
+        with zipfile.ZipFile(tmp_path / f"第{n}批.zip", "w") as zf:
+            # Same member names in both archives, different contents: nothing may collide.
+            zf.writestr("进展.txt", f"宁波市2016年上半年进展\n第{n}批的内容。")
+            zf.writestr("大文件.txt", "大" * 400_000)
+    result = ingest(
+        [tmp_path / "第1批.zip", tmp_path / "第2批.zip"],
+        engine=engine,
+        data_dir=data_dir,
+        limits=replace(limits, max_file_bytes=1_000_000),
+    )
+    too_large = [r for r in result.results if r.code == "too large"]
+    assert [r.message for r in too_large] == [
+        "大文件.txt: rejected: too large (in 第1批.zip)",
+        "大文件.txt: rejected: too large (in 第2批.zip)",
+    ]
+    texts = {d.structure[-1]["text"] for d in docs(engine) if d.status == "ok"}
+    assert texts == {"第1批的内容。", "第2批的内容。"}
