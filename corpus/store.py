@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, migrate, sqlite_url
 
@@ -14,17 +15,18 @@ class StoreUnavailable(Exception):
 
 
 def open_store(settings: Settings) -> Engine:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(f"数据目录无法创建（{settings.data_dir}）：{exc.strerror}") from exc
     url = settings.database_url or sqlite_url(settings.data_dir / "infocity.db")
     engine = make_engine(url)
     try:
         migrate(engine)
-    except Exception as exc:
-        if exc.__class__.__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
-            raise StoreUnavailable(
-                f"数据库无法打开（{_describe(url)}）：{exc.__class__.__name__}"
-            ) from exc
-        raise
+    except (SQLAlchemyError, OSError) as exc:
+        raise StoreUnavailable(
+            f"数据库无法打开（{_describe(url)}）：{exc.__class__.__name__}"
+        ) from exc
     return engine
 
 

@@ -127,6 +127,18 @@ def test_ingest_override_period(tmp_path):
     assert status["cells"][0]["city"] == "温州市" and status["unassigned"] == []
 
 
+def test_unusable_data_dir_is_one_line(monkeypatch, tmp_path):
+    from corpus.settings import get_settings
+
+    blocker = tmp_path / "文件"
+    blocker.write_text("a file where the data directory should be")
+    monkeypatch.setenv("INFOCITY_DATA_DIR", str(blocker / "infocity"))
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "数据目录无法创建" in result.output and "Traceback" not in result.output
+
+
 def test_unreachable_database_is_one_line(monkeypatch):
     from corpus.settings import get_settings
 
