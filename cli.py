@@ -143,12 +143,8 @@ def _run_extract(paths: list[Path], fmt: OutputFormat, jobs: int | None, show: b
     from extract import Failure, extract_files, iter_files
 
     settings = get_settings()
-    files = []
     failures: list[Failure] = []
-    for path in paths:
-        if not path.exists():
-            failures.append(Failure(str(path), "not found", f"{path.name}: failed: not found"))
-    files = list(iter_files(p for p in paths if p.exists()))
+    files = list(iter_files(paths))
     docs = []
     progress = Progress(
         TextColumn("解析"),
@@ -223,14 +219,12 @@ def _store():
         raise typer.Exit(1) from exc
 
 
-def _run_ingest(paths: list[Path], overrides, jobs: int | None, as_json: bool, user: str) -> int:
+def _run_ingest(
+    engine, paths: list[Path], overrides, jobs: int | None, as_json: bool, user: str
+) -> int:
     from corpus import StoreUnavailable, get_settings, ingest
 
     settings = get_settings()
-    engine = _store()
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        err.print(f"✗ {path.name}: failed: not found —— 文件不存在", markup=False)
     progress = Progress(
         TextColumn("入库"),
         MofNCompleteColumn(),
@@ -254,7 +248,7 @@ def _run_ingest(paths: list[Path], overrides, jobs: int | None, as_json: bool, u
         task = progress.add_task("ingest", total=None, pages=0, failed=0)
         try:
             summary = ingest(
-                [p for p in paths if p.exists()],
+                paths,
                 engine=engine,
                 data_dir=settings.data_dir,
                 limits=settings.limits(),
@@ -274,10 +268,10 @@ def _run_ingest(paths: list[Path], overrides, jobs: int | None, as_json: bool, u
             f"已存在 {summary.count('present')}，失败 {summary.count('failed')}。"
             + (f"（清理了 {summary.swept} 个未完成入库的残留文件）" if summary.swept else "")
         )
-        unassigned = [r for r in summary.results if "未识别" in r.message]
-        for r in unassigned:
-            err.print(f"⚠ {r.message}", markup=False, highlight=False)
-    return 1 if summary.failed or missing else 0
+        for r in summary.results:
+            if r.needs_review:
+                err.print(f"⚠ {r.message}", markup=False, highlight=False)
+    return 1 if summary.failed else 0
 
 
 @app.command()
@@ -291,10 +285,11 @@ def demo(
 
     folder = samples_dir()
     err.print(f"示例文件夹：{folder}")
-    code = _run_ingest([folder], Overrides(), jobs, as_json=False, user="demo")
-    _print_status(_store())
+    engine = _store()
+    code = _run_ingest(engine, [folder], Overrides(), jobs, as_json=False, user="demo")
+    _print_status(engine)
     err.print("\n检索示例：infocity search 光纤到户")
-    _print_hits(_search("光纤到户", None, 5))
+    _print_hits(_search(engine, "光纤到户", None, 5))
     raise typer.Exit(code)
 
 
@@ -316,7 +311,7 @@ def ingest_cmd(
     from corpus import Overrides
 
     overrides = Overrides(city=city, year=year, period=period.value if period else None)
-    raise typer.Exit(_run_ingest(paths, overrides, jobs, as_json, user or _whoami()))
+    raise typer.Exit(_run_ingest(_store(), paths, overrides, jobs, as_json, user or _whoami()))
 
 
 def _whoami() -> str:
@@ -365,10 +360,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出
         _print_status(engine)
 
 
-def _search(query: str | None, like: int | None, limit: int, filters=None):
+def _search(engine, query: str | None, like: int | None, limit: int, filters=None):
     from corpus import QueryError, more_like_this, search
 
-    engine = _store()
     try:
         if like is not None:
             return more_like_this(engine, like, limit, filters)
@@ -427,7 +421,7 @@ def search_cmd(
     filters = Filters(
         city=city, year=year, period=period.value if period else None, area=area, tag=tag, kind=kind
     )
-    hits = _search(query, like, limit, filters)
+    hits = _search(_store(), query, like, limit, filters)
     if as_json:
         print(json.dumps([hit.__dict__ for hit in hits], ensure_ascii=False, default=str))
     else:

@@ -63,6 +63,7 @@ class FileResult:
     document_id: int | None = None
     pages: int = 0
     code: str | None = None
+    needs_review: bool = False  # stored, but its city or period is for the evaluator to say
 
 
 @dataclass
@@ -353,7 +354,9 @@ def _write(
     message = f"{job.name}: {'new version ' + str(doc.version) + ' of' if previous else 'added as'} document {doc_id}"
     if submission_id is None:
         message += "（城市或时段未识别，请评估人员确认）"
-    return FileResult(job.name, status, message, doc_id, outcome.pages or 0)
+    return FileResult(
+        job.name, status, message, doc_id, outcome.pages or 0, needs_review=submission_id is None
+    )
 
 
 def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:

@@ -39,6 +39,10 @@ class TypeMismatch(ExtractError):
     verb = "rejected"
 
 
+class MissingFile(ExtractError):
+    code = "not found"
+
+
 class EmptyDocument(ExtractError):
     code = "empty file"
     verb = "rejected"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from .errors import EmptyDocument, TooLarge, TypeMismatch, UnsupportedFormat
+from .errors import EmptyDocument, MissingFile, TooLarge, TypeMismatch, UnsupportedFormat
 from .limits import Limits
 
 PDF_MAGIC = b"%PDF-"
@@ -81,6 +81,8 @@ def check_file(path: Path, limits: Limits) -> str:
     if suffix not in ALLOWED:
         allowed = "、".join(sorted(ALLOWED))
         raise UnsupportedFormat(path, f"extension {suffix or '(none)'}; accepted: {allowed}")
+    if not path.is_file():
+        raise MissingFile(path, "no such file")
     size = path.stat().st_size
     if size == 0:
         raise EmptyDocument(path, "0 bytes")

@@ -63,7 +63,7 @@ def test_json_failures_are_objects(tmp_path):
     result = runner.invoke(app, ["extract", "-f", "json", str(bad), str(tmp_path / "无.pdf")])
     assert result.exit_code == 1
     objs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert {o["error"]["code"] for o in objs} == {"parse error"}
+    assert {o["error"]["code"] for o in objs} == {"parse error", "not found"}
     assert "无.pdf: failed: not found" in result.output
 
 
