@@ -43,6 +43,11 @@ def ingest_cmd(folder: Path) -> list[str]:
     return [sys.executable, "-m", "cli", "ingest", str(folder), "--jobs", "2"]
 
 
+def start_ingest(folder: Path, env: dict, **popen) -> subprocess.Popen:
+    """The real command in its own process group, to be killed or left to fail."""
+    return subprocess.Popen(ingest_cmd(folder), env=env, cwd=REPO, start_new_session=True, **popen)
+
+
 def ingest_to_end(folder: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         ingest_cmd(folder), env=env, cwd=REPO, capture_output=True, text=True, timeout=300
@@ -116,13 +121,8 @@ def test_kill_minus_nine_mid_ingest(tmp_path, samples):
     rng = random.Random(9)
     after_kills = [0]
     for _ in range(3):
-        proc = subprocess.Popen(
-            ingest_cmd(tmp_path / "批次"),
-            env=env,
-            cwd=REPO,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        proc = start_ingest(
+            tmp_path / "批次", env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_for_more(url, after_kills[-1], proc)
         time.sleep(rng.uniform(0.0, 0.3))  # anywhere: parsing, copying, inside a commit
@@ -152,14 +152,8 @@ def test_postgres_stopped_mid_batch(tmp_path, samples):
         data_dir = tmp_path / "data"
         with pg.database(server.url) as url:
             env = env_for(data_dir, url)
-            proc = subprocess.Popen(
-                ingest_cmd(tmp_path / "批次"),
-                env=env,
-                cwd=REPO,
-                start_new_session=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
+            proc = start_ingest(
+                tmp_path / "批次", env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
             wait_for_more(url, 0, proc)
             server.stop("immediate")
