@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test bench samples
+.PHONY: demo test lint install install-test bench samples model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint:
 ## Benchmarks (figures go to bench/README.md by hand).
 bench: install-test
 	$(BIN)/python bench/extract_bench.py
+	$(BIN)/python bench/areas_bench.py
+
+## Retrain the shipped area model from classify/data/areas/ (run after editing the corpus or
+## the dictionary; a test fails until you do).
+model: install-test
+	$(BIN)/infocity train --no-corrections --out classify/trained/areas.npz
 
 ## Rebuild corpus/samples/ from scripts/samples/*.txt (needs LibreOffice).
 samples: install-test

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from classify import phrase_tokens, search_tokens
+from classify import AreaModel, Prediction, phrase_tokens, search_tokens
 from extract import (
     ACCEPTED_SUFFIXES,
     ExtractError,
@@ -39,6 +39,7 @@ from extract import Passage as ExtractedPassage
 from models.db import session_scope
 from models.tables import City, Document, Passage, Submission
 
+from .classifiers import area_model
 from .storage import store_file, sweep_orphans
 from .store import StoreUnavailable
 
@@ -168,9 +169,15 @@ def ingest(
     overrides: Overrides | None = None,
     user: str = "",
     on_result: Callable[[FileResult], None] | None = None,
+    areas: AreaModel | None = None,
+    review_threshold: float | None = None,
 ) -> IngestSummary:
-    """Ingests files, folders and zips; returns what happened to each file."""
+    """Ingests files, folders and zips; returns what happened to each file.
+
+    `areas` is the area model (default: the data directory's current one, else the shipped
+    one); `review_threshold` overrides the model's own confidence threshold for review."""
     overrides = overrides or Overrides()
+    classifier = _Classifier(areas or area_model(data_dir), review_threshold)
     summary = IngestSummary()
     report = on_result or (lambda _r: None)
     try:
@@ -186,7 +193,13 @@ def ingest(
             jobs_by_path = {str(job.path): job for job in pending.values()}
             for outcome in extract_files(list(jobs_by_path), limits, jobs):
                 result = _store(
-                    engine, data_dir, jobs_by_path[outcome.path], outcome, overrides, user
+                    engine,
+                    data_dir,
+                    jobs_by_path[outcome.path],
+                    outcome,
+                    overrides,
+                    user,
+                    classifier,
                 )
                 summary.results.append(result)
                 report(result)
@@ -242,6 +255,7 @@ def _store(
     outcome: Extracted | Failure,
     overrides: Overrides,
     user: str,
+    classifier: _Classifier,
 ) -> FileResult:
     if isinstance(outcome, Failure):
         return _store_failure(engine, job, outcome, user)
@@ -264,10 +278,13 @@ def _store(
     warnings = list(outcome.warnings)
     if job.origin:
         warnings.append(f"from the archive {job.origin}")
-    # Tokenised before the transaction opens, so the write lock is held only for writing.
+    # Tokenised and classified before the transaction opens, so the write lock is held only
+    # for writing.
+    pieces = to_passages(outcome)
+    predictions = classifier.predict(pieces)
     passages = [
-        (p, " ".join(phrase_tokens(p.text)), " ".join(search_tokens(p.text)))
-        for p in to_passages(outcome)
+        (p, " ".join(phrase_tokens(p.text)), " ".join(search_tokens(p.text)), pred)
+        for p, pred in zip(pieces, predictions, strict=True)
     ]
     try:
         return _write(
@@ -288,7 +305,7 @@ def _write(
     period: str | None,
     evidence: dict,
     warnings: list[str],
-    passages: list[tuple[ExtractedPassage, str, str]],
+    passages: list[tuple[ExtractedPassage, str, str, Prediction]],
     user: str,
 ) -> FileResult:
     """The document, its passages (and through triggers their index entries) in one transaction."""
@@ -337,7 +354,7 @@ def _write(
             session.add(previous)
         session.add(doc)
         session.flush()
-        for p, words, extra in passages:
+        for p, words, extra, pred in passages:
             session.add(
                 Passage(
                     document_id=doc.id,
@@ -347,6 +364,11 @@ def _write(
                     text=p.text,
                     words=words,
                     extra=extra,
+                    area=pred.area,
+                    area_confidence=pred.confidence,
+                    second_area=pred.second_area,
+                    second_confidence=pred.second_confidence,
+                    needs_review=pred.needs_review,
                 )
             )
         doc_id = doc.id
@@ -375,6 +397,21 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
         session.flush()
         doc_id = row.id
     return FileResult(job.name, "failed", message, doc_id, code=failure.code)
+
+
+@dataclass
+class _Classifier:
+    """The per-file classification step: passages in, predictions out, nothing shared."""
+
+    model: AreaModel
+    threshold: float | None
+
+    def predict(self, passages: list[ExtractedPassage]) -> list[Prediction]:
+        return self.model.predict(
+            [p.text for p in passages],
+            [" > ".join(p.heading_path) for p in passages],
+            self.threshold,
+        )
 
 
 def _submission(

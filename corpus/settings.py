@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     jobs: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Files parsed at once."
     )
+    review_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Area confidence below which a passage is marked for review; "
+        "default: the model's own, chosen when it was trained.",
+    )
 
     def limits(self) -> Limits:
         return Limits(

@@ -1,0 +1,369 @@
+"""Which of the guide's six demonstration areas (or none, 0) a passage reports on.
+
+Word n-grams (jieba with the domain dictionary) and character n-grams, TF-IDF weighted, feed a
+multinomial logistic regression. Character n-grams carry the classifier over words jieba splits
+badly and over phrasing it has not seen; the passage's heading path is a separate, lighter block
+of features, because headings help but mislead in the hard cases where a passage sits under
+another area's heading. Probabilities are calibrated by one temperature fitted on cross-validated
+scores, so that "confidence 0.8" means right about eight times in ten, and the review threshold
+is chosen on those same held-out scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import artifact
+from .tokens import dictionary_hash, domain_tokens, normalize
+
+AREAS: dict[int, str] = {
+    0: "不属于六个示范领域",
+    1: "加快信息基础设施升级改造",
+    2: "增强信息消费高端供给水平",
+    3: "提升公共服务能力",
+    4: "推动新兴文化服务发展",
+    5: "挖掘信息消费新需求",
+    6: "释放大众创业万众创新潜能",
+}
+SHORT_NAMES: dict[int, str] = {
+    0: "其他",
+    1: "信息基础设施",
+    2: "高端供给",
+    3: "公共服务",
+    4: "新兴文化",
+    5: "新需求",
+    6: "双创",
+}
+KIND = "areas"
+DATA = Path(__file__).parent / "data" / "areas"
+DEFAULT_MODEL = Path(__file__).parent / "trained" / "areas.npz"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    area: int
+    title: str | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    area: int
+    confidence: float
+    second_area: int
+    second_confidence: float
+    needs_review: bool
+
+
+@dataclass(frozen=True)
+class Params:
+    """Chosen by cross-validation on the training corpus (bench/areas_bench.py prints the grid)."""
+
+    C: float = 20.0
+    char_weight: float = 1.0
+    title_weight: float = 0.5
+    min_df: int = 2
+    max_char_features: int = 80_000
+
+
+def _word_ngrams(doc: str) -> list[str]:
+    tokens = domain_tokens(doc)
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _title_words(doc: str) -> list[str]:
+    return domain_tokens(doc)
+
+
+def _vectorizers(params: Params, vocabularies: dict[str, list[str]] | None = None) -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    def vocab(name: str) -> dict[str, int] | None:
+        if vocabularies is None:
+            return None
+        return {term: i for i, term in enumerate(vocabularies[name])}
+
+    return {
+        "words": TfidfVectorizer(
+            analyzer=_word_ngrams,
+            min_df=params.min_df,
+            sublinear_tf=True,
+            vocabulary=vocab("words"),
+        ),
+        "chars": TfidfVectorizer(
+            analyzer="char",
+            ngram_range=(2, 3),
+            lowercase=False,
+            min_df=params.min_df,
+            max_features=params.max_char_features,
+            sublinear_tf=True,
+            vocabulary=vocab("chars"),
+        ),
+        "title": TfidfVectorizer(
+            analyzer=_title_words, min_df=1, sublinear_tf=True, vocabulary=vocab("title")
+        ),
+    }
+
+
+def _columns(texts: Sequence[str], titles: Sequence[str | None] | None) -> dict[str, list[str]]:
+    body = [normalize(t) for t in texts]
+    heads = [normalize(t or "") for t in (titles or [None] * len(texts))]
+    return {"words": body, "chars": body, "title": heads}
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class AreaModel:
+    params: Params
+    vectorizers: dict
+    coef: np.ndarray  # classes x features
+    intercept: np.ndarray
+    classes: np.ndarray
+    temperature: float = 1.0
+    threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def _weights(self) -> dict[str, float]:
+        return {
+            "words": 1.0,
+            "chars": self.params.char_weight,
+            "title": self.params.title_weight,
+        }
+
+    def _matrix(self, texts: Sequence[str], titles: Sequence[str | None] | None, fit: bool):
+        from scipy.sparse import hstack
+
+        columns = _columns(texts, titles)
+        weights = self._weights()
+        blocks = []
+        for name, vectorizer in self.vectorizers.items():
+            block = (vectorizer.fit_transform if fit else vectorizer.transform)(columns[name])
+            blocks.append(block * weights[name])
+        return hstack(blocks, format="csr")
+
+    def scores(self, texts: Sequence[str], titles: Sequence[str | None] | None = None):
+        """Uncalibrated class scores (logits), one row per text."""
+        return self._matrix(texts, titles, fit=False) @ self.coef.T + self.intercept
+
+    def probabilities(
+        self, texts: Sequence[str], titles: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        return _softmax(np.asarray(self.scores(texts, titles)) / self.temperature)
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str | None] | None = None,
+        threshold: float | None = None,
+    ) -> list[Prediction]:
+        if not texts:
+            return []
+        return predictions(
+            self.probabilities(texts, titles),
+            self.classes,
+            self.threshold if threshold is None else threshold,
+        )
+
+    def save(self, path: Path) -> None:
+        arrays = {
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept.astype(np.float64),
+            "classes": self.classes.astype(np.int64),
+        }
+        for name, vectorizer in self.vectorizers.items():
+            arrays[f"{name}_terms"] = artifact.strings(list(vectorizer.get_feature_names_out()))
+            arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float64)
+        meta = {
+            **self.meta,
+            "kind": KIND,
+            "params": asdict(self.params),
+            "temperature": self.temperature,
+            "threshold": self.threshold,
+        }
+        artifact.save(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> AreaModel:
+        meta, arrays = artifact.load(path)
+        if meta.get("kind") != KIND:
+            raise artifact.ModelError(f"{path}: 不是领域分类模型（{meta.get('kind')}）")
+        try:
+            params = Params(**meta["params"])
+            names = ("words", "chars", "title")
+            vectorizers = _vectorizers(
+                params, {n: artifact.unstrings(arrays[f"{n}_terms"]) for n in names}
+            )
+            for name in names:
+                vectorizers[name].idf_ = arrays[f"{name}_idf"]
+            model = cls(
+                params=params,
+                vectorizers=vectorizers,
+                coef=arrays["coef"].astype(np.float64),
+                intercept=arrays["intercept"],
+                classes=arrays["classes"],
+                temperature=float(meta["temperature"]),
+                threshold=float(meta["threshold"]),
+                meta={k: v for k, v in meta.items() if k not in ("params",)},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise artifact.ModelError(
+                f"{path}: 模型文件不完整，请运行 infocity train 重新训练（{exc}）"
+            ) from exc
+        if model.meta.get("dictionary") != dictionary_hash():
+            # The words the model knows no longer match how text is cut: it would quietly
+            # lose accuracy, so say so instead.
+            model.meta["warning"] = "词典或停用词已修改，建议运行 infocity train 重新训练"
+        return model
+
+
+def predictions(probs: np.ndarray, classes: np.ndarray, threshold: float) -> list[Prediction]:
+    order = np.argsort(-probs, axis=1)
+    out = []
+    for row, ranks in zip(probs, order, strict=True):
+        first, second = int(ranks[0]), int(ranks[1])
+        confidence = float(row[first])
+        out.append(
+            Prediction(
+                area=int(classes[first]),
+                confidence=round(confidence, 4),
+                second_area=int(classes[second]),
+                second_confidence=round(float(row[second]), 4),
+                needs_review=confidence < threshold,
+            )
+        )
+    return out
+
+
+def fit(examples: Sequence[Example], params: Params = Params()) -> AreaModel:
+    """Fits vectorisers and the linear model; no calibration (train() adds it)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = AreaModel(
+        params=params,
+        vectorizers=_vectorizers(params),
+        coef=np.zeros(0),
+        intercept=np.zeros(0),
+        classes=np.zeros(0),
+    )
+    X = model._matrix([e.text for e in examples], [e.title for e in examples], fit=True)
+    y = np.array([e.area for e in examples])
+    clf = LogisticRegression(C=params.C, max_iter=3000, class_weight="balanced")
+    clf.fit(X, y)
+    model.coef, model.intercept, model.classes = clf.coef_, clf.intercept_, clf.classes_
+    return model
+
+
+def out_of_fold_scores(
+    examples: Sequence[Example], params: Params = Params(), folds: int = 5, seed: int = 0
+) -> np.ndarray:
+    """Each example's class scores from a model that never saw it (stratified k-fold)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([e.area for e in examples])
+    scores = np.zeros((len(examples), len(np.unique(y))))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+        model = fit([examples[i] for i in train_idx], params)
+        held = [examples[i] for i in test_idx]
+        scores[test_idx] = model.scores([e.text for e in held], [e.title for e in held])
+    return scores
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    """The temperature that minimises the log-loss of held-out scores."""
+    from scipy.optimize import minimize_scalar
+
+    index = np.searchsorted(classes, y)
+
+    def nll(t: float) -> float:
+        probs = _softmax(scores / t)
+        return float(-np.log(probs[np.arange(len(y)), index] + 1e-12).mean())
+
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float = 0.95) -> float:
+    """The lowest confidence above which held-out predictions are right at least `target` of the
+    time, and never below 0.5: a passage whose best area is not even more likely than all the
+    others together goes to the evaluator."""
+    for t in np.arange(0.50, 0.91, 0.05):
+        kept = confidence >= t
+        if kept.any() and correct[kept].mean() >= target:
+            return round(float(t), 2)
+    return 0.9
+
+
+def data_hash(examples: Iterable[Example]) -> str:
+    rows = sorted(json.dumps(asdict(e), ensure_ascii=False, sort_keys=True) for e in examples)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+def train(
+    examples: Sequence[Example], params: Params = Params(), folds: int = 5, seed: int = 0
+) -> tuple[AreaModel, np.ndarray]:
+    """The final model, calibrated on out-of-fold scores; returns it with those calibrated
+    out-of-fold probabilities, which are the honest measure of how it will do."""
+    y = np.array([e.area for e in examples])
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError("训练数据至少需要两个类别")
+    oof = out_of_fold_scores(examples, params, folds, seed)
+    temperature = fit_temperature(oof, y, classes)
+    probs = _softmax(oof / temperature)
+    predicted = classes[probs.argmax(axis=1)]
+    threshold = choose_threshold(probs.max(axis=1), predicted == y)
+    model = fit(examples, params)
+    model.temperature, model.threshold = temperature, threshold
+    model.meta = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_hash": data_hash(examples),
+        "examples": len(examples),
+        "dictionary": dictionary_hash(),
+    }
+    return model, probs
+
+
+def load_examples(paths: Iterable[Path] | None = None) -> list[Example]:
+    """The labelled corpus (JSON lines with text, area and optional title); the bundled one by
+    default. A bad line is an error naming the file and line: training on a silently shortened
+    corpus would be worse than not training."""
+    files = sorted(DATA.glob("*.jsonl")) if paths is None else list(paths)
+    examples = []
+    for path in files:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                area = int(row["area"])
+                if area not in AREAS or not str(row["text"]).strip():
+                    raise ValueError(f"area {area} or empty text")
+                examples.append(
+                    Example(
+                        str(row["text"]), area, row.get("title") or None, str(row.get("id", ""))
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: 无法读取训练样本（{exc}）") from exc
+    return examples
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path | None = None) -> AreaModel:
+    """The model at `path`, or the one shipped with the package."""
+    return AreaModel.load(path or DEFAULT_MODEL)
