@@ -34,10 +34,10 @@ bench: install-test
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/areas_bench.py
 
-## Retrain the shipped area model from classify/data/areas/ (run after editing the corpus or
+## Retrain the shipped models from classify/data/ (run after editing a corpus, the taxonomy or
 ## the dictionary; a test fails until you do).
 model: install-test
-	$(BIN)/infocity train --no-corrections --out classify/trained/areas.npz
+	$(BIN)/infocity train --no-corrections --out classify/trained
 
 ## Rebuild corpus/samples/ from scripts/samples/*.txt (needs LibreOffice).
 samples: install-test

@@ -466,53 +466,89 @@ def _model_error(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
+class Which(StrEnum):
+    areas = "areas"
+    tags = "tags"
+    all = "all"
+
+
 @app.command()
 def train(
+    which: Annotated[
+        Which,
+        typer.Option("--model", help="训练哪个模型：areas 领域，tags 典型应用标签，all 两者。"),
+    ] = Which.all,
     corpus: Annotated[
         list[Path] | None,
-        typer.Option("--corpus", help="训练语料（JSON Lines）；默认使用自带语料。可重复。"),
+        typer.Option("--corpus", help="领域训练语料（JSON Lines）；默认使用自带语料。可重复。"),
     ] = None,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", help="模型保存路径；默认保存到数据目录并启用。")
+    cases: Annotated[
+        list[Path] | None,
+        typer.Option("--cases", help="典型应用标签训练样本（JSON Lines）；默认使用自带样本。"),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="模型保存到此文件夹（areas.npz、tags.npz）；默认保存到数据目录并启用。"
+        ),
     ] = None,
     no_corrections: Annotated[
-        bool, typer.Option("--no-corrections", help="不加入评估人员在库中的领域更正。")
+        bool, typer.Option("--no-corrections", help="不加入评估人员在库中的更正。")
     ] = False,
     folds: Annotated[int, typer.Option(min=2, max=20, help="交叉验证折数。")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出评估结果。")] = False,
 ) -> None:
-    """训练领域分类模型：自带语料加上评估人员的更正，保存带版本号的模型并启用。"""
+    """训练模型（领域分类、典型应用标签）：自带语料加上评估人员的更正，保存带版本号的模型并启用。"""
     from classify import ModelError
     from corpus import get_settings
-    from corpus.classifiers import train_areas
+    from corpus.classifiers import train_areas, train_tags
 
     engine = None if no_corrections else _store()
+    data_dir = get_settings().data_dir
+    report: dict = {}
     try:
-        result = train_areas(
-            engine, get_settings().data_dir, corpus_files=corpus, out=out_path, folds=folds
-        )
+        if which in (Which.areas, Which.all):
+            result = train_areas(
+                engine,
+                data_dir,
+                corpus_files=corpus,
+                out=out_dir / "areas.npz" if out_dir else None,
+                folds=folds,
+            )
+            report["areas"] = {
+                "version": result.version,
+                "path": str(result.path),
+                "examples": result.examples,
+                "corrections": result.corrections,
+                "evaluation": result.evaluation.to_dict(),
+            }
+            if not as_json:
+                err.print(
+                    f"已训练 {result.version}：{result.examples} 个样本（其中评估人员更正 "
+                    f"{result.corrections} 个），保存到 {result.path}",
+                    markup=False,
+                )
+                _print_evaluation(result.evaluation, f"领域分类：{folds} 折交叉验证")
+        if which in (Which.tags, Which.all):
+            tags = train_tags(
+                engine,
+                data_dir,
+                corpus_files=cases,
+                out=out_dir / "tags.npz" if out_dir else None,
+                folds=folds,
+            )
+            report["tags"] = tags.__dict__ | {"path": str(tags.path)}
+            if not as_json:
+                err.print(
+                    f"已训练 {tags.version}：{tags.cases} 个典型应用（其中评估人员标注 "
+                    f"{tags.corrections} 个），交叉验证 micro-F1 {tags.micro_f1:.3f}，"
+                    f"阈值 {tags.threshold:.2f}，保存到 {tags.path}",
+                    markup=False,
+                )
     except (ValueError, OSError, ModelError) as exc:
         raise _model_error(exc) from exc
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "version": result.version,
-                    "path": str(result.path),
-                    "examples": result.examples,
-                    "corrections": result.corrections,
-                    "evaluation": result.evaluation.to_dict(),
-                },
-                ensure_ascii=False,
-            )
-        )
-        return
-    err.print(
-        f"已训练 {result.version}：{result.examples} 个样本（其中评估人员更正 {result.corrections} 个），"
-        f"保存到 {result.path}",
-        markup=False,
-    )
-    _print_evaluation(result.evaluation, f"{folds} 折交叉验证")
+        print(json.dumps(report, ensure_ascii=False))
 
 
 @app.command()
@@ -565,15 +601,16 @@ def classify(
         ),
     ] = "-",
 ) -> None:
-    """批量分类：每个输入段落输出一行 JSON（领域、置信度、次选领域、是否待复核）。"""
+    """批量分类：每个输入段落输出一行 JSON（领域、置信度、次选领域、是否待复核、数字、典型应用标签）。"""
     from classify import ModelError
     from classify.batch import BadLine, run
     from corpus import get_settings
-    from corpus.classifiers import area_model
+    from corpus.classifiers import area_model, tag_model
 
     settings = get_settings()
     try:
         model = area_model(settings.data_dir)
+        tags = tag_model(settings.data_dir)
         stream = sys.stdin if source == "-" else open(source, encoding="utf-8-sig")  # noqa: SIM115
     except (OSError, ModelError) as exc:
         raise _model_error(exc) from exc
@@ -581,7 +618,7 @@ def classify(
     name = "标准输入" if source == "-" else source
     try:
         with stream:
-            for item in run(stream, model, settings.review_threshold):
+            for item in run(stream, model, settings.review_threshold, tags):
                 if isinstance(item, BadLine):
                     bad += 1
                     err.print(f"✗ {name} 第 {item.line} 行：{item.reason}", markup=False)
@@ -592,6 +629,200 @@ def classify(
         raise typer.Exit(1) from exc
     sys.stdout.flush()
     raise typer.Exit(1 if bad else 0)
+
+
+def _city(name: str | None) -> str | None:
+    """ "杭州" and "杭州市" name the same city; an unknown name is used as typed."""
+    from extract import city_named
+
+    known = city_named(name) if name else None
+    return known.name if known else name
+
+
+CHECKS = {"met": "✓ 达标", "not_met": "✗ 未达标", "not_comparable": "— 无法比较"}
+KINDS_OF_FIGURE = {"level": "水平", "change": "变化", "target": "计划"}
+
+
+def _number(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    return f"{text} {unit or ''}".strip()
+
+
+@app.command()
+def figures(
+    city: Annotated[str | None, typer.Option(help="只看某城市，如 杭州市。")] = None,
+    year: Annotated[int | None, typer.Option(help="只看某年份。")] = None,
+    period: Annotated[Period | None, typer.Option(help="只看某时段：H1 或 FY。")] = None,
+    indicator: Annotated[
+        str | None, typer.Option(help="只看某指标，如 broadband_20m_share。")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="只看某类数字：level 水平 / change 变化 / target 计划。")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="最多显示条数。")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """列出报告中的数字：原文、规范化数值与单位、类型、所属指标、是否达到指南目标及出处。"""
+    from corpus.figures import FigureFilters, list_figures
+
+    rows = list_figures(
+        _store(),
+        FigureFilters(_city(city), year, period.value if period else None, indicator, kind),
+        limit,
+    )
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
+        return
+    if not rows:
+        out.print("没有找到数字。")
+        return
+    table = Table(title=f"共 {len(rows)} 个数字", title_justify="left")
+    for column in ("城市", "时段", "原文", "数值", "类型", "指标", "目标", "出处"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.city or "?",
+            f"{r.year or ''}{PERIODS.get(r.submission_period or '', '')}",
+            r.raw,
+            ("≈" if r.approx else "") + (r.cmp or "") + _number(r.value, r.unit),
+            KINDS_OF_FIGURE.get(r.kind or "", r.kind or ""),
+            r.indicator or "",
+            CHECKS.get(r.target_check or "", "") if r.indicator else "",
+            f"{r.document} 第{r.page or '?'}页",
+        )
+    out.print(table)
+
+
+@app.command()
+def scorecard(
+    city: Annotated[str, typer.Argument(help="城市，如 杭州市。")],
+    year: Annotated[int | None, typer.Option(help="年份；默认最近一次报告。")] = None,
+    period: Annotated[Period | None, typer.Option(help="时段：H1 或 FY；默认最近一次。")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """某城市一次报告的各项指标与指南目标对照：报告值、目标、是否达标、上次报告值。"""
+    from corpus.figures import NoSubmission
+    from corpus.figures import scorecard as make_scorecard
+
+    try:
+        card = make_scorecard(_store(), _city(city), year, period.value if period else None)
+    except NoSubmission as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps(card.to_dict(), ensure_ascii=False))
+        return
+    table = Table(
+        title=f"{card.city} {card.year}年{PERIODS.get(card.period or '', '')} 指标对照",
+        title_justify="left",
+    )
+    for column in ("指标", "报告值", "指南目标", "结论", "上次报告", "出处"):
+        table.add_column(column)
+    for line in card.lines:
+        f, prev = line.figure, line.previous
+        table.add_row(
+            line.name,
+            (f.raw + (f"（另有 {line.others} 处）" if line.others else "")) if f else "未报告",
+            line.target or "",
+            CHECKS.get(line.check or "", ""),
+            prev.raw if prev else "",
+            f"{f.document} 第{f.page or '?'}页" if f else "",
+        )
+    out.print(table)
+
+
+def _print_app(app_, extra: str = "") -> None:
+    from classify import SHORT_NAMES
+
+    tags = "、".join(t["tag"] for t in app_.tags)
+    out.print(
+        f"[应用 {app_.id}] {app_.title}",
+        style="bold",
+        markup=False,
+        highlight=False,
+    )
+    out.print(
+        f"  {app_.city or '未识别城市'} {app_.year or ''}{PERIODS.get(app_.period or '', '')}"
+        f" · 领域 {app_.area} {SHORT_NAMES.get(app_.area, '')} · 标签 {tags or '无'}"
+        f" · {app_.document} 第{app_.page or '?'}页{extra}",
+        markup=False,
+        highlight=False,
+    )
+    if app_.organisations:
+        out.print("  单位：" + "、".join(app_.organisations[:5]), markup=False, highlight=False)
+
+
+@app.command()
+def apps(
+    city: Annotated[str | None, typer.Option(help="只看某城市。")] = None,
+    year: Annotated[int | None, typer.Option(help="只看某年份。")] = None,
+    tag: Annotated[str | None, typer.Option(help="只看某标签，如 smart-healthcare。")] = None,
+    area: Annotated[int | None, typer.Option(min=1, max=6, help="只看某示范领域（1-6）。")] = None,
+    recycled: Annotated[
+        bool,
+        typer.Option("--recycled", help="列出与其他城市或本市往期案例大段重复的案例对。"),
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="最多显示条数。")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """列出典型应用案例：标题、城市、时段、领域、标签、建设单位；--recycled 列出疑似重复报送的案例。"""
+    from corpus.applications import AppFilters, list_apps
+    from corpus.applications import recycled as find_recycled
+
+    engine = _store()
+    if recycled:
+        pairs = find_recycled(engine)
+        if as_json:
+            print(json.dumps([p.to_dict() for p in pairs], ensure_ascii=False))
+            return
+        if not pairs:
+            out.print("没有发现大段重复的案例。")
+        for pair in pairs:
+            out.print(f"⚠ 重复率 {pair.overlap:.0%}", style="bold yellow", markup=False)
+            _print_app(pair.later)
+            _print_app(pair.earlier, "（较早）")
+            for text in pair.shared:
+                out.print(f"  重复内容：{text[:120]}", style="dim", markup=False, highlight=False)
+        return
+    rows = list_apps(engine, AppFilters(_city(city), year, tag, area), limit)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
+        return
+    if not rows:
+        out.print("没有找到典型应用。")
+    for row in rows:
+        _print_app(row)
+
+
+@app.command()
+def similar(
+    app_id: Annotated[int, typer.Argument(help="典型应用编号（见 infocity apps）。")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="最多显示条数。")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """查找与某个典型应用最相似的其他城市、其他年份的案例。"""
+    from corpus.applications import UnknownApp
+    from corpus.applications import similar as find_similar
+
+    try:
+        found = find_similar(_store(), app_id, limit)
+    except UnknownApp as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(
+            json.dumps(
+                [{"similarity": s.similarity, **s.app.to_dict()} for s in found],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not found:
+        out.print("其他城市和年份中没有相似的案例。")
+    for s in found:
+        _print_app(s.app, f" · 相似度 {s.similarity:.2f}")
 
 
 @app.command()

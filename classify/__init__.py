@@ -1,5 +1,15 @@
 """classify/: text into areas, figures and tags. Knows text, not files or databases."""
 
+from .applications import Case as ApplicationCase
+from .applications import (
+    Section,
+    find_cases,
+    organisations,
+    overlap,
+    places,
+    shared_passages,
+    shingles,
+)
 from .areas import (
     AREAS,
     SHORT_NAMES,
@@ -13,23 +23,42 @@ from .areas import (
 from .areas import load_model as load_area_model
 from .artifact import ModelError
 from .evaluation import Evaluation, cross_validate, evaluate
+from .figures import Figure, check_figure, figures_in_table, find_figures
+from .indicators import CatalogueError, check_target, load_catalogue
+from .indicators import resolve as resolve_indicator
 from .tokens import phrase_tokens, search_tokens, to_simplified
 
 __all__ = [
     "AREAS",
     "SHORT_NAMES",
+    "ApplicationCase",
     "AreaModel",
+    "CatalogueError",
     "Evaluation",
     "Example",
+    "Figure",
     "ModelError",
     "Params",
     "Prediction",
+    "Section",
+    "check_figure",
+    "check_target",
     "cross_validate",
     "evaluate",
+    "figures_in_table",
+    "find_cases",
+    "find_figures",
     "load_area_model",
+    "load_catalogue",
     "load_examples",
+    "organisations",
+    "overlap",
     "phrase_tokens",
+    "places",
+    "resolve_indicator",
     "search_tokens",
+    "shared_passages",
+    "shingles",
     "to_simplified",
     "train",
 ]

@@ -12,7 +12,6 @@ is chosen on those same held-out scores.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from . import artifact
-from .tokens import dictionary_hash, domain_tokens, normalize
+from .features import FeatureParams, TextFeatures
+from .tokens import dictionary_hash
 
 AREAS: dict[int, str] = {
     0: "不属于六个示范领域",
@@ -75,50 +75,10 @@ class Params:
     min_df: int = 2
     max_char_features: int = 80_000
 
-
-def _word_ngrams(doc: str) -> list[str]:
-    tokens = domain_tokens(doc)
-    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
-
-
-def _title_words(doc: str) -> list[str]:
-    return domain_tokens(doc)
-
-
-def _vectorizers(params: Params, vocabularies: dict[str, list[str]] | None = None) -> dict:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    def vocab(name: str) -> dict[str, int] | None:
-        if vocabularies is None:
-            return None
-        return {term: i for i, term in enumerate(vocabularies[name])}
-
-    return {
-        "words": TfidfVectorizer(
-            analyzer=_word_ngrams,
-            min_df=params.min_df,
-            sublinear_tf=True,
-            vocabulary=vocab("words"),
-        ),
-        "chars": TfidfVectorizer(
-            analyzer="char",
-            ngram_range=(2, 3),
-            lowercase=False,
-            min_df=params.min_df,
-            max_features=params.max_char_features,
-            sublinear_tf=True,
-            vocabulary=vocab("chars"),
-        ),
-        "title": TfidfVectorizer(
-            analyzer=_title_words, min_df=1, sublinear_tf=True, vocabulary=vocab("title")
-        ),
-    }
-
-
-def _columns(texts: Sequence[str], titles: Sequence[str | None] | None) -> dict[str, list[str]]:
-    body = [normalize(t) for t in texts]
-    heads = [normalize(t or "") for t in (titles or [None] * len(texts))]
-    return {"words": body, "chars": body, "title": heads}
+    def features(self) -> FeatureParams:
+        return FeatureParams(
+            self.char_weight, self.title_weight, self.min_df, self.max_char_features
+        )
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
@@ -130,7 +90,7 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 @dataclass
 class AreaModel:
     params: Params
-    vectorizers: dict
+    features: TextFeatures
     coef: np.ndarray  # classes x features
     intercept: np.ndarray
     classes: np.ndarray
@@ -138,27 +98,9 @@ class AreaModel:
     threshold: float = 0.5
     meta: dict = field(default_factory=dict)
 
-    def _weights(self) -> dict[str, float]:
-        return {
-            "words": 1.0,
-            "chars": self.params.char_weight,
-            "title": self.params.title_weight,
-        }
-
-    def _matrix(self, texts: Sequence[str], titles: Sequence[str | None] | None, fit: bool):
-        from scipy.sparse import hstack
-
-        columns = _columns(texts, titles)
-        weights = self._weights()
-        blocks = []
-        for name, vectorizer in self.vectorizers.items():
-            block = (vectorizer.fit_transform if fit else vectorizer.transform)(columns[name])
-            blocks.append(block * weights[name])
-        return hstack(blocks, format="csr")
-
     def scores(self, texts: Sequence[str], titles: Sequence[str | None] | None = None):
         """Uncalibrated class scores (logits), one row per text."""
-        return self._matrix(texts, titles, fit=False) @ self.coef.T + self.intercept
+        return self.features.transform(texts, titles) @ self.coef.T + self.intercept
 
     def probabilities(
         self, texts: Sequence[str], titles: Sequence[str | None] | None = None
@@ -185,9 +127,7 @@ class AreaModel:
             "intercept": self.intercept.astype(np.float64),
             "classes": self.classes.astype(np.int64),
         }
-        for name, vectorizer in self.vectorizers.items():
-            arrays[f"{name}_terms"] = artifact.strings(list(vectorizer.get_feature_names_out()))
-            arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float64)
+        arrays.update(self.features.arrays())
         meta = {
             **self.meta,
             "kind": KIND,
@@ -204,15 +144,9 @@ class AreaModel:
             raise artifact.ModelError(f"{path}: 不是领域分类模型（{meta.get('kind')}）")
         try:
             params = Params(**meta["params"])
-            names = ("words", "chars", "title")
-            vectorizers = _vectorizers(
-                params, {n: artifact.unstrings(arrays[f"{n}_terms"]) for n in names}
-            )
-            for name in names:
-                vectorizers[name].idf_ = arrays[f"{name}_idf"]
             model = cls(
                 params=params,
-                vectorizers=vectorizers,
+                features=TextFeatures.from_arrays(params.features(), arrays),
                 coef=arrays["coef"].astype(np.float64),
                 intercept=arrays["intercept"],
                 classes=arrays["classes"],
@@ -255,12 +189,12 @@ def fit(examples: Sequence[Example], params: Params = Params()) -> AreaModel:
 
     model = AreaModel(
         params=params,
-        vectorizers=_vectorizers(params),
+        features=TextFeatures(params.features()),
         coef=np.zeros(0),
         intercept=np.zeros(0),
         classes=np.zeros(0),
     )
-    X = model._matrix([e.text for e in examples], [e.title for e in examples], fit=True)
+    X = model.features.fit_transform([e.text for e in examples], [e.title for e in examples])
     y = np.array([e.area for e in examples])
     clf = LogisticRegression(C=params.C, max_iter=3000, class_weight="balanced")
     clf.fit(X, y)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .areas import AreaModel
+from .figures import find_figures
+from .tags import TagModel
 
 BATCH = 256
 
@@ -92,10 +94,15 @@ def _blocks(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
 
 
 def classify_records(
-    records: list[Record], areas: AreaModel, threshold: float | None = None
+    records: list[Record],
+    areas: AreaModel,
+    threshold: float | None = None,
+    tags: TagModel | None = None,
 ) -> list[dict]:
     """One result per record, in order."""
-    predictions = areas.predict([r.text for r in records], [r.title for r in records], threshold)
+    texts, titles = [r.text for r in records], [r.title for r in records]
+    predictions = areas.predict(texts, titles, threshold)
+    tag_lists = tags.predict(texts, titles) if tags is not None else [[] for _ in records]
     return [
         {
             "id": record.id,
@@ -104,20 +111,39 @@ def classify_records(
             "second_area": p.second_area,
             "second_confidence": p.second_confidence,
             "needs_review": p.needs_review,
+            "figures": [
+                {
+                    "raw": f.raw,
+                    "value": f.value,
+                    "unit": f.unit,
+                    "approx": f.approx,
+                    "cmp": f.cmp,
+                    "kind": f.kind,
+                    "period": f.period,
+                    "indicator": f.indicator,
+                    "start": f.start,
+                    "end": f.end,
+                }
+                for f in find_figures(record.text)
+            ],
+            "tags": [t.tag for t in tag_list],
         }
-        for record, p in zip(records, predictions, strict=True)
+        for record, p, tag_list in zip(records, predictions, tag_lists, strict=True)
     ]
 
 
 def run(
-    lines: Iterable[str], areas: AreaModel, threshold: float | None = None
+    lines: Iterable[str],
+    areas: AreaModel,
+    threshold: float | None = None,
+    tags: TagModel | None = None,
 ) -> Iterator[dict | BadLine]:
     """Streams results in input order, classifying `BATCH` records at a time."""
     pending: list[Record | BadLine] = []
 
     def flush() -> Iterator[dict | BadLine]:
         records = [r for r in pending if isinstance(r, Record)]
-        results = iter(classify_records(records, areas, threshold)) if records else iter(())
+        results = iter(classify_records(records, areas, threshold, tags)) if records else iter(())
         for item in pending:
             yield item if isinstance(item, BadLine) else next(results)
         pending.clear()

@@ -21,7 +21,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from classify import AreaModel, Prediction, phrase_tokens, search_tokens
+from classify import AreaModel
+from classify.tags import TagModel
 from extract import (
     ACCEPTED_SUFFIXES,
     ExtractError,
@@ -32,14 +33,21 @@ from extract import (
     extract_files,
     iter_files,
     sha256_of,
-    to_passages,
 )
 from extract import Document as Extracted
-from extract import Passage as ExtractedPassage
 from models.db import session_scope
-from models.tables import City, Document, Passage, Submission
+from models.tables import (
+    Application,
+    ApplicationTag,
+    City,
+    Document,
+    Figure,
+    Passage,
+    Submission,
+)
 
-from .classifiers import area_model
+from .analysis import Analysis, Models, analyse
+from .classifiers import area_model, tag_model
 from .storage import store_file, sweep_orphans
 from .store import StoreUnavailable
 
@@ -170,14 +178,15 @@ def ingest(
     user: str = "",
     on_result: Callable[[FileResult], None] | None = None,
     areas: AreaModel | None = None,
+    tags: TagModel | None = None,
     review_threshold: float | None = None,
 ) -> IngestSummary:
     """Ingests files, folders and zips; returns what happened to each file.
 
-    `areas` is the area model (default: the data directory's current one, else the shipped
-    one); `review_threshold` overrides the model's own confidence threshold for review."""
+    `areas` and `tags` are the models (default: the data directory's current ones, else the
+    shipped ones); `review_threshold` overrides the area model's own threshold for review."""
     overrides = overrides or Overrides()
-    classifier = _Classifier(areas or area_model(data_dir), review_threshold)
+    models = Models(areas or area_model(data_dir), tags or tag_model(data_dir), review_threshold)
     summary = IngestSummary()
     report = on_result or (lambda _r: None)
     try:
@@ -199,7 +208,7 @@ def ingest(
                     outcome,
                     overrides,
                     user,
-                    classifier,
+                    models,
                 )
                 summary.results.append(result)
                 report(result)
@@ -255,7 +264,7 @@ def _store(
     outcome: Extracted | Failure,
     overrides: Overrides,
     user: str,
-    classifier: _Classifier,
+    models: Models,
 ) -> FileResult:
     if isinstance(outcome, Failure):
         return _store_failure(engine, job, outcome, user)
@@ -280,15 +289,10 @@ def _store(
         warnings.append(f"from the archive {job.origin}")
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
-    pieces = to_passages(outcome)
-    predictions = classifier.predict(pieces)
-    passages = [
-        (p, " ".join(phrase_tokens(p.text)), " ".join(search_tokens(p.text)), pred)
-        for p, pred in zip(pieces, predictions, strict=True)
-    ]
+    analysis = analyse(outcome, models)
     try:
         return _write(
-            engine, job, outcome, stored, city, year, period, evidence, warnings, passages, user
+            engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
         )
     except IntegrityError:
         # Another ingest stored the same bytes after this one looked: that document stands.
@@ -305,7 +309,7 @@ def _write(
     period: str | None,
     evidence: dict,
     warnings: list[str],
-    passages: list[tuple[ExtractedPassage, str, str, Prediction]],
+    analysis: Analysis,
     user: str,
 ) -> FileResult:
     """The document, its passages (and through triggers their index entries) in one transaction."""
@@ -344,7 +348,7 @@ def _write(
             structure=[_block_dict(b) for b in outcome.blocks],
             page_info=[p.__dict__ for p in outcome.page_info],
             truncated=outcome.truncated,
-            n_passages=len(passages),
+            n_passages=len(analysis.passages),
             version=previous.version + 1 if previous else 1,
             previous_id=previous.id if previous else None,
             ingested_by=user,
@@ -354,22 +358,67 @@ def _write(
             session.add(previous)
         session.add(doc)
         session.flush()
-        for p, words, extra, pred in passages:
-            session.add(
-                Passage(
-                    document_id=doc.id,
-                    order=p.order,
-                    page=p.page,
-                    heading_path=list(p.heading_path),
-                    text=p.text,
-                    words=words,
-                    extra=extra,
-                    area=pred.area,
-                    area_confidence=pred.confidence,
-                    second_area=pred.second_area,
-                    second_confidence=pred.second_confidence,
-                    needs_review=pred.needs_review,
+        for item in analysis.passages:
+            p, pred = item.passage, item.prediction
+            row = Passage(
+                document_id=doc.id,
+                order=p.order,
+                page=p.page,
+                heading_path=list(p.heading_path),
+                text=p.text,
+                words=item.words,
+                extra=item.extra,
+                area=pred.area,
+                area_confidence=pred.confidence,
+                second_area=pred.second_area,
+                second_confidence=pred.second_confidence,
+                needs_review=pred.needs_review,
+            )
+            session.add(row)
+            if item.figures:
+                session.flush()
+                session.add_all(
+                    Figure(
+                        passage_id=row.id,
+                        raw=f.raw,
+                        value=f.value,
+                        unit=f.unit,
+                        approx=f.approx,
+                        cmp=f.cmp,
+                        kind=f.kind,
+                        period=f.period,
+                        indicator=f.indicator,
+                        target_check=check,
+                        start=f.start,
+                        end=f.end,
+                        row=f.row,
+                        col=f.col,
+                    )
+                    for f, check in item.figures
                 )
+        for found in analysis.cases:
+            case = found.case
+            app = Application(
+                document_id=doc.id,
+                title=case.title,
+                body=case.body,
+                city=city,
+                year=year,
+                period=period,
+                page=case.page,
+                organisations=list(case.organisations),
+                places=list(case.places),
+                figures=[
+                    {"raw": f.raw, "value": f.value, "unit": f.unit, "indicator": f.indicator}
+                    for f in found.figures
+                ],
+                area=found.area.area,
+                area_confidence=found.area.confidence,
+            )
+            session.add(app)
+            session.flush()
+            session.add_all(
+                ApplicationTag(application_id=app.id, tag=t.tag, score=t.score) for t in found.tags
             )
         doc_id = doc.id
     status = "version" if previous is not None else "added"
@@ -397,21 +446,6 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
         session.flush()
         doc_id = row.id
     return FileResult(job.name, "failed", message, doc_id, code=failure.code)
-
-
-@dataclass
-class _Classifier:
-    """The per-file classification step: passages in, predictions out, nothing shared."""
-
-    model: AreaModel
-    threshold: float | None
-
-    def predict(self, passages: list[ExtractedPassage]) -> list[Prediction]:
-        return self.model.predict(
-            [p.text for p in passages],
-            [" > ".join(p.heading_path) for p in passages],
-            self.threshold,
-        )
 
 
 def _submission(

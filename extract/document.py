@@ -102,3 +102,4 @@ class Passage:
     page: int | None
     heading_path: tuple[str, ...]
     block: int
+    row: int | None = None  # for a table row: its index in the block's rows (0 is the header)

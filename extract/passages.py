@@ -48,23 +48,27 @@ def to_passages(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
     """Given a document, returns its passages in order; tables give one passage per row."""
     passages: list[Passage] = []
     for index, block in enumerate(doc.blocks):
+        texts: list[tuple[str, int | None]]
         if block.kind == "paragraph":
-            texts = chunk_text(block.text, max_chars)
+            texts = [(chunk, None) for chunk in chunk_text(block.text, max_chars)]
         elif block.kind == "table" and block.rows:
             # Each row with its column headers: "指标：4G基站数；数值：3.9万个".
             header, body = (
                 (block.rows[0], block.rows[1:]) if len(block.rows) > 1 else ([], block.rows)
             )
+            first = len(block.rows) - len(body)
             texts = []
-            for row in body:
+            for r, row in enumerate(body, first):
                 cells = [
                     f"{h}：{c}" if h and h != c else c
                     for h, c in itertools.zip_longest(header, row, fillvalue="")
                     if c
                 ]
-                texts.extend(chunk_text("；".join(cells), max_chars))
+                texts.extend((chunk, r) for chunk in chunk_text("；".join(cells), max_chars))
         else:
             continue
-        for text in texts:
-            passages.append(Passage(len(passages), text, block.page, block.heading_path, index))
+        for text, row_index in texts:
+            passages.append(
+                Passage(len(passages), text, block.page, block.heading_path, index, row_index)
+            )
     return passages

@@ -93,9 +93,13 @@ class Figure(SQLModel, table=True):
     approx: bool = False
     cmp: str | None = None
     kind: str | None = None  # level | change | target
+    period: str | None = None  # H1 | FY | cumulative, when the text says
     indicator: str | None = Field(default=None, index=True)
-    start: int = 0
+    target_check: str | None = None  # met | not_met | not_comparable, for indicators with a target
+    start: int = 0  # offsets in the passage text (in the cell text for table figures)
     end: int = 0
+    row: int | None = None  # table figures: the row and column of the cell
+    col: int | None = None
     review_status: str | None = None  # accepted | rejected | corrected
     corrected_value: float | None = None
 
@@ -106,8 +110,14 @@ class Application(SQLModel, table=True):
     title: str
     body: str = ""
     city: str | None = None
+    year: int | None = None
+    period: str | None = None
+    page: int | None = None
     organisations: list = Field(default_factory=list, sa_column=Column(JSON))
+    places: list = Field(default_factory=list, sa_column=Column(JSON))
+    figures: list = Field(default_factory=list, sa_column=Column(JSON))  # key figures of the case
     area: int | None = None
+    area_confidence: float | None = None
     outstanding: bool = False
     version: int = 1
 

@@ -266,13 +266,24 @@ def test_cli_train_and_evaluate(small_corpus, tmp_path):
     corpus = write_jsonl(
         tmp_path / "corpus.jsonl", [e.__dict__ | {"id": e.id} for e in small_corpus]
     )
-    out = tmp_path / "model.npz"
     result = runner.invoke(
         app,
-        ["train", "--no-corrections", "--corpus", str(corpus), "--out", str(out), "--folds", "3"],
+        [
+            "train",
+            "--model",
+            "areas",
+            "--no-corrections",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(tmp_path),
+            "--folds",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
-    assert out.exists() and "混淆矩阵" in result.stdout and "宏平均 F1" in result.stdout
+    assert (tmp_path / "areas.npz").exists() and not (tmp_path / "tags.npz").exists()
+    assert "混淆矩阵" in result.stdout and "宏平均 F1" in result.stdout
     result = runner.invoke(
         app,
         ["evaluate", "--corpus", str(corpus), "--holdout", str(corpus), "--folds", "3", "--json"],
