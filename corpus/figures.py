@@ -6,6 +6,7 @@ corrected) in the new version.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
@@ -123,7 +124,7 @@ class ScoreLine:
     target: str | None  # the guide's words, e.g. "20M以上高速宽带用户比例超过50%"
     figure: StoredFigure | None  # the headline figure, None when the report states none
     previous: StoredFigure | None  # the same indicator in the city's previous submission
-    check: str | None  # met | not_met | not_comparable; None when nothing is reported
+    check: str | None  # met | not_met | not_comparable; None when nothing is reported or asked
     others: int = 0  # further level figures of this indicator in the submission
 
 
@@ -153,14 +154,25 @@ def _submissions(engine: Engine, city: str) -> list[tuple[int, str]]:
     return sorted(rows, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
 
 
+_INCREMENT_RE = re.compile(r"(?:新增|新建|新开通|新发展|净增|增加|新认定|新培育)[^，。；]{0,8}$")
+
+
+def _is_increment(figure: StoredFigure) -> bool:
+    """新建4G基站1.3万个 is what was added, not the total the indicator asks for."""
+    before = figure.context.split(figure.raw, 1)[0]
+    return bool(_INCREMENT_RE.search(before))
+
+
 def _headline(figures: list[StoredFigure], period: str) -> tuple[StoredFigure | None, int]:
-    """The figure a scorecard shows: the first level figure that refers to the submission's own
-    period (or says none), in document order; the count of the others."""
+    """The figure a scorecard shows: the first level figure, in document order, that refers to
+    the submission's own period (or says none) and states a total rather than an increment;
+    and the count of the others."""
     levels = [f for f in figures if f.kind == "level"]
     if not levels:
         return None, 0
     own = [f for f in levels if f.period in (None, period, "cumulative")] or levels
-    return own[0], len(levels) - 1
+    totals = [f for f in own if not _is_increment(f)] or own
+    return totals[0], len(levels) - 1
 
 
 def _target_text(target, unit: str) -> str | None:
@@ -205,7 +217,7 @@ def scorecard(
         if figure is None and target is None:
             continue  # nothing reported and nothing asked: not worth a line
         check = None
-        if figure is not None and figure.value is not None:
+        if figure is not None and figure.value is not None and target is not None:
             check = check_target(
                 indicator.id,
                 figure.value,

@@ -103,6 +103,9 @@ def test_figures_listing_and_scorecard(store, two_reports):
     assert lines["open_data_share"].check == "met"
     # Indicators with a target that the report does not state are listed as not reported.
     assert lines["village_fibre"].figure is None and lines["village_fibre"].check is None
+    # An indicator without a target is shown, but not judged; an increment is not its total.
+    assert lines["lte_base_stations"].figure.value == 3200
+    assert lines["lte_base_stations"].check is None and lines["lte_base_stations"].target is None
     earlier = scorecard(engine, "杭州市", 2015, "FY")
     assert {line.indicator: line.check for line in earlier.lines}["open_data_share"] == (
         "not_comparable"  # no earlier submission to rise from
@@ -160,3 +163,20 @@ def test_classify_output_carries_figures():
         "start",
         "end",
     }
+
+
+def test_scorecard_headline_prefers_a_total_over_an_increment():
+    from corpus.figures import StoredFigure, _headline
+
+    def fig(raw: str, value: float, context: str, period: str | None = None) -> StoredFigure:
+        return StoredFigure(
+            1, raw, value, "个", False, None, "level", period, "lte_base_stations", None,
+            "杭州市", 2016, "FY", 1, "报告.docx", 1, 1, context,
+        )  # fmt: skip
+
+    added = fig("1.3万个", 13000, "全年新建4G基站1.3万个，")
+    total = fig("3.45万个", 34500, "累计建成4G基站3.45万个。", "cumulative")
+    plan = StoredFigure(**{**total.__dict__, "kind": "target", "value": 50000})
+    assert _headline([added, total, plan], "FY") == (total, 1)
+    assert _headline([added], "FY") == (added, 0)
+    assert _headline([plan], "FY") == (None, 0)
