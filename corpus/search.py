@@ -161,6 +161,14 @@ def _filter_sql(filters: Filters, params: dict) -> str:
     return " AND ".join(clauses)
 
 
+# A query matching more passages than this ranks only the most recent ones: scoring every match of a
+# word found in a tenth of a million-passage archive costs a quarter of a second, and evaluators
+# asking for such a word are served by the newest submissions first. bench/README.md has figures.
+CANDIDATES = 5_000
+# With a narrowing filter (city, period...), the most recent matches are joined and filtered in
+# growing windows until enough survive.
+NARROW_CANDIDATES = (5_000, 50_000)
+
 _COLUMNS = (
     "p.id, p.document_id, d.name, d.city, d.year, d.period, p.page, p.heading_path, p.text, "
     "COALESCE(p.reviewed_area, p.area)"
@@ -180,13 +188,14 @@ def search(
 def _run(
     engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
 ) -> list[Hit]:
-    """Two plans, chosen by the filters.
+    """Two plans, chosen by the filters, both bounded by recency for very common words.
 
     Without a narrowing filter, joining every match to its document before sorting costs as much
-    as ranking itself for common words: the index returns its best `window` matches, only those
-    are joined, and the window widens tenfold in the rare case too few survive. With a narrowing
-    filter (city, period, area...) few matches survive it: they are joined and filtered first and
-    only the survivors are ranked. bench/README.md has the figures.
+    as ranking itself for common words: the index ranks the newest `CANDIDATES` matches, returns
+    its best `window`, only those are joined, and the window widens tenfold in the rare case too
+    few survive. With a narrowing filter (city, period, area...) the newest matches are joined and
+    filtered first, in widening windows, and only the survivors are ranked. A query with fewer
+    matches than the bound is ranked whole. bench/README.md has the figures.
     """
     limit = max(1, min(limit, 500))
     params: dict = {"limit": limit}
@@ -223,15 +232,25 @@ def _run(
             passage_join = "JOIN passage p ON p.id = passage_fts.rowid " if sqlite else ""
             sql = (
                 f"SELECT {_COLUMNS}, {score} AS score FROM {source} {passage_join}{joins} "
-                f"WHERE {match} AND {where} ORDER BY score LIMIT :limit"
+                f"WHERE {match} AND {key} >= :floor AND {where} ORDER BY score LIMIT :limit"
             )
-            return [_hit(row, terms) for row in conn.execute(text(sql), params).all()]
-        top = f"SELECT {key} AS id, {score} AS score FROM {source} WHERE {match} ORDER BY score LIMIT :window"
+            # Most recent matches first: widen until enough survive the filters or all are in.
+            for cap in (*NARROW_CANDIDATES, None):
+                params["floor"] = _floor(conn, source, key, match, params, cap)
+                rows = conn.execute(text(sql), params).all()
+                if len(rows) >= limit or params["floor"] == 0:
+                    break
+            return [_hit(row, terms) for row in rows]
+        params["floor"] = _floor(conn, source, key, match, params, CANDIDATES)
+        top = (
+            f"SELECT {key} AS id, {score} AS score FROM {source} WHERE {match} "
+            f"AND {key} >= :floor ORDER BY score LIMIT :window"
+        )
         sql = (
             f"WITH top AS ({top}) SELECT {_COLUMNS}, top.score FROM top "
             f"JOIN passage p ON p.id = top.id {joins} WHERE {where} ORDER BY top.score LIMIT :limit"
         )
-        count = f"SELECT count(*) FROM {source} WHERE {match}"
+        count = f"SELECT count(*) FROM {source} WHERE {match} AND {key} >= :floor"
         window = limit * 5
         while True:
             params["window"] = window
@@ -240,6 +259,17 @@ def _run(
                 break  # enough, or every match was a candidate
             window *= 10
     return [_hit(row, terms) for row in rows]
+
+
+def _floor(conn, source: str, key: str, match: str, params: dict, cap: int | None) -> int:
+    """The lowest passage id among the `cap` most recent matches (0: no bound). Ids grow with
+    ingest, so this keeps the newest matches; the index walks its match list backwards and stops
+    after `cap`, which costs far less than scoring every match of a very common word."""
+    if cap is None:
+        return 0
+    sql = f"SELECT {key} FROM {source} WHERE {match} ORDER BY {key} DESC LIMIT 1 OFFSET :cap"
+    row = conn.execute(text(sql), {**params, "cap": cap}).first()
+    return int(row[0]) if row else 0
 
 
 def _hit(row, terms: list[str]) -> Hit:

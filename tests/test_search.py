@@ -122,3 +122,27 @@ def test_parse_query():
 def test_snippet_marks_matches():
     snippet, spans = make_snippet("全市新增光纤到户用户12万户。", ["光纤", "到户"])
     assert [snippet[s:e] for s, e in spans] == ["光纤到户"]
+
+
+def test_very_common_words_rank_the_newest_matches_and_filters_widen(store, tmp_path, monkeypatch):
+    """A word in more passages than the candidate bound ranks only the newest matches; with a
+    filter, older matches are reached by widening, so a city's only mention is still found."""
+    import importlib
+
+    search_module = importlib.import_module("corpus.search")  # corpus.search is also a function
+
+    engine, data_dir, limits = store
+    cities = ["宁波市", "成都市", "郑州市", "武汉市"]  # ingested oldest first
+    for n, city in enumerate(cities):
+        path = tmp_path / f"{city}2016年上半年进展.txt"
+        path.write_text(
+            f"{city}2016年上半年进展情况\n\n全市光纤网络建设进展顺利，第{n}批。", "utf-8"
+        )
+        ingest([path], engine=engine, data_dir=data_dir, limits=limits)
+    assert {h.city for h in search(engine, "光纤", limit=20)} == set(cities)
+    monkeypatch.setattr(search_module, "CANDIDATES", 2)
+    monkeypatch.setattr(search_module, "NARROW_CANDIDATES", (2,))
+    # The bound keeps the newest three matches (the bound plus the one at it).
+    assert {h.city for h in search(engine, "光纤", limit=20)} == set(cities[1:])
+    (only,) = search(engine, "光纤", Filters(city="宁波市"), 20)
+    assert only.city == "宁波市"
