@@ -235,13 +235,13 @@ def _run(
                 f"WHERE {match} AND {key} >= :floor AND {where} ORDER BY score LIMIT :limit"
             )
             # Most recent matches first: widen until enough survive the filters or all are in.
-            for cap in (*NARROW_CANDIDATES, None):
+            for cap in (*NARROW_CANDIDATES, None) if sqlite else (None,):
                 params["floor"] = _floor(conn, source, key, match, params, cap)
                 rows = conn.execute(text(sql), params).all()
                 if len(rows) >= limit or params["floor"] == 0:
                     break
             return [_hit(row, terms) for row in rows]
-        params["floor"] = _floor(conn, source, key, match, params, CANDIDATES)
+        params["floor"] = _floor(conn, source, key, match, params, CANDIDATES if sqlite else None)
         top = (
             f"SELECT {key} AS id, {score} AS score FROM {source} WHERE {match} "
             f"AND {key} >= :floor ORDER BY score LIMIT :window"
@@ -263,8 +263,10 @@ def _run(
 
 def _floor(conn, source: str, key: str, match: str, params: dict, cap: int | None) -> int:
     """The lowest passage id among the `cap` most recent matches (0: no bound). Ids grow with
-    ingest, so this keeps the newest matches; the index walks its match list backwards and stops
-    after `cap`, which costs far less than scoring every match of a very common word."""
+    ingest, so this keeps the newest matches; FTS5 walks its match list backwards and stops after
+    `cap`, which costs far less than scoring every match of a very common word. (PostgreSQL's GIN
+    index cannot walk in id order: finding the bound there costs as much as ranking, so it ranks
+    every match.)"""
     if cap is None:
         return 0
     sql = f"SELECT {key} FROM {source} WHERE {match} ORDER BY {key} DESC LIMIT 1 OFFSET :cap"
