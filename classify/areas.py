@@ -11,8 +11,6 @@ is chosen on those same held-out scores.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -242,9 +240,7 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float 
     return 0.9
 
 
-def data_hash(examples: Iterable[Example]) -> str:
-    rows = sorted(json.dumps(asdict(e), ensure_ascii=False, sort_keys=True) for e in examples)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+data_hash = artifact.data_hash
 
 
 def train(
@@ -272,29 +268,18 @@ def train(
     return model, probs
 
 
+def _example(row: dict) -> Example:
+    area = int(row["area"])
+    if area not in AREAS or not str(row["text"]).strip():
+        raise ValueError(f"area {area} or empty text")
+    return Example(str(row["text"]), area, row.get("title") or None, str(row.get("id", "")))
+
+
 def load_examples(paths: Iterable[Path] | None = None) -> list[Example]:
     """The labelled corpus (JSON lines with text, area and optional title); the bundled one by
-    default. A bad line is an error naming the file and line: training on a silently shortened
-    corpus would be worse than not training."""
+    default."""
     files = sorted(DATA.glob("*.jsonl")) if paths is None else list(paths)
-    examples = []
-    for path in files:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                area = int(row["area"])
-                if area not in AREAS or not str(row["text"]).strip():
-                    raise ValueError(f"area {area} or empty text")
-                examples.append(
-                    Example(
-                        str(row["text"]), area, row.get("title") or None, str(row.get("id", ""))
-                    )
-                )
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: 无法读取训练样本（{exc}）") from exc
-    return examples
+    return artifact.read_labelled(files, _example, "训练样本")
 
 
 @lru_cache(maxsize=4)

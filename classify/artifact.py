@@ -66,3 +66,28 @@ def strings(values: list[str]) -> np.ndarray:
 def unstrings(array: np.ndarray) -> list[str]:
     text = str(array)
     return text.split("\n") if text else []
+
+
+def data_hash(items) -> str:
+    """Identifies training data (dataclass instances) regardless of order: stored with a model, it
+    tells whether the model was trained on the data now in the repository."""
+    import hashlib
+    from dataclasses import asdict
+
+    rows = sorted(json.dumps(asdict(item), ensure_ascii=False, sort_keys=True) for item in items)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+def read_labelled(paths, parse, what: str) -> list:
+    """Each non-blank JSON line of `paths` through `parse(row)`. A bad line is an error naming the
+    file and line: training on a silently shortened corpus would be worse than not training."""
+    out = []
+    for path in paths:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(parse(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: 无法读取{what}（{exc}）") from exc
+    return out

@@ -9,7 +9,6 @@ probabilities (per-tag thresholds would be fitted to a dozen positives each).
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -247,11 +246,7 @@ def choose_threshold(probs: np.ndarray, y: np.ndarray) -> float:
     return round(float(grid[int(np.argmax(scores))]), 2)
 
 
-def data_hash(cases: Iterable[Case]) -> str:
-    import hashlib
-
-    rows = sorted(json.dumps(asdict(c), ensure_ascii=False, sort_keys=True) for c in cases)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+data_hash = artifact.data_hash
 
 
 def train(
@@ -273,33 +268,25 @@ def train(
     return model, probs
 
 
+def _case(row: dict) -> Case:
+    tags = tuple(str(t) for t in row["tags"])
+    if not tags or not str(row["text"]).strip():
+        raise ValueError("no tags or empty text")
+    area = row.get("area")
+    return Case(
+        str(row.get("title") or ""),
+        str(row["text"]),
+        tags,
+        int(area) if area is not None else None,
+        str(row.get("id", "")),
+    )
+
+
 def load_cases(paths: Iterable[Path] | None = None) -> list[Case]:
     """Labelled cases (JSON lines with title, text, tags, optional area); the bundled ones by
-    default. A bad line is an error naming the file and line."""
+    default."""
     files = sorted(DATA.glob("*.jsonl")) if paths is None else list(paths)
-    cases = []
-    for path in files:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                tags = tuple(str(t) for t in row["tags"])
-                if not tags or not str(row["text"]).strip():
-                    raise ValueError("no tags or empty text")
-                area = row.get("area")
-                cases.append(
-                    Case(
-                        str(row.get("title") or ""),
-                        str(row["text"]),
-                        tags,
-                        int(area) if area is not None else None,
-                        str(row.get("id", "")),
-                    )
-                )
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: 无法读取典型应用样本（{exc}）") from exc
-    return cases
+    return artifact.read_labelled(files, _case, "典型应用样本")
 
 
 @lru_cache(maxsize=4)

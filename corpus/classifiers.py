@@ -101,22 +101,17 @@ def train_areas(
     )
     target = _save(model, data_dir, version, CURRENT, out)
     load_area_model.cache_clear()
-    if engine is not None:
-        with session_scope(engine) as session:
-            session.add(
-                ModelVersion(
-                    kind="areas",
-                    version=version,
-                    data_hash=model.meta["data_hash"],
-                    metrics={
-                        "macro_f1": evaluation.macro_f1,
-                        "accuracy": evaluation.accuracy,
-                        "examples": len(examples),
-                        "corrections": len(fixes),
-                        "path": str(target),
-                    },
-                )
-            )
+    _record(
+        engine,
+        "areas",
+        version,
+        model.meta["data_hash"],
+        macro_f1=evaluation.macro_f1,
+        accuracy=evaluation.accuracy,
+        examples=len(examples),
+        corrections=len(fixes),
+        path=str(target),
+    )
     return TrainResult(version, target, len(examples), len(fixes), evaluation)
 
 
@@ -170,22 +165,26 @@ def train_tags(
     model.meta.update(version=version, corrections=len(fixes), micro_f1=score)
     target = _save(model, data_dir, version, CURRENT_TAGS, out)
     load_tag_model.cache_clear()
-    if engine is not None:
-        with session_scope(engine) as session:
-            session.add(
-                ModelVersion(
-                    kind="tags",
-                    version=version,
-                    data_hash=model.meta["data_hash"],
-                    metrics={
-                        "micro_f1": score,
-                        "cases": len(cases),
-                        "corrections": len(fixes),
-                        "path": str(target),
-                    },
-                )
-            )
+    _record(
+        engine,
+        "tags",
+        version,
+        model.meta["data_hash"],
+        micro_f1=score,
+        cases=len(cases),
+        corrections=len(fixes),
+        path=str(target),
+    )
     return TagTrainResult(version, target, len(cases), len(fixes), score, model.threshold)
+
+
+def _record(engine: Engine | None, kind: str, version: str, data_hash: str, **metrics) -> None:
+    """Every trained model is listed in the store, so the one that classified a passage can be
+    traced (no store when training without corrections)."""
+    if engine is None:
+        return
+    with session_scope(engine) as session:
+        session.add(ModelVersion(kind=kind, version=version, data_hash=data_hash, metrics=metrics))
 
 
 def _save(model, data_dir: Path, version: str, current: str, out: Path | None) -> Path:
