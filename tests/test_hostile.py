@@ -236,12 +236,14 @@ def test_hanging_parse_is_stopped(tmp_path):
 
 def test_batch_goes_on_after_a_kill(tmp_path, report_docx):
     slow = tmp_path / "很长.txt"
-    slow.write_bytes(("段落内容。" * 400 + "\n").encode() * 20_000)
+    # 45 MB: under the 50 MB size limit (a bigger file is refused before any worker sees it),
+    # and about 7 s of parsing, far past the time limit.
+    slow.write_bytes(("段落内容。" * 400 + "\n").encode() * 7_500)
     good = tmp_path / "正常.docx"
     good.write_bytes(report_docx.read_bytes())
-    # 3 s: the replacement worker's start-up counts against the good file's limit too, and on a
+    # 2 s: the replacement worker's start-up counts against the good file's limit too, and on a
     # loaded 2-core CI machine that alone can pass half a second.
-    outcomes = list(extract_files([slow, good], Limits(timeout_s=3), jobs=1))
+    outcomes = list(extract_files([slow, good], Limits(timeout_s=2), jobs=1))
     assert [type(o).__name__ for o in outcomes] == ["Failure", "Document"]
     assert outcomes[0].code == "resource limit"
 
