@@ -17,9 +17,10 @@ install-test: $(BIN)/python
 	scripts/system-deps.sh test
 	$(BIN)/pip install -q -e '.[test]'
 
-## Install and run the main job on the bundled samples.
+## Install, ingest the bundled samples, and serve the web app on them (Ctrl+C stops it).
 demo: install
 	$(BIN)/infocity demo
+	$(BIN)/infocity serve
 
 ## Install what the tests need, lint, and run the whole suite.
 test: install-test lint

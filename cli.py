@@ -52,6 +52,23 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class OcrMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+OCR_HELP = "OCR：auto 只识别没有可用文字层的页面和图片（默认，见 INFOCITY_OCR），always 全部页面，never 不识别。"
+
+
+def _limits(settings, ocr: OcrMode | None):
+    """The settings' limits, with the command's --ocr over INFOCITY_OCR."""
+    from dataclasses import replace
+
+    limits = settings.limits()
+    return replace(limits, ocr=ocr.value) if ocr else limits
+
+
 def _failure_line(failure) -> str:
     reason = REASONS.get(failure.code, "")
     return f"✗ {failure.message}" + (f" —— {reason}" if reason else "")
@@ -138,7 +155,13 @@ def _print_summary(docs: list[_Summary], failures: list) -> None:
     err.print(f"共 {len(docs) + len(failures)} 个文件：成功 {len(docs)}，失败 {len(failures)}。")
 
 
-def _run_extract(paths: list[Path], fmt: OutputFormat, jobs: int | None, show: bool) -> int:
+def _run_extract(
+    paths: list[Path],
+    fmt: OutputFormat,
+    jobs: int | None,
+    show: bool,
+    ocr: OcrMode | None = None,
+) -> int:
     from corpus import get_settings
     from extract import Failure, extract_files, iter_files
 
@@ -158,7 +181,7 @@ def _run_extract(paths: list[Path], fmt: OutputFormat, jobs: int | None, show: b
     )
     with progress:
         task = progress.add_task("extract", total=len(files), failed=0)
-        for outcome in extract_files(files, settings.limits(), jobs or settings.jobs):
+        for outcome in extract_files(files, _limits(settings, ocr), jobs or settings.jobs):
             if isinstance(outcome, Failure):
                 failures.append(outcome)
                 if fmt is OutputFormat.json:
@@ -199,9 +222,10 @@ def extract(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="同时解析的文件数。")
     ] = None,
+    ocr: Annotated[OcrMode | None, typer.Option("--ocr", help=OCR_HELP)] = None,
 ) -> None:
     """读取报告文件，输出其结构：标题层级、段落、表格、页码及识别出的城市、年份、时段。"""
-    raise typer.Exit(_run_extract(paths, format, jobs, show=True))
+    raise typer.Exit(_run_extract(paths, format, jobs, show=True, ocr=ocr))
 
 
 class Period(StrEnum):
@@ -220,7 +244,13 @@ def _store():
 
 
 def _run_ingest(
-    engine, paths: list[Path], overrides, jobs: int | None, as_json: bool, user: str
+    engine,
+    paths: list[Path],
+    overrides,
+    jobs: int | None,
+    as_json: bool,
+    user: str,
+    ocr: OcrMode | None = None,
 ) -> int:
     from classify import ModelError
     from corpus import StoreUnavailable, get_settings, ingest
@@ -252,7 +282,7 @@ def _run_ingest(
                 paths,
                 engine=engine,
                 data_dir=settings.data_dir,
-                limits=settings.limits(),
+                limits=_limits(settings, ocr),
                 jobs=jobs or settings.jobs,
                 overrides=overrides,
                 user=user,
@@ -292,7 +322,26 @@ def demo(
     _print_status(engine)
     err.print("\n检索示例：infocity search 光纤到户")
     _print_hits(_search(engine, "光纤到户", None, 5))
+    _demo_admin(engine)
     raise typer.Exit(code)
+
+
+def _demo_admin(engine) -> None:
+    """The web app needs an account: on a store with none, the demo creates a local admin with a
+    random password, printed once."""
+    import secrets
+
+    from corpus.accounts import add_user, list_users
+
+    if not list_users(engine):
+        password = secrets.token_urlsafe(12)
+        add_user(engine, "admin", password, "admin", by="demo")
+        err.print(
+            f"\n已创建网页应用的管理员账户：用户名 admin，密码 {password}"
+            "（只显示这一次；用 infocity user passwd admin 可修改）",
+            markup=False,
+        )
+    err.print("网页应用：运行 infocity serve，然后在浏览器中打开 http://127.0.0.1:8000/")
 
 
 @app.command("ingest")
@@ -308,12 +357,15 @@ def ingest_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总。")] = False,
     user: Annotated[str, typer.Option(help="记录为导入人。")] = "",
+    ocr: Annotated[OcrMode | None, typer.Option("--ocr", help=OCR_HELP)] = None,
 ) -> None:
     """导入报告：同一文件只存一次，同名新文件成为新版本，损坏的文件单独记录原因。"""
     from corpus import Overrides
 
     overrides = Overrides(city=city, year=year, period=period.value if period else None)
-    raise typer.Exit(_run_ingest(_store(), paths, overrides, jobs, as_json, user or _whoami()))
+    raise typer.Exit(
+        _run_ingest(_store(), paths, overrides, jobs, as_json, user or _whoami(), ocr=ocr)
+    )
 
 
 def _whoami() -> str:
@@ -838,6 +890,217 @@ def backup(
         err.print(f"✗ {exc}", markup=False)
         raise typer.Exit(1) from exc
     err.print(f"已备份到 {path}", markup=False)
+
+
+user_app = typer.Typer(
+    help="管理网页版的用户账号：添加、列出、改密码、改角色、停用。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(user_app, name="user")
+
+
+class Role(StrEnum):
+    admin = "admin"
+    evaluator = "evaluator"
+    viewer = "viewer"
+
+
+def _cli_actor() -> str:
+    """Who the audit names for changes made from the command line."""
+    return f"命令行（{_whoami() or '?'}）"
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    for _ in range(3):
+        first = typer.prompt("密码", hide_input=True)
+        if typer.prompt("再次输入密码", hide_input=True) == first:
+            return first
+        err.print("两次输入的密码不一致，请重新输入。")
+    err.print("✗ 三次输入不一致，已放弃。")
+    raise typer.Exit(1)
+
+
+def _account_call(fn, *args, **kwargs):
+    from corpus.accounts import AccountError
+
+    try:
+        return fn(*args, **kwargs)
+    except AccountError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名（登录名）。")],
+    role: Annotated[Role, typer.Option(help="角色：admin 管理员，evaluator 评估员，viewer 只读。")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入读取密码（一行），供脚本使用。")
+    ] = False,
+) -> None:
+    """添加用户；密码在提示时输入两次（不回显），或用 --password-stdin 从标准输入读取。"""
+    from corpus.accounts import ROLES, add_user
+
+    engine = _store()
+    user = _account_call(
+        add_user, engine, name, _read_password(password_stdin), role.value, by=_cli_actor()
+    )
+    err.print(f"已添加用户 {user.name}（{ROLES[user.role]}）", markup=False)
+
+
+@user_app.command("list")
+def user_list(
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """列出所有用户及其角色和状态。"""
+    from corpus.accounts import ROLES, list_users
+    from corpus.review import format_time
+
+    users = list_users(_store())
+    if as_json:
+        print(json.dumps([u.to_dict() for u in users], ensure_ascii=False, default=str))
+        return
+    if not users:
+        out.print("还没有用户。添加：infocity user add 用户名 --role admin")
+        return
+    table = Table(title=f"共 {len(users)} 个用户", title_justify="left")
+    for column in ("用户名", "角色", "状态", "创建时间"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(
+            u.name,
+            ROLES.get(u.role, u.role),
+            "正常" if u.active else "已停用",
+            format_time(u.created_at),
+        )
+    out.print(table)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="用户名。")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入读取新密码（一行）。")
+    ] = False,
+) -> None:
+    """修改用户的密码。"""
+    from corpus.accounts import set_password
+
+    engine = _store()
+    user = _account_call(
+        set_password, engine, name, _read_password(password_stdin), by=_cli_actor()
+    )
+    err.print(f"已修改 {user.name} 的密码", markup=False)
+
+
+@user_app.command("role")
+def user_role(
+    name: Annotated[str, typer.Argument(help="用户名。")],
+    role: Annotated[Role, typer.Argument(help="新角色：admin、evaluator 或 viewer。")],
+) -> None:
+    """修改用户的角色（唯一的管理员不能降级）。"""
+    from corpus.accounts import ROLES, set_role
+
+    user = _account_call(set_role, _store(), name, role.value, by=_cli_actor())
+    err.print(f"{user.name} 现在是{ROLES[user.role]}", markup=False)
+
+
+@user_app.command("remove")
+def user_remove(name: Annotated[str, typer.Argument(help="用户名。")]) -> None:
+    """停用用户：不能再登录，审计记录中的名字保留（用户不会被删除）。"""
+    from corpus.accounts import deactivate
+
+    user = _account_call(deactivate, _store(), name, by=_cli_actor())
+    err.print(f"已停用用户 {user.name}", markup=False)
+
+
+class ExportKind(StrEnum):
+    matrix = "matrix"
+    indicators = "indicators"
+    figures = "figures"
+    applications = "applications"
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command("export")
+def export_cmd(
+    kind: Annotated[
+        ExportKind,
+        typer.Argument(
+            help="导出内容：matrix 领域覆盖矩阵，indicators 指标对照，figures 数据，applications 典型应用。"
+        ),
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="输出文件（不会覆盖已有文件）。")],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="xlsx（Excel）或 csv（UTF-8，Excel 可直接打开）。"),
+    ] = ExportFormat.xlsx,
+    year: Annotated[int | None, typer.Option(help="年份；矩阵和指标默认最近一期。")] = None,
+    period: Annotated[Period | None, typer.Option(help="时段：H1 或 FY。")] = None,
+    city: Annotated[str | None, typer.Option(help="只导出某城市。")] = None,
+) -> None:
+    """导出领域覆盖矩阵、指标对照、数据或典型应用为 Excel（.xlsx）或 CSV 文件。"""
+    from corpus.export import ExportError, export
+    from corpus.figures import NoSubmission
+
+    if out_file.exists():
+        err.print(f"✗ {out_file} 已存在，不会覆盖", markup=False)
+        raise typer.Exit(1)
+    try:
+        data = export(
+            kind.value,
+            fmt.value,
+            engine=_store(),
+            year=year,
+            period=period.value if period else None,
+            city=_city(city),
+        )
+    except (ExportError, NoSubmission) as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out_file)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        err.print(f"✗ 无法写入 {out_file}：{exc.strerror}", markup=False)
+        raise typer.Exit(1) from exc
+    err.print(f"已导出到 {out_file}（{len(data):,} 字节）", markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="监听地址；只在本机使用时保持 127.0.0.1，局域网共享用 0.0.0.0。")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="端口。")] = 8000,
+) -> None:
+    """启动评估人员使用的网页应用：上传、复核、检索、城市比较和导出，在浏览器中使用。"""
+    import uvicorn
+
+    from corpus import StoreUnavailable, get_settings
+    from corpus.accounts import list_users
+    from web import create_app
+
+    try:
+        web_app = create_app(get_settings())
+    except StoreUnavailable as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if not any(u.active and u.role == "admin" for u in list_users(web_app.state.engine)):
+        err.print("还没有管理员账户：请先运行 infocity user add 名字 --role admin", markup=False)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    err.print(f"网页应用地址：http://{shown}:{port}/（按 Ctrl+C 停止）", markup=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,6 +37,7 @@ class StoredApp:
     document: str
     page: int | None
     outstanding: bool
+    version: int = 1  # send back with an edit (corpus.review.set_app_tags, set_outstanding)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +49,8 @@ class AppFilters:
     year: int | None = None
     tag: str | None = None
     area: int | None = None
+    period: str | None = None
+    document_ids: list[int] | None = None  # only the cases of these documents
 
 
 def _load(session: Session, apps: list[tuple[Application, Document]]) -> list[StoredApp]:
@@ -78,6 +81,7 @@ def _load(session: Session, apps: list[tuple[Application, Document]]) -> list[St
             document=doc.name,
             page=a.page,
             outstanding=a.outstanding,
+            version=a.version,
         )
         for a, doc in apps
     ]
@@ -94,6 +98,10 @@ def _current(filters: AppFilters | None = None):
         query = query.where(Application.city == f.city)
     if f.year:
         query = query.where(Application.year == f.year)
+    if f.period:
+        query = query.where(Application.period == f.period)
+    if f.document_ids is not None:
+        query = query.where(Application.document_id.in_(f.document_ids))
     if f.area is not None:
         query = query.where(Application.area == f.area)
     if f.tag:

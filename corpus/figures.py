@@ -7,7 +7,7 @@ corrected) in the new version.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -27,6 +27,9 @@ class FigureFilters:
     period: str | None = None
     indicator: str | None = None
     kind: str | None = None
+    document_id: int | None = None
+    current_only: bool = True  # False: superseded versions too (reading an old document)
+    include_rejected: bool = True  # False: leave out figures an evaluator rejected
 
 
 @dataclass
@@ -49,6 +52,16 @@ class StoredFigure:
     page: int | None
     passage_id: int
     context: str  # the passage text around the figure
+    review_status: str | None = None  # accepted | rejected | corrected, by an evaluator
+    corrected_value: float | None = None
+    version: int = 1  # send back with a review (corpus.review.review_figure)
+
+    @property
+    def effective_value(self) -> float | None:
+        """The value that counts: the evaluator's correction when there is one."""
+        if self.review_status == "corrected" and self.corrected_value is not None:
+            return self.corrected_value
+        return self.value
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,8 +85,16 @@ def list_figures(
         select(FigureRow, Passage, Document)
         .join(Passage, Passage.id == FigureRow.passage_id)
         .join(Document, Document.id == Passage.document_id)
-        .where(Document.is_current, Document.status == "ok")
+        .where(Document.status == "ok")
     )
+    if f.current_only:
+        query = query.where(Document.is_current)
+    if f.document_id is not None:
+        query = query.where(Document.id == f.document_id)
+    if not f.include_rejected:
+        query = query.where(
+            (FigureRow.review_status.is_(None)) | (FigureRow.review_status != "rejected")
+        )
     if f.city:
         query = query.where(Document.city == f.city)
     if f.year:
@@ -113,6 +134,9 @@ def _stored(fig: FigureRow, passage: Passage, doc: Document) -> StoredFigure:
         page=passage.page,
         passage_id=passage.id,
         context=context,
+        review_status=fig.review_status,
+        corrected_value=fig.corrected_value,
+        version=fig.version,
     )
 
 
@@ -185,6 +209,20 @@ def _target_text(target, unit: str) -> str | None:
     return f"{target.cmp} {target.value:g}{unit}" if target.cmp else None
 
 
+def _reviewed(engine: Engine, city: str, year: int, period: str) -> list[StoredFigure]:
+    """A submission's figures as the evaluators left them: rejected ones out, corrected ones
+    with the corrected value."""
+    figures = list_figures(
+        engine,
+        FigureFilters(city=city, year=year, period=period, include_rejected=False),
+        100_000,
+    )
+    return [
+        replace(f, value=f.effective_value) if f.review_status == "corrected" else f
+        for f in figures
+    ]
+
+
 def scorecard(
     engine: Engine, city: str, year: int | None = None, period: str | None = None
 ) -> Scorecard:
@@ -199,12 +237,8 @@ def scorecard(
     year, period = chosen[-1]
     index = submissions.index((year, period))
     before = submissions[index - 1] if index > 0 else None
-    current = list_figures(engine, FigureFilters(city=city, year=year, period=period), 100_000)
-    previous = (
-        list_figures(engine, FigureFilters(city=city, year=before[0], period=before[1]), 100_000)
-        if before
-        else []
-    )
+    current = _reviewed(engine, city, year, period)
+    previous = _reviewed(engine, city, *before) if before else []
     catalogue = load_catalogue()
     card = Scorecard(city, year, period)
     for indicator in catalogue.indicators.values():

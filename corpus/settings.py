@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,8 +36,26 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(1536, ge=256, description="Memory one parsing process may use.")
     parse_timeout_s: float = Field(120, gt=0, description="Seconds one file may take to parse.")
     convert_timeout_s: float = Field(90, gt=0, description="Seconds LibreOffice may take per file.")
+    ocr: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Which PDF pages are read by OCR: auto (pages without a usable text layer), "
+        "always, or never. Image files are always read by OCR unless never.",
+    )
     jobs: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Files parsed at once."
+    )
+    max_upload_files: int = Field(
+        2000,
+        ge=1,
+        description="Files accepted in one upload of the web app (a .zip counts as one).",
+    )
+    max_upload_mb: float = Field(
+        1024, gt=0, description="Largest upload of the web app, all files together, in MB."
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key that signs the web app's session cookies; default: generated once and "
+        "kept in the data directory.",
     )
     review_threshold: float | None = Field(
         None,
@@ -53,6 +72,7 @@ class Settings(BaseSettings):
             memory_bytes=self.parse_memory_mb * 1024 * 1024,
             timeout_s=self.parse_timeout_s,
             convert_timeout_s=self.convert_timeout_s,
+            ocr=self.ocr,
         )
 
 

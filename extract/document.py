@@ -27,6 +27,7 @@ class Block:
     heading_path: tuple[str, ...] = ()
     rows: list[list[str]] | None = None
     original: str | None = None
+    confidence: float | None = None  # mean OCR score of the text; None when read from a text layer
 
 
 @dataclass
@@ -43,6 +44,9 @@ class PageInfo:
     tables: int = 0
     needs_ocr: bool = False
     garbled: bool = False
+    # Read by OCR, and the engine's char-weighted mean confidence (0-1) there.
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     @property
     def cjk_share(self) -> float:
@@ -87,9 +91,14 @@ class Document:
     def needs_ocr_pages(self) -> list[int]:
         return [p.number for p in self.page_info if p.needs_ocr]
 
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.page_info if p.ocr]
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["needs_ocr_pages"] = self.needs_ocr_pages
+        data["ocr_pages"] = self.ocr_pages
         return data
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 PAGE_NUMBER_RES = [
-    re.compile(r"^[-—–－~·\s]*\d{1,4}[-—–－~·\s]*$"),
+    # `— 3 —`; OCR reads the dashes as `一` as often as not
+    re.compile(r"^[-—–－~·一\s]*\d{1,4}[-—–－~·一\s]*$"),
     re.compile(r"^第\s*\d{1,4}\s*页\s*[,，/、]?\s*(共\s*\d{1,4}\s*页)?$"),
     re.compile(r"^(共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页$"),
     re.compile(r"^\d{1,4}\s*/\s*\d{1,4}$"),

@@ -25,6 +25,7 @@ class Char:
     bottom: float
     size: float
     space_before: bool = False
+    confidence: float | None = None  # the OCR engine's score; None for a text layer
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Line:
     bottom: float
     size: float
     page: int = 0
+    confidence: float | None = None  # mean OCR score of its chars; None for a text layer
 
 
 @dataclass
@@ -47,6 +49,7 @@ class TableRegion:
     rows: list[list[str]]
     page: int = 0
     cells: list[list[tuple[float, float, float, float] | None]] | None = None
+    confidence: float | None = None  # mean OCR score of its chars; None for a text layer
 
     def contains(self, ch: Char, pad: float = 1.0) -> bool:
         return _inside(ch, (self.x0, self.top, self.x1, self.bottom), pad)
@@ -88,16 +91,33 @@ class Paragraph:
 
     @property
     def text(self) -> str:
+        """Lines joined; a space only where Latin words wrap. In Chinese text a wrapped line
+        never implies one, even between digits (`186` + `0个` is `1860个`)."""
         out = ""
+        chinese = False
         for line in self.lines:
-            if out and not is_cjk(out[-1]) and not is_cjk(line.text[:1]) and out[-1] != " ":
+            if (
+                out
+                and not chinese
+                and not is_cjk(out[-1])
+                and not is_cjk(line.text[:1])
+                and out[-1] != " "
+            ):
                 out += " "
             out += line.text
+            chinese = chinese or any(is_cjk(ch) for ch in line.text)
         return out
 
     @property
     def page(self) -> int:
         return self.lines[0].page
+
+    @property
+    def confidence(self) -> float | None:
+        """The char-weighted mean OCR score of its lines; None when read from a text layer."""
+        weighted = [(len(ln.text), ln.confidence) for ln in self.lines if ln.confidence is not None]
+        total = sum(n for n, _ in weighted)
+        return round(sum(n * c for n, c in weighted) / total, 3) if total else None
 
 
 def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Char], int]:
@@ -150,6 +170,7 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
         if not text:
             continue
         sizes = sorted(c.size for c in row)
+        scores = [c.confidence for c in row if c.confidence is not None]
         lines.append(
             Line(
                 text,
@@ -159,6 +180,7 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
                 max(c.bottom for c in row),
                 sizes[len(sizes) // 2],
                 page,
+                sum(scores) / len(scores) if scores else None,
             )
         )
     return lines

@@ -1,4 +1,5 @@
-"""Resource limits for parsing untrusted files (reliability rows 3, 4 and 6)."""
+"""Resource limits for parsing untrusted files (reliability rows 3, 4 and 6), and the one reading
+option that travels with them to the worker process (`ocr`)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,16 @@ class Limits:
     memory_bytes: int = 1536 * 1024 * 1024
     timeout_s: float = 120.0
     convert_timeout_s: float = 90.0
+    # Which pages are read by OCR: "auto" (no usable text layer), "always" or "never".
+    ocr: str = "auto"
+    # Each page read by OCR adds this to `timeout_s` (about 2 s a page on one core, so ten times
+    # that leaves room for a busy machine).
+    ocr_page_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
-            if value <= 0:
+            if name == "ocr":
+                if value not in ("auto", "always", "never"):
+                    raise ValueError(f"ocr must be auto, always or never, got {value!r}")
+            elif value <= 0:
                 raise ValueError(f"limit {name} must be positive, got {value}")

@@ -28,6 +28,7 @@ from .layout import (
 )
 from .limits import Limits
 from .normalize import count_cjk
+from .ocr import OcrFailed, low_confidence_warning, read_pdf_page, should_ocr
 from .structure import RawBlock, ReaderOutput
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,10 @@ class PdfReader:
                     lines, tables, height = [], [], 842.0
                     info = PageInfo(number=index + 1, garbled=True)
                     unreadable.add(index + 1)
+                if index + 1 not in unreadable and should_ocr(info, limits.ocr):
+                    read = _ocr_page(pdf, index, info, warnings)
+                    if read is not None:
+                        lines, tables, height = read
                 page_lines.append(lines)
                 page_tables.append(tables)
                 heights.append(height)
@@ -95,37 +100,13 @@ class PdfReader:
         if len(unreadable) == used:
             raise CorruptDocument(path, "no page of the PDF could be loaded")
 
-        drop = furniture_lines(page_lines, heights)
-        pages_items: list[list[Line | TableRegion]] = []
-        for lines, tables, dropped, info in zip(page_lines, page_tables, drop, infos, strict=True):
-            info.furniture_lines = len(dropped)
-            body = [line for i, line in enumerate(lines) if i not in dropped]
-            items: list[Line | TableRegion] = [*body, *tables]
-            items.sort(key=lambda item: item.top)
-            pages_items.append(items)
-
-        raw_blocks: list[RawBlock] = []
-        margins = page_margins(pages_items)
-        for item in join_paragraphs(pages_items, margins):
-            if isinstance(item, TableRegion):
-                raw_blocks.append(RawBlock("table", page=item.page, rows=item.rows))
-                continue
-            assert isinstance(item, Paragraph)
-            first = item.lines[0]
-            raw_blocks.append(
-                RawBlock(
-                    "paragraph",
-                    item.text,
-                    page=item.page,
-                    size=first.size,
-                    centered=margins[first.page - 1].centered(first),
-                )
-            )
+        raw_blocks = blocks_from_pages(page_lines, page_tables, heights, infos)
         for info in infos:
             if info.number in unreadable:
                 continue  # said above
             if info.needs_ocr:
-                warnings.append(f"page {info.number} has no text layer: needs OCR")
+                off = " (OCR is off)" if limits.ocr == "never" else ""
+                warnings.append(f"page {info.number} has no text layer: needs OCR{off}")
             elif info.garbled:
                 warnings.append(f"page {info.number}: the text layer is unreadable (font encoding)")
         return ReaderOutput(raw_blocks, n_pages, warnings, infos, truncated=used < n_pages)
@@ -183,6 +164,75 @@ class PdfReader:
             not info.needs_ocr and info.chars > 0 and garbage / info.chars > GARBLED_SHARE
         )
         return lines, tables, height, info
+
+
+def blocks_from_pages(
+    page_lines: list[list[Line]],
+    page_tables: list[list[TableRegion]],
+    heights: list[float],
+    infos: list[PageInfo],
+) -> list[RawBlock]:
+    """Given each page's lines and tables (from a text layer or OCR), returns raw blocks in
+    reading order: furniture dropped, lines rejoined into paragraphs across pages."""
+    drop = furniture_lines(page_lines, heights)
+    pages_items: list[list[Line | TableRegion]] = []
+    for lines, tables, dropped, info in zip(page_lines, page_tables, drop, infos, strict=True):
+        info.furniture_lines = len(dropped)
+        body = [line for i, line in enumerate(lines) if i not in dropped]
+        items: list[Line | TableRegion] = [*body, *tables]
+        items.sort(key=lambda item: item.top)
+        pages_items.append(items)
+
+    raw_blocks: list[RawBlock] = []
+    margins = page_margins(pages_items)
+    for item in join_paragraphs(pages_items, margins):
+        if isinstance(item, TableRegion):
+            raw_blocks.append(
+                RawBlock("table", page=item.page, rows=item.rows, confidence=item.confidence)
+            )
+            continue
+        assert isinstance(item, Paragraph)
+        first = item.lines[0]
+        raw_blocks.append(
+            RawBlock(
+                "paragraph",
+                item.text,
+                page=item.page,
+                size=first.size,
+                centered=margins[first.page - 1].centered(first),
+                confidence=item.confidence,
+            )
+        )
+    return raw_blocks
+
+
+def _ocr_page(
+    pdf, index: int, info: PageInfo, warnings: list[str]
+) -> tuple[list[Line], list[TableRegion], float] | None:
+    """Reads page `index` by OCR and records it in `info`; None (text layer kept) when the
+    engine fails, or finds nothing where the text layer had something."""
+    import pypdfium2 as pdfium
+
+    number = index + 1
+    try:
+        page = read_pdf_page(pdf, index)
+    except (OcrFailed, pdfium.PdfiumError) as exc:
+        warnings.append(f"page {number}: OCR failed ({exc})")
+        return None
+    if not page.chars and not info.needs_ocr:
+        return None  # nothing read where a text layer was, even a garbled one: keep it, flagged
+    if info.garbled:
+        warnings.append(f"page {number}: the text layer is unreadable (font encoding); read by OCR")
+    info.ocr = True
+    info.ocr_confidence = page.confidence
+    info.chars, info.cjk_chars = page.chars, page.cjk_chars
+    info.garbage_chars = info.duplicates_removed = 0
+    info.tables = len(page.tables)
+    info.needs_ocr = info.garbled = False
+    low = low_confidence_warning(number, page.confidence)
+    if low:
+        warnings.append(low)
+    return page.lines, page.tables, page.height
 
 
 def _to_display(rotation: int, w0: float, h0: float, left, right, bottom, top):

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from .document import Document
 from .errors import UnsupportedFormat
+from .images import ImageReader
 from .legacy import LegacyWordReader
 from .limits import Limits
 from .metadata import recognise
@@ -29,7 +30,13 @@ class Reader(Protocol):
     def read(self, path: Path, limits: Limits) -> ReaderOutput: ...
 
 
-READERS: list[Reader] = [PdfReader(), WordReader(), LegacyWordReader(), TextReader()]
+READERS: list[Reader] = [
+    PdfReader(),
+    WordReader(),
+    LegacyWordReader(),
+    TextReader(),
+    ImageReader(),
+]
 
 
 def reader_for(real_type: str) -> Reader | None:

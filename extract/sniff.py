@@ -16,6 +16,9 @@ PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 RTF_MAGIC = b"{\\rtf"
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
 
 # extension -> real types accepted for it. Word itself saves RTF under .doc, so that passes too.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -25,6 +28,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     ".wps": frozenset({"ole2", "rtf"}),
     ".txt": frozenset({"text"}),
     ".md": frozenset({"text"}),
+    # Scans sent as images: read by OCR.
+    ".jpg": frozenset({"jpeg"}),
+    ".jpeg": frozenset({"jpeg"}),
+    ".png": frozenset({"png"}),
+    ".tif": frozenset({"tiff"}),
+    ".tiff": frozenset({"tiff"}),
 }
 
 TYPE_NAMES = {
@@ -34,6 +43,9 @@ TYPE_NAMES = {
     "rtf": "RTF",
     "zip": "zip archive",
     "text": "plain text",
+    "jpeg": "JPEG image",
+    "png": "PNG image",
+    "tiff": "TIFF image",
     "binary": "unknown binary data",
 }
 
@@ -46,6 +58,12 @@ def sniff_bytes(head: bytes, path: Path | None = None) -> str:
         return "ole2"
     if head.startswith(RTF_MAGIC):
         return "rtf"
+    if head.startswith(JPEG_MAGIC):
+        return "jpeg"
+    if head.startswith(PNG_MAGIC):
+        return "png"
+    if head.startswith(TIFF_MAGICS):
+        return "tiff"
     if head.startswith(ZIP_MAGIC):
         if path is not None and _zip_has(path, "word/document.xml"):
             return "docx"

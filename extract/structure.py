@@ -26,6 +26,7 @@ class RawBlock:
     size: float | None = None  # font size where the source knows it
     rows: list[list[str]] | None = None
     label: str = ""  # automatic numbering rendered by the reader (Word), prefixed to text
+    confidence: float | None = None  # OCR score, for text read from a page image
     extra: dict = field(default_factory=dict)
 
 
@@ -63,7 +64,7 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
             if not rows:
                 continue
             text = "\n".join("\t".join(row) for row in rows)
-            blocks.append(Block("table", text, raw.page, 0, path(), rows))
+            blocks.append(Block("table", text, raw.page, 0, path(), rows, None, raw.confidence))
             continue
         full = f"{raw.label}{raw.text}" if raw.label else raw.text
         text = clean_text(full.replace("\n", " "))
@@ -72,23 +73,27 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
         original = display_original(full, text)
         if not seen_heading and not seen_title and _is_title(raw, text, index, body_size):
             seen_title = True
-            blocks.append(Block("title", text, raw.page, 0, (), None, original))
+            blocks.append(Block("title", text, raw.page, 0, (), None, original, raw.confidence))
             continue
         level = raw.style_level or heading_level(text)
         if level:
             seen_heading = True
             push(level, text)
-            blocks.append(Block("heading", text, raw.page, level, path()[:-1], None, original))
+            blocks.append(
+                Block("heading", text, raw.page, level, path()[:-1], None, original, raw.confidence)
+            )
             continue
         run_in = split_run_in_heading(text)
         if run_in:
             seen_heading = True
             level, head, rest = run_in
             push(level, head)
-            blocks.append(Block("heading", head, raw.page, level, path()[:-1]))
-            blocks.append(Block("paragraph", rest, raw.page, 0, path()))
+            blocks.append(
+                Block("heading", head, raw.page, level, path()[:-1], confidence=raw.confidence)
+            )
+            blocks.append(Block("paragraph", rest, raw.page, 0, path(), confidence=raw.confidence))
             continue
-        blocks.append(Block("paragraph", text, raw.page, 0, path(), None, original))
+        blocks.append(Block("paragraph", text, raw.page, 0, path(), None, original, raw.confidence))
     return blocks
 
 

@@ -67,6 +67,23 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def write_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that reads and then writes the same rows (an evaluator's edit checked
+    against its version). On SQLite the write lock is taken at the start (BEGIN IMMEDIATE), so
+    a concurrent writer waits instead of failing with a stale snapshot; on PostgreSQL the rows
+    are locked by the caller's SELECT … FOR UPDATE."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            if engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
 def integrity_problems(engine: Engine) -> list[str]:
     """The checks run after a crash: the engine's own, and every document whole."""
     from sqlalchemy import text

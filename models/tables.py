@@ -102,6 +102,7 @@ class Figure(SQLModel, table=True):
     col: int | None = None
     review_status: str | None = None  # accepted | rejected | corrected
     corrected_value: float | None = None
+    version: int = 1  # optimistic lock for evaluators' reviews
 
 
 class Application(SQLModel, table=True):
@@ -134,15 +135,27 @@ class ApplicationTag(SQLModel, table=True):
 class ReviewEvent(SQLModel, table=True):
     """Append-only audit of every change an evaluator makes."""
 
+    __table_args__ = (Index("ix_reviewevent_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     user: str
-    entity: str  # passage | figure | application | document
+    entity: str  # passage | figure | application | document | user
     entity_id: int = Field(index=True)
     action: str
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     comment: str | None = None
+
+
+class User(SQLModel, table=True):
+    """An account of the web app. Never deleted (the audit names users): deactivated instead."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    role: str = "viewer"  # admin | evaluator | viewer
+    password_hash: str  # argon2id, with its parameters; never the password
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ModelVersion(SQLModel, table=True):

@@ -3,7 +3,8 @@
 #   demo: Python's venv module and LibreOffice (reads .doc/.wps submissions)
 #   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do,
 #         and PostgreSQL's server binaries (the tests start a throwaway cluster when no server
-#         is reachable, and stop one mid-ingest)
+#         is reachable, and stop one mid-ingest), and Chromium for the web app's end-to-end
+#         test (driven by Playwright through its executable path; no browser is downloaded)
 set -euo pipefail
 purpose="${1:-demo}"
 need=()
@@ -14,6 +15,7 @@ if [ "$purpose" = test ]; then
     need+=(fonts-noto-cjk)
   fi
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""

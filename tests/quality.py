@@ -36,6 +36,7 @@ def figures(outcome: Document | Failure) -> dict:
         "duplicates_removed": sum(p.duplicates_removed for p in pages),
         "furniture_lines": sum(p.furniture_lines for p in pages),
         "needs_ocr_pages": outcome.needs_ocr_pages,
+        "ocr_pages": outcome.ocr_pages,
         "garbled_pages": [p.number for p in pages if p.garbled],
         "headings": sum(b.kind == "heading" for b in outcome.blocks),
         "tables": sum(b.kind == "table" for b in outcome.blocks),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from extract import Document, extract_file
+from extract import Document, Limits, extract_file
 from tests.quality import GOLDEN, REALDOCS, figures
 
 GOLDEN_FIGURES: dict[str, dict] = json.loads(GOLDEN.read_text("utf-8"))
@@ -59,11 +59,14 @@ def test_fake_bold_duplicates_gone(realdoc):
     assert "项目描述" in text and "项项" not in text
 
 
-def test_scans_flagged_for_ocr(realdoc):
+def test_scans_flagged_for_ocr_when_ocr_is_off(realdoc):
+    # With OCR on they are read (tests/test_ocr.py); the flag is what detects them.
     for name in ("rapidocr__page2.pdf", "pdfplumber__malformed-from-issue-932.pdf"):
-        d = doc(realdoc, name)
-        assert d.needs_ocr_pages == [1]
-        assert any("needs OCR" in w for w in d.warnings)
+        outcome = extract_file(realdoc(name), Limits(ocr="never"))
+        assert isinstance(outcome, Document), outcome
+        assert outcome.needs_ocr_pages == [1]
+        assert outcome.ocr_pages == []
+        assert any("needs OCR (OCR is off)" in w for w in outcome.warnings)
 
 
 def test_gbk_named_font_without_tounicode_decoded(realdoc):

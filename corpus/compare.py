@@ -1,0 +1,349 @@
+"""Comparing cities in one period: the areas each report covers, the indicators against the
+guide's targets, and one city's submission at a glance.
+
+Everything counts the evaluators' word over the model's: a passage's area is its reviewed area
+when an evaluator set one, rejected figures are left out and corrected ones count with the
+corrected value. Only current versions of documents count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from classify import AREAS, SHORT_NAMES, load_catalogue
+from models.tables import Document, Passage
+
+from .applications import AppFilters, StoredApp, list_apps
+from .figures import (
+    PERIOD_ORDER,
+    FigureFilters,
+    NoSubmission,
+    Scorecard,
+    ScoreLine,
+    StoredFigure,
+    list_figures,
+    scorecard,
+)
+from .review import QueueItem, count_queue, review_queue
+
+DEMO_AREAS = [1, 2, 3, 4, 5, 6]  # the guide's six areas; 0 is "none of them"
+KEY_FIGURES = 5  # per area in a city overview
+
+
+def _effective_area():
+    return func.coalesce(Passage.reviewed_area, Passage.area)
+
+
+def _current_ok():
+    return (Document.is_current) & (Document.status == "ok")
+
+
+def periods(engine: Engine) -> list[tuple[int, str]]:
+    """The (year, period) pairs the store holds submissions for, oldest first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Document.year, Document.period)
+            .where(_current_ok(), Document.year.is_not(None), Document.period.is_not(None))
+            .distinct()
+        ).all()
+    return sorted(((y, p) for y, p in rows), key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
+
+
+def latest_period(engine: Engine) -> tuple[int, str]:
+    """The newest (year, period) in the store; NoSubmission when it holds none."""
+    found = periods(engine)
+    if not found:
+        raise NoSubmission("库中还没有任何报告")
+    return found[-1]
+
+
+def cities(engine: Engine, year: int, period: str) -> list[str]:
+    """Cities with a current document in that period, in name order."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Document.city)
+            .where(
+                _current_ok(),
+                Document.city.is_not(None),
+                Document.year == year,
+                Document.period == period,
+            )
+            .distinct()
+        ).all()
+    return sorted(rows)
+
+
+# --- the cities × areas matrix -----------------------------------------------------------------
+
+
+@dataclass
+class MatrixCell:
+    area: int
+    passages: int
+    share: float  # of the city's passages (0–1)
+
+
+@dataclass
+class MatrixRow:
+    city: str
+    total: int  # the city's passages with an area
+    cells: list[MatrixCell]  # areas 0–6, in order
+    missing: list[int]  # areas 1–6 the submission says nothing about
+
+    def cell(self, area: int) -> MatrixCell:
+        return self.cells[area]
+
+
+@dataclass
+class Matrix:
+    year: int
+    period: str
+    areas: list[int]  # 0–6
+    area_names: dict[int, str]
+    short_names: dict[int, str]
+    rows: list[MatrixRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _area_counts(
+    engine: Engine, year: int, period: str, city: str | None = None
+) -> dict[str, dict[int, int]]:
+    area = _effective_area()
+    query = (
+        select(Document.city, area, func.count(Passage.id))
+        .join(Document, Document.id == Passage.document_id)
+        .where(
+            _current_ok(),
+            Document.city.is_not(None),
+            Document.year == year,
+            Document.period == period,
+            area.is_not(None),
+        )
+        .group_by(Document.city, area)
+    )
+    if city:
+        query = query.where(Document.city == city)
+    counts: dict[str, dict[int, int]] = defaultdict(dict)
+    with Session(engine) as session:
+        for name, code, n in session.exec(query).all():
+            counts[name][int(code)] = int(n)
+    return counts
+
+
+def _row(city: str, counts: dict[int, int]) -> MatrixRow:
+    total = sum(counts.values())
+    cells = [
+        MatrixCell(a, counts.get(a, 0), round(counts.get(a, 0) / total, 4) if total else 0.0)
+        for a in AREAS
+    ]
+    return MatrixRow(city, total, cells, [a for a in DEMO_AREAS if not counts.get(a)])
+
+
+def area_matrix(engine: Engine, year: int, period: str) -> Matrix:
+    """Cities × areas 0–6 for one period: how many passages each city's submission has in each
+    area, their share of the city's passages, and the areas 1–6 it does not cover at all."""
+    counts = _area_counts(engine, year, period)
+    return Matrix(
+        year=year,
+        period=period,
+        areas=list(AREAS),
+        area_names=dict(AREAS),
+        short_names=dict(SHORT_NAMES),
+        rows=[_row(city, counts.get(city, {})) for city in cities(engine, year, period)],
+    )
+
+
+# --- indicators across cities ------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorColumn:
+    id: str
+    name: str
+    unit: str
+    target: str | None  # the guide's words, or None when the guide sets no target
+
+
+@dataclass
+class IndicatorRow:
+    city: str
+    lines: dict[str, ScoreLine]  # by indicator id; an indicator missing here has no line
+
+    def line(self, indicator: str) -> ScoreLine | None:
+        return self.lines.get(indicator)
+
+
+@dataclass
+class IndicatorTable:
+    year: int
+    period: str
+    indicators: list[IndicatorColumn] = field(default_factory=list)
+    rows: list[IndicatorRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def indicator_table(engine: Engine, year: int, period: str) -> IndicatorTable:
+    """For every city with a submission in that period, its scorecard headline per indicator
+    (the same figure `infocity scorecard` shows, with the same target check)."""
+    table = IndicatorTable(year, period)
+    seen: set[str] = set()
+    for city in cities(engine, year, period):
+        card = scorecard(engine, city, year, period)
+        table.rows.append(IndicatorRow(city, {line.indicator: line for line in card.lines}))
+        seen.update(line.indicator for line in card.lines)
+    catalogue = load_catalogue()
+    for indicator in catalogue.indicators.values():
+        if indicator.id not in seen:
+            continue
+        target = next(
+            (r.lines[indicator.id].target for r in table.rows if indicator.id in r.lines), None
+        )
+        table.indicators.append(
+            IndicatorColumn(indicator.id, indicator.name, indicator.unit, target)
+        )
+    return table
+
+
+# --- one city's submission ---------------------------------------------------------------------
+
+
+@dataclass
+class DocumentSummary:
+    id: int
+    name: str
+    kind: str  # progress | applications | other
+    title: str | None
+    pages: int | None
+    passages: int
+    version: int
+    warnings: list
+    needs_review: bool  # city or period had to be guessed or is unknown
+
+
+@dataclass
+class AreaSummary:
+    area: int
+    name: str
+    short_name: str
+    passages: int
+    share: float
+    missing: bool  # an area of the guide (1–6) the submission says nothing about
+    figures: list[StoredFigure] = field(default_factory=list)  # a few key figures
+
+
+@dataclass
+class CityOverview:
+    city: str
+    year: int
+    period: str
+    documents: list[DocumentSummary]
+    areas: list[AreaSummary]  # 1–6, then 0
+    scorecard: Scorecard | None
+    applications: list[StoredApp]
+    queue: list[QueueItem]  # passages waiting for review, least confident first
+    queue_total: int  # the whole queue's length (`queue` holds at most `queue_limit`)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _key_figures(figures: list[StoredFigure], limit: int) -> list[StoredFigure]:
+    """Figures an evaluator looks at first: those measuring a catalogue indicator, levels
+    before changes and plans, in document order."""
+    ranked = sorted(
+        enumerate(figures),
+        key=lambda p: (p[1].indicator is None, p[1].kind != "level", p[0]),
+    )
+    return [f for _, f in ranked[:limit]]
+
+
+def city_overview(
+    engine: Engine, city: str, year: int, period: str, *, queue_limit: int = 50
+) -> CityOverview:
+    """One city's submission for one period: its documents; per area the passages, a few key
+    figures and whether the area is missing; the scorecard; the typical applications with
+    their tags; and the passages waiting for review."""
+    with Session(engine) as session:
+        docs = session.exec(
+            select(Document)
+            .where(
+                _current_ok(),
+                Document.city == city,
+                Document.year == year,
+                Document.period == period,
+            )
+            .order_by(Document.kind.desc(), Document.name)
+        ).all()
+        if not docs:
+            raise NoSubmission(f"库中没有 {city} {year}年{_period_name(period)} 的报告")
+        doc_ids = [d.id for d in docs]
+        area_of = dict(
+            session.exec(
+                select(Passage.id, _effective_area()).where(Passage.document_id.in_(doc_ids))
+            ).all()
+        )
+    counts = _area_counts(engine, year, period, city).get(city, {})
+    row = _row(city, counts)
+    figures = list_figures(
+        engine,
+        FigureFilters(city=city, year=year, period=period, include_rejected=False),
+        100_000,
+    )
+    by_area: dict[int, list[StoredFigure]] = defaultdict(list)
+    for f in figures:
+        area = area_of.get(f.passage_id)
+        if area is not None:
+            by_area[int(area)].append(f)
+    areas = [
+        AreaSummary(
+            area=a,
+            name=AREAS[a],
+            short_name=SHORT_NAMES[a],
+            passages=row.cells[a].passages,
+            share=row.cells[a].share,
+            missing=a in row.missing,
+            figures=_key_figures(by_area.get(a, []), KEY_FIGURES),
+        )
+        for a in [*DEMO_AREAS, 0]
+    ]
+    try:
+        card = scorecard(engine, city, year, period)
+    except NoSubmission:
+        card = None
+    apps = list_apps(engine, AppFilters(document_ids=doc_ids), limit=100_000)
+    return CityOverview(
+        city=city,
+        year=year,
+        period=period,
+        documents=[
+            DocumentSummary(
+                id=d.id,
+                name=d.name,
+                kind=d.kind,
+                title=d.title,
+                pages=d.pages,
+                passages=d.n_passages,
+                version=d.version,
+                warnings=list(d.warnings or []),
+                needs_review=d.needs_review,
+            )
+            for d in docs
+        ],
+        areas=areas,
+        scorecard=card,
+        applications=apps,
+        queue=review_queue(engine, city=city, year=year, period=period, limit=queue_limit),
+        queue_total=count_queue(engine, city=city, year=year, period=period),
+    )
+
+
+def _period_name(period: str | None) -> str:
+    return {"H1": "上半年", "FY": "全年"}.get(period or "", period or "")

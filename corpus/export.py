@@ -1,0 +1,348 @@
+"""Exports for evaluators' spreadsheets: the area matrix, the indicators table, the figures and
+the typical applications, as Excel (.xlsx) or CSV.
+
+Column headers are Chinese. CSV is UTF-8 with a byte-order mark, which is what makes Excel open
+Chinese text correctly. Report text is untrusted: a cell that starts with = + - @ (or a tab or
+carriage return) would be run as a formula by Excel, so such text is prefixed with a ' (numbers
+are written as numbers and need no guard). Characters that XML cannot hold are dropped from
+.xlsx cells instead of failing the export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from classify import SHORT_NAMES
+
+from .applications import AppFilters, list_apps
+from .compare import area_matrix, indicator_table, latest_period, periods
+from .figures import FigureFilters, NoSubmission, list_figures
+
+KINDS: dict[str, str] = {
+    "matrix": "领域覆盖",
+    "indicators": "指标对照",
+    "figures": "数据",
+    "applications": "典型应用",
+}
+FORMATS = ("xlsx", "csv")
+PERIOD_NAMES = {"H1": "上半年", "FY": "全年"}
+CHECK_NAMES = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
+FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
+REVIEW_NAMES = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 1_000_000  # one Excel sheet holds 1,048,576 rows
+
+
+class ExportError(ValueError):
+    """An unknown kind or format; message in Chinese. (A period the store does not hold raises
+    corpus.figures.NoSubmission, a LookupError, like the other not-found errors.)"""
+
+
+@dataclass
+class Sheet:
+    """What every export is before it becomes a file: a title, headers and rows."""
+
+    title: str
+    headers: list[str]
+    rows: list[list]
+
+
+def safe_cell(value):
+    """The value as written to a cell: text that a spreadsheet would run as a formula gets a
+    leading ' so it stays text; everything else is unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export(
+    kind: Literal["matrix", "indicators", "figures", "applications"],
+    fmt: Literal["xlsx", "csv"],
+    *,
+    engine: Engine,
+    year: int | None = None,
+    period: str | None = None,
+    city: str | None = None,
+) -> bytes:
+    """The export's file content. The matrix and the indicators are about one period (the
+    latest in the store unless `year` and `period` are given); figures and applications take
+    any of the filters."""
+    if kind not in KINDS:
+        raise ExportError(f"未知导出内容：{kind}（可选：{'、'.join(KINDS)}）")
+    if fmt not in FORMATS:
+        raise ExportError(f"未知导出格式：{fmt}（可选：xlsx、csv）")
+    sheet = build_sheet(kind, engine=engine, year=year, period=period, city=city)
+    return to_xlsx(sheet) if fmt == "xlsx" else to_csv(sheet)
+
+
+def file_name(
+    kind: str, fmt: str, *, year: int | None = None, period: str | None = None, city=None
+) -> str:
+    """A download name such as `领域覆盖-2016全年.xlsx`."""
+    parts = [KINDS.get(kind, kind)]
+    if city:
+        parts.append(city)
+    if year or period:
+        parts.append(f"{year or ''}{PERIOD_NAMES.get(period or '', period or '')}")
+    return "-".join(parts) + f".{fmt}"
+
+
+def build_sheet(
+    kind: str,
+    *,
+    engine: Engine,
+    year: int | None = None,
+    period: str | None = None,
+    city: str | None = None,
+) -> Sheet:
+    if kind in ("matrix", "indicators"):
+        if year is None or period is None:
+            latest = latest_period(engine)
+            year = year if year is not None else latest[0]
+            period = period or latest[1]
+        if (year, period) not in periods(engine):
+            raise NoSubmission(f"库中没有 {_when(year, period)} 的报告")
+        return (
+            _matrix(engine, year, period, city)
+            if kind == "matrix"
+            else _indicators(engine, year, period, city)
+        )
+    if kind == "figures":
+        return _figures(engine, year, period, city)
+    if kind == "applications":
+        return _applications(engine, year, period, city)
+    raise ExportError(f"未知导出内容：{kind}")
+
+
+def _when(year, period) -> str:
+    return f"{year or ''}{PERIOD_NAMES.get(period or '', period or '')}"
+
+
+def _matrix(engine: Engine, year: int, period: str, city: str | None) -> Sheet:
+    matrix = area_matrix(engine, year, period)
+    order = [1, 2, 3, 4, 5, 6, 0]
+    headers = ["城市", "段落合计"]
+    headers += [f"{a} {SHORT_NAMES[a]}（段落）" for a in order]
+    headers += [f"{a} {SHORT_NAMES[a]}（占比）" for a in order]
+    headers.append("未涉及的领域")
+    rows = []
+    for row in matrix.rows:
+        if city and row.city != city:
+            continue
+        rows.append(
+            [row.city, row.total]
+            + [row.cell(a).passages for a in order]
+            + [row.cell(a).share for a in order]
+            + ["、".join(f"{a} {SHORT_NAMES[a]}" for a in row.missing)]
+        )
+    return Sheet(f"{KINDS['matrix']} {_when(year, period)}", headers, rows)
+
+
+def _indicators(engine: Engine, year: int, period: str, city: str | None) -> Sheet:
+    table = indicator_table(engine, year, period)
+    headers = [
+        "城市",
+        "年份",
+        "时段",
+        "指标",
+        "单位",
+        "指南目标",
+        "报告数值",
+        "报告原文",
+        "结论",
+        "上次报告数值",
+        "上次报告原文",
+        "出处",
+        "页码",
+    ]
+    rows = []
+    for row in table.rows:
+        if city and row.city != city:
+            continue
+        for column in table.indicators:
+            line = row.line(column.id)
+            if line is None:
+                continue
+            f, prev = line.figure, line.previous
+            rows.append(
+                [
+                    row.city,
+                    year,
+                    PERIOD_NAMES.get(period, period),
+                    column.name,
+                    column.unit,
+                    line.target or "",
+                    f.value if f else None,
+                    f.raw if f else "未报告",
+                    CHECK_NAMES.get(line.check or "", ""),
+                    prev.value if prev else None,
+                    prev.raw if prev else "",
+                    f.document if f else "",
+                    f.page if f else None,
+                ]
+            )
+    return Sheet(f"{KINDS['indicators']} {_when(year, period)}", headers, rows)
+
+
+def _figures(engine: Engine, year, period, city) -> Sheet:
+    figures = list_figures(
+        engine, FigureFilters(city=city, year=year, period=period), limit=MAX_ROWS
+    )
+    headers = [
+        "编号",
+        "城市",
+        "年份",
+        "时段",
+        "原文",
+        "数值",
+        "单位",
+        "约数",
+        "比较词",
+        "类型",
+        "所指时段",
+        "指标",
+        "目标判定",
+        "评审",
+        "更正数值",
+        "文件",
+        "页码",
+        "上下文",
+    ]
+    rows = [
+        [
+            f.id,
+            f.city or "",
+            f.year,
+            PERIOD_NAMES.get(f.submission_period or "", f.submission_period or ""),
+            f.raw,
+            f.value,
+            f.unit or "",
+            "是" if f.approx else "",
+            f.cmp or "",
+            FIGURE_KINDS.get(f.kind or "", f.kind or ""),
+            {**PERIOD_NAMES, "cumulative": "累计"}.get(f.period or "", f.period or ""),
+            f.indicator or "",
+            CHECK_NAMES.get(f.target_check or "", "") if f.indicator else "",
+            REVIEW_NAMES.get(f.review_status or "", ""),
+            f.corrected_value,
+            f.document,
+            f.page,
+            f.context,
+        ]
+        for f in figures
+    ]
+    return Sheet(f"{KINDS['figures']} {city or ''}{_when(year, period)}".strip(), headers, rows)
+
+
+def _applications(engine: Engine, year, period, city) -> Sheet:
+    from classify.tags import taxonomy
+
+    names = {t.id: t.name for t in taxonomy().values()}
+    apps = list_apps(engine, AppFilters(city=city, year=year, period=period), limit=MAX_ROWS)
+    headers = [
+        "编号",
+        "城市",
+        "年份",
+        "时段",
+        "标题",
+        "主要领域",
+        "标签",
+        "标签来源",
+        "优秀应用",
+        "单位",
+        "地点",
+        "文件",
+        "页码",
+        "正文",
+    ]
+    rows = []
+    for a in apps:
+        sources = {t["source"] for t in a.tags}
+        rows.append(
+            [
+                a.id,
+                a.city or "",
+                a.year,
+                PERIOD_NAMES.get(a.period or "", a.period or ""),
+                a.title,
+                f"{a.area} {SHORT_NAMES.get(a.area, '')}" if a.area is not None else "",
+                "、".join(names.get(t["tag"], t["tag"]) for t in a.tags),
+                "评估员" if sources == {"evaluator"} else ("模型" if sources else ""),
+                "是" if a.outstanding else "",
+                "、".join(a.organisations),
+                "、".join(a.places),
+                a.document,
+                a.page,
+                a.body,
+            ]
+        )
+    return Sheet(
+        f"{KINDS['applications']} {city or ''}{_when(year, period)}".strip(), headers, rows
+    )
+
+
+def _csv_value(value):
+    """1000000.0 reads better as 1000000 in a text file; text gets the formula guard."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return safe_cell(value)
+
+
+def _cells(values: Iterable) -> list:
+    return [_csv_value(v) for v in values]
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    """UTF-8 with a BOM (Excel's cue for UTF-8), CRLF line ends, every field quoted as needed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_cells(sheet.headers))
+    for row in sheet.rows:
+        writer.writerow(_cells("" if v is None else v for v in row))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\."""
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, " ")
+    return title.strip()[:31] or "Sheet1"
+
+
+def to_xlsx(sheet: Sheet) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    ws = book.active
+    ws.title = _sheet_title(sheet.title)
+    widths = [len(h) * 2 + 2 for h in sheet.headers]
+
+    def put(row_index: int, values: list) -> None:
+        for col, value in enumerate(values, 1):
+            if isinstance(value, str):
+                value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell = ws.cell(row=row_index, column=col, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever openpyxl would guess
+                widths[col - 1] = min(60, max(widths[col - 1], len(value) * 2 + 2))
+
+    put(1, sheet.headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for i, row in enumerate(sheet.rows, 2):
+        put(i, row)
+    for col, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,81 @@
+"""The evaluators' web app: `create_app(settings)` builds it over the store the settings name.
+
+Server-rendered pages (Jinja2, autoescaped), a little plain JavaScript, every asset served from
+`web/static/`: nothing is fetched from elsewhere, so the app runs offline.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from corpus import Settings, get_settings, open_store
+
+from . import errors
+from .jobs import Jobs
+from .security import SESSION_SECONDS, LoginLimiter, secret_key
+
+STATIC = Path(__file__).parent / "static"
+
+# Pages may load only what the app itself serves; inline SVG needs no source of its own.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app over the store of `settings` (default: from the environment). Opening the store
+    runs its migrations; StoreUnavailable says what is wrong."""
+    settings = settings or get_settings()
+    engine = open_store(settings)
+    jobs = Jobs(settings, engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="infocity",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.jobs = jobs
+    app.state.login_limiter = LoginLimiter()
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path != "/static" and not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings),
+        session_cookie="infocity_session",
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=False,
+    )
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from .routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

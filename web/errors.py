@@ -1,0 +1,224 @@
+"""The web app's one error boundary: each of our exceptions becomes a status and an error page.
+
+Routes raise; they never build error messages or pick statuses themselves. The corpus layer's
+exceptions carry their Chinese message; the web's own (below) carry theirs. Anything else is a
+500 page that shows no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("infocity.web")
+
+
+class WebError(Exception):
+    status = 400
+    message = "请求有误。"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LoginRequired(WebError):
+    status = 401
+    message = "请先登录。"
+
+
+class LoginFailed(WebError):
+    status = 401
+    message = "用户名或密码错误。"
+
+
+class Forbidden(WebError):
+    status = 403
+
+    def __init__(self, role: str, needed: str) -> None:
+        from corpus.accounts import ROLES
+
+        self.message = (
+            f"您的角色（{ROLES.get(role, role)}）无权执行此操作，需要{ROLES.get(needed, needed)}。"
+        )
+
+
+class CsrfFailed(WebError):
+    status = 403
+    message = "表单已过期或来源无法验证（CSRF 校验失败）。请刷新页面后重新提交。"
+
+
+class RateLimited(WebError):
+    status = 429
+
+    def __init__(self, minutes: int) -> None:
+        self.message = f"登录失败次数过多，请 {minutes} 分钟后再试。"
+
+
+class UploadRejected(WebError):
+    """The upload as a whole is refused (too large, too many files, nothing in it)."""
+
+    status = 413
+
+    def __init__(self, message: str, status: int = 413) -> None:
+        self.message, self.status = message, status
+
+
+class JobNotFound(WebError):
+    status = 404
+    message = "没有这个上传任务（任务只保留到服务重启）。"
+
+
+class BadParameter(WebError):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def corpus_statuses() -> dict[type[Exception], int]:
+    """The corpus layer's exceptions and their statuses; a subclass not named here takes its
+    nearest named base's."""
+    from classify import ModelError
+    from corpus import QueryError, StoreUnavailable, accounts, review
+    from corpus.applications import UnknownApp
+    from corpus.figures import NoSubmission
+
+    statuses: dict[type[Exception], int] = {
+        StoreUnavailable: 503,
+        ModelError: 503,
+        QueryError: 400,
+        review.ReviewError: 400,
+        review.Conflict: 409,
+        review.NotFound: 404,
+        review.Forbidden: 403,  # a viewer's edit: the corpus's own second lock on the door
+        NoSubmission: 404,
+        UnknownApp: 404,
+        accounts.AccountError: 400,
+        accounts.UnknownUser: 404,
+        accounts.DuplicateUser: 409,
+        accounts.LastAdmin: 409,
+    }
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    statuses[OperationalError] = 503  # the database went away, or stayed locked too long
+    statuses[InterfaceError] = 503
+    try:
+        from corpus.export import ExportError
+
+        statuses[ExportError] = 400
+    except ImportError:
+        pass
+    return statuses
+
+
+TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "无权操作",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "修改冲突",
+    413: "上传被拒绝",
+    429: "请稍后再试",
+    500: "服务器内部错误",
+    503: "数据库暂不可用",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.endswith(".json") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _page(request: Request, status: int, message: str, **extra):
+    from .templating import render
+
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title=TITLES.get(status, "出错了"),
+        message=message,
+        **extra,
+    )
+
+
+def _conflict_current(request: Request, exc) -> dict:
+    """What the item holds now, so the evaluator sees the value that won."""
+    engine = request.app.state.engine
+    try:
+        if exc.entity == "passage":
+            from corpus.review import get_passage
+
+            return {"current_passage": get_passage(engine, exc.entity_id)}
+        if exc.entity == "application":
+            from corpus.applications import get_app
+
+            return {"current_app": get_app(engine, exc.entity_id)}
+        if exc.entity == "figure":
+            from corpus.review import history
+
+            events = history(engine, "figure", exc.entity_id)
+            return {"current_events": events[:3]}
+    except Exception:  # the conflict page must render even if the item vanished meanwhile
+        log.exception("reading the current value after a conflict")
+    return {}
+
+
+async def handle_web_error(request: Request, exc: WebError):
+    if isinstance(exc, LoginRequired) and not _wants_json(request) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, LoginFailed | RateLimited) and request.url.path == "/login":
+        from .templating import render
+
+        return render(
+            request,
+            "login.html",
+            status_code=exc.status,
+            error=str(exc),
+            next=getattr(request.state, "login_next", ""),
+        )
+    return _page(request, exc.status, str(exc))
+
+
+async def handle_http_error(request: Request, exc: HTTPException):
+    messages = {404: "没有这个页面。", 405: "不支持这种请求方式。"}
+    return _page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+
+DATABASE_DOWN = "数据库暂时无法访问或正忙，请稍后重试。已保存的内容不受影响。"
+
+
+def _corpus_handler(status: int):
+    async def handle(request: Request, exc: Exception):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        extra = _conflict_current(request, exc) if status == 409 and hasattr(exc, "entity") else {}
+        if status == 503:
+            log.error("store unavailable on %s: %s", request.url.path, exc)
+        if isinstance(exc, SQLAlchemyError):  # its text is SQL, not for evaluators
+            return _page(request, status, DATABASE_DOWN)
+        return _page(request, status, str(exc), **extra)
+
+    return handle
+
+
+async def handle_unexpected(request: Request, exc: Exception):
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _page(request, 500, "服务器内部错误，请稍后重试；问题持续时请联系管理员。")
+
+
+def install(app) -> None:
+    app.add_exception_handler(WebError, handle_web_error)
+    app.add_exception_handler(HTTPException, handle_http_error)
+    for cls, status in corpus_statuses().items():
+        app.add_exception_handler(cls, _corpus_handler(status))
+    app.add_exception_handler(Exception, handle_unexpected)

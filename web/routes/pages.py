@@ -1,0 +1,228 @@
+"""Reading pages: the submissions, one city's submission, a document, a passage, a case, the
+audit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+
+from corpus import store_status
+from corpus.figures import PERIOD_ORDER, FigureFilters, list_figures
+
+from .. import security
+from ..templating import render
+from .common import engine_of, optional_int
+
+router = APIRouter()
+viewer = Depends(security.viewer)
+
+
+def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[dict]]:
+    """store_status's cells as cities × (year, period) columns."""
+    columns = sorted(
+        {(c["year"], c["period"]) for c in cells}, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0))
+    )
+    by_city: dict[str, dict] = defaultdict(dict)
+    for c in cells:
+        by_city[c["city"]][(c["year"], c["period"])] = c
+    rows = [{"city": city, "cells": by_city[city]} for city in sorted(by_city)]
+    return columns, rows
+
+
+@router.get("/")
+def home(request: Request, user=viewer):
+    from corpus.review import count_queue, recent_events
+
+    engine = engine_of(request)
+    status = store_status(engine)
+    columns, rows = _submissions_grid(status.cells)
+    return render(
+        request,
+        "home.html",
+        status=status,
+        columns=columns,
+        rows=rows,
+        queue_total=count_queue(engine),
+        events=recent_events(engine, 15),
+    )
+
+
+def _figures_by_passage(figures) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for f in figures:
+        out[f.passage_id].append(f)
+    return out
+
+
+@router.get("/city/{city}/{year}/{period}")
+def city_view(
+    request: Request,
+    city: str,
+    year: int,
+    period: str,
+    doc: str | None = None,
+    area: str | None = None,
+    indicator: str | None = None,
+    user=viewer,
+):
+    from corpus.compare import city_overview
+    from corpus.review import document_view
+
+    engine = engine_of(request)
+    overview = city_overview(engine, city, year, period)
+    area_filter = optional_int(area, "领域", 0, 6)
+    doc_id = optional_int(doc, "文件编号")
+    ids = [d.id for d in overview.documents]
+    if doc_id not in ids:
+        doc_id = ids[0] if ids else None
+    document = document_view(engine, doc_id, area=area_filter) if doc_id else None
+    return render(
+        request,
+        "city.html",
+        o=overview,
+        document=document,
+        figures_of=_figures_by_passage(document.figures) if document else {},
+        area_filter=area_filter,
+        base=f"/city/{quote(city, safe='')}/{year}/{period}",
+        trend=_trend(engine, overview, indicator),
+    )
+
+
+def _trend(engine, overview, indicator: str | None):
+    """One indicator of the city across all its submissions: (indicator line, bar chart)."""
+    from classify import load_catalogue
+    from corpus.compare import periods
+    from corpus.figures import NoSubmission, scorecard
+
+    from ..charts import indicator_bars
+    from ..templating import number, period_label
+
+    card = overview.scorecard
+    measured = [line for line in (card.lines if card else []) if line.figure is not None]
+    if not measured:
+        return None
+    chosen = next((line for line in measured if line.indicator == indicator), measured[0])
+    points = []
+    for y, p in periods(engine):
+        try:
+            other = scorecard(engine, overview.city, y, p)
+        except NoSubmission:
+            continue
+        line = next((x for x in other.lines if x.indicator == chosen.indicator), None)
+        figure = line.figure if line else None
+        value = figure.effective_value if figure else None
+        if value is None or (figure.unit or "") != chosen.unit:
+            continue
+        points.append(
+            (
+                f"{y}{period_label(p)}",
+                value,
+                line.check,
+                number(value, figure.unit),
+                f"/documents/{figure.document_id}#p{figure.passage_id}",
+            )
+        )
+    target = load_catalogue().indicators[chosen.indicator].target
+    target_value = target.value if target is not None and target.cmp else None
+    return {
+        "line": chosen,
+        "choices": measured,
+        "chart": indicator_bars(points, chosen.unit, target_value, chosen.target),
+    }
+
+
+@router.get("/city/{city}/{year}/{period}/area/{area}")
+def city_area(request: Request, city: str, year: int, period: str, area: int, user=viewer):
+    """Every passage of one city's submission in one area: where a matrix cell leads."""
+    from corpus.documents import submission_documents
+    from corpus.review import document_view
+
+    engine = engine_of(request)
+    area = optional_int(str(area), "领域", 0, 6)
+    documents = [
+        document_view(engine, doc_id, area=area)
+        for doc_id in submission_documents(engine, city, year, period)
+    ]
+    return render(
+        request,
+        "city_area.html",
+        city=city,
+        year=year,
+        period=period,
+        area=area,
+        documents=documents,
+        figures_of=_figures_by_passage(f for d in documents for f in d.figures),
+    )
+
+
+@router.get("/documents/{doc_id}")
+def document_page(request: Request, doc_id: int, area: str | None = None, user=viewer):
+    from corpus.documents import documents_metadata
+    from corpus.review import document_view, history
+
+    engine = engine_of(request)
+    area_filter = optional_int(area, "领域", 0, 6)
+    document = document_view(engine, doc_id, area=area_filter)
+    meta = documents_metadata(engine, [doc_id])
+    return render(
+        request,
+        "document.html",
+        document=document,
+        meta=meta[0] if meta else None,
+        figures_of=_figures_by_passage(document.figures),
+        area_filter=area_filter,
+        events=history(engine, "document", doc_id),
+    )
+
+
+@router.get("/passages/{passage_id}")
+def passage_page(request: Request, passage_id: int, user=viewer):
+    from corpus.review import get_passage, history
+
+    engine = engine_of(request)
+    passage = get_passage(engine, passage_id)
+    figures = [
+        f
+        for f in list_figures(
+            engine, FigureFilters(document_id=passage.document_id, current_only=False), 100_000
+        )
+        if f.passage_id == passage_id
+    ]
+    return render(
+        request,
+        "passage.html",
+        p=passage,
+        figures=figures,
+        events=history(engine, "passage", passage_id),
+        figure_events={f.id: history(engine, "figure", f.id) for f in figures},
+    )
+
+
+@router.get("/apps/{app_id}")
+def app_page(request: Request, app_id: int, user=viewer):
+    from classify.tags import taxonomy
+    from corpus.applications import UnknownApp, get_app, similar
+    from corpus.review import history
+
+    engine = engine_of(request)
+    case = get_app(engine, app_id)
+    if case is None:
+        raise UnknownApp(f"没有编号为 {app_id} 的典型应用")
+    return render(
+        request,
+        "app.html",
+        a=case,
+        taxonomy=taxonomy(),
+        chosen={t["tag"] for t in case.tags},
+        events=history(engine, "application", app_id),
+        similar=similar(engine, app_id, limit=5),
+    )
+
+
+@router.get("/history")
+def history_page(request: Request, user=viewer):
+    from corpus.review import recent_events
+
+    return render(request, "history.html", events=recent_events(engine_of(request), 200))

@@ -1,0 +1,164 @@
+"""Sessions, CSRF tokens, roles and the login rate limit.
+
+The session is Starlette's signed cookie (itsdangerous): HttpOnly, SameSite=Lax, holding only the
+user's id and the CSRF token. The user is looked up again on every request, so a deactivated
+account or a changed role takes effect at once. Every POST form carries the session's CSRF token;
+every route names the least role it needs (a test checks that none is left out).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from pathlib import Path
+from threading import Lock
+
+from fastapi import Request
+
+from corpus.settings import Settings
+
+from .errors import CsrfFailed, Forbidden, LoginRequired, RateLimited
+
+ROLE_RANK = {"viewer": 0, "evaluator": 1, "admin": 2}
+SESSION_SECONDS = 12 * 3600
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SECRET_FILE = "web-secret.key"
+
+
+def secret_key(settings: Settings) -> str:
+    """The key that signs session cookies: the setting, else one generated once and kept in the
+    data directory (readable by its owner only), so sessions survive a restart."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf_token(request: Request, sent: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not sent or not secrets.compare_digest(str(sent), expected):
+        raise CsrfFailed()
+
+
+async def require_csrf(request: Request) -> None:
+    """Dependency of every POST route whose body is an ordinary form."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    check_csrf_token(request, sent)
+
+
+def start_session(request: Request, user) -> None:
+    """A new session for a logged-in user: anything from before the login is dropped, and the
+    CSRF token is new."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+class RequireRole:
+    """Dependency: the logged-in user, whose role is at least `role`.
+
+    Anonymous requests raise LoginRequired (a page redirects to the login form); a lesser role
+    raises Forbidden. The user is put on `request.state.user` for the templates."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __call__(self, request: Request):
+        user = current_user(request)
+        if user is None:
+            raise LoginRequired()
+        if ROLE_RANK.get(user.role, -1) < ROLE_RANK[self.role]:
+            raise Forbidden(user.role, self.role)
+        return user
+
+
+viewer = RequireRole("viewer")
+evaluator = RequireRole("evaluator")
+admin = RequireRole("admin")
+
+
+def current_user(request: Request):
+    if hasattr(request.state, "user"):
+        return request.state.user
+    user = None
+    uid = request.session.get("uid")
+    if uid is not None:
+        from corpus.accounts import get_user_by_id
+
+        user = get_user_by_id(request.app.state.engine, int(uid))
+        if user is not None and not user.active:
+            user = None
+        if user is None:
+            request.session.clear()
+    request.state.user = user
+    return user
+
+
+class LoginLimiter:
+    """At most `limit` failed logins per (name, address) within `window` seconds; more answer
+    429 until the oldest failure leaves the window. Kept in memory: a restart forgets it."""
+
+    def __init__(
+        self, limit: int = 5, window: float = 300, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        now = self.clock()
+        failures = self._failures[key]
+        while failures and now - failures[0] >= self.window:
+            failures.popleft()
+        return failures
+
+    def check(self, name: str, address: str) -> None:
+        key = (name.strip().casefold(), address)
+        with self._lock:
+            failures = self._recent(key)
+            if len(failures) >= self.limit:
+                wait = self.window - (self.clock() - failures[0])
+                raise RateLimited(max(1, int(wait // 60) + 1))
+            if not failures:
+                self._failures.pop(key, None)
+
+    def failed(self, name: str, address: str) -> None:
+        key = (name.strip().casefold(), address)
+        with self._lock:
+            self._recent(key).append(self.clock())
+
+    def succeeded(self, name: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((name.strip().casefold(), address), None)

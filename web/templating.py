@@ -1,0 +1,141 @@
+"""Jinja2 with autoescape on for every template, and the filters the pages share.
+
+Text from documents is untrusted: it reaches pages only through autoescaped expressions. The one
+place that builds markup from it, `highlight`, escapes each piece itself and adds only <mark>.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.templating import Jinja2Templates
+
+from classify import AREAS, SHORT_NAMES, load_catalogue
+from classify.tags import taxonomy
+from corpus.accounts import ROLES
+
+from .security import csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+PERIODS = {"H1": "上半年", "FY": "全年"}
+KINDS = {"progress": "进展报告", "applications": "典型应用", "other": "其他"}
+CHECKS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
+FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
+FIGURE_REVIEW = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+REASONS = {
+    "unsupported format": "不支持的文件格式",
+    "type mismatch": "文件内容与扩展名不符",
+    "empty file": "空文件",
+    "too large": "文件过大",
+    "zip bomb": "压缩包异常（疑似压缩炸弹）",
+    "parse error": "文件损坏，无法解析",
+    "encrypted": "文件已加密",
+    "resource limit": "解析超出时间或内存限制",
+    "converter missing": "缺少 LibreOffice，无法读取 .doc/.wps",
+    "not found": "文件不存在",
+}
+
+
+def highlight(snippet: str, spans) -> Markup:
+    """The snippet with each (start, end) span wrapped in <mark>; every piece escaped."""
+    out, pos = [], 0
+    for start, end in sorted(spans or []):
+        start, end = max(start, pos), min(end, len(snippet))
+        if start >= end:
+            continue
+        out.append(escape(snippet[pos:start]))
+        out.append(Markup("<mark>") + escape(snippet[start:end]) + Markup("</mark>"))
+        pos = end
+    out.append(escape(snippet[pos:]))
+    return Markup("").join(out)
+
+
+def area_label(area) -> str:
+    if area is None or area == "":
+        return "未分类"
+    return f"{area} {SHORT_NAMES.get(int(area), '')}".strip()
+
+
+def period_label(period) -> str:
+    return PERIODS.get(period or "", "未识别")
+
+
+def number(value, unit=None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value % 1:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,.0f}"
+    return f"{text} {unit or ''}".strip()
+
+
+def beijing(at) -> str:
+    from corpus.review import format_time
+
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if isinstance(at, datetime) and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return format_time(at)
+
+
+def segment(value) -> str:
+    """A value as one URL path segment: every reserved character quoted."""
+    return quote(str(value), safe="")
+
+
+def percent(value) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html", "svg"), default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        highlight=highlight,
+        area=area_label,
+        period=period_label,
+        number=number,
+        beijing=beijing,
+        percent=percent,
+        seg=segment,
+    )
+    env.globals.update(
+        AREAS=AREAS,
+        SHORT_NAMES=SHORT_NAMES,
+        PERIODS=PERIODS,
+        KINDS=KINDS,
+        CHECKS=CHECKS,
+        FIGURE_KINDS=FIGURE_KINDS,
+        FIGURE_REVIEW=FIGURE_REVIEW,
+        REASONS=REASONS,
+        ROLES=ROLES,
+        tag_names={t.id: t.name for t in taxonomy().values()},
+        indicator_names={i.id: i.name for i in load_catalogue().indicators.values()},
+    )
+    return env
+
+
+templates = Jinja2Templates(env=make_env())
+
+
+def render(request: Request, name: str, status_code: int = 200, **context):
+    from .security import current_user
+
+    try:
+        user = current_user(request)
+    except Exception:  # an error page must render even when the store is down
+        user = None
+    context.setdefault("user", user)
+    context["csrf_token"] = csrf_token(request)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
