@@ -16,7 +16,7 @@ from extract import city_named
 from models.db import write_scope
 from models.tables import Application, Document, ReviewEvent
 
-from .ingest import PERIODS, _submission
+from .ingest import PERIODS, submission_for
 from .review import Actor, Conflict, InvalidValue, NotFound, actor_name, format_time
 
 YEARS = range(2000, 2101)
@@ -118,7 +118,7 @@ def set_document_metadata(
         if before == after:
             return _meta(doc)
         doc.city, doc.year, doc.period = city, year, period
-        doc.submission_id = _submission(session, city, year, period)
+        doc.submission_id = submission_for(session, city, year, period)
         doc.needs_review = doc.submission_id is None
         evidence = dict(doc.metadata_evidence or {})
         for key, value in after.items():

@@ -327,7 +327,7 @@ def _write(
         if failed is not None:
             session.delete(failed)
             session.flush()
-        submission_id = _submission(session, city, year, period)
+        submission_id = submission_for(session, city, year, period)
         doc = Document(
             sha256=job.sha256,
             name=job.name,
@@ -448,7 +448,7 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
     return FileResult(job.name, "failed", message, doc_id, code=failure.code)
 
 
-def _submission(
+def submission_for(
     session: Session, city: str | None, year: int | None, period: str | None
 ) -> int | None:
     if not (city and year and period in PERIODS):
