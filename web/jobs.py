@@ -62,7 +62,7 @@ class Job:
 
     def progress(self) -> dict:
         """What the progress page shows; plain data for the JSON endpoint."""
-        from .templating import REASONS
+        from corpus.labels import REASONS
 
         results = self.snapshot()
         count = {s: sum(r.status == s for r in results) for s in ("added", "version", "present")}

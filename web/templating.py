@@ -18,27 +18,11 @@ from starlette.templating import Jinja2Templates
 from classify import AREAS, SHORT_NAMES, load_catalogue
 from classify.tags import taxonomy
 from corpus.accounts import ROLES
+from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, PERIODS, REASONS
 
 from .security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
-PERIODS = {"H1": "上半年", "FY": "全年"}
-KINDS = {"progress": "进展报告", "applications": "典型应用", "other": "其他"}
-CHECKS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
-FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
-FIGURE_REVIEW = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
-REASONS = {
-    "unsupported format": "不支持的文件格式",
-    "type mismatch": "文件内容与扩展名不符",
-    "empty file": "空文件",
-    "too large": "文件过大",
-    "zip bomb": "压缩包异常（疑似压缩炸弹）",
-    "parse error": "文件损坏，无法解析",
-    "encrypted": "文件已加密",
-    "resource limit": "解析超出时间或内存限制",
-    "converter missing": "缺少 LibreOffice，无法读取 .doc/.wps",
-    "not found": "文件不存在",
-}
 
 
 def highlight(snippet: str, spans) -> Markup:

@@ -1,0 +1,20 @@
+"""The Chinese words evaluators see for the store's codes, shared by the CLI and the web app so
+both always say the same thing."""
+
+PERIODS = {"H1": "上半年", "FY": "全年"}
+KINDS = {"progress": "进展报告", "applications": "典型应用", "other": "其他"}
+CHECKS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
+FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
+FIGURE_REVIEW = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+REASONS = {  # why a file failed, by its error code
+    "unsupported format": "不支持的文件格式",
+    "type mismatch": "文件内容与扩展名不符",
+    "empty file": "空文件",
+    "too large": "文件过大",
+    "zip bomb": "压缩包异常（疑似压缩炸弹）",
+    "parse error": "文件损坏，无法解析",
+    "encrypted": "文件已加密",
+    "resource limit": "解析超出时间或内存限制",
+    "converter missing": "缺少 LibreOffice，无法读取 .doc/.wps",
+    "not found": "文件不存在",
+}
