@@ -680,24 +680,10 @@ def review_queue(
     """Passages of current documents that the model marked for review and no evaluator has
     reviewed yet, least confident first: the evaluator's time goes where the model is weakest."""
     query = (
-        select(Passage, Document)
-        .join(Document, Document.id == Passage.document_id)
-        .where(
-            Document.is_current,
-            Document.status == "ok",
-            Passage.needs_review,
-            Passage.reviewed_area.is_(None),
-        )
+        _waiting(select(Passage, Document), city, year, period)
+        .order_by(func.coalesce(Passage.area_confidence, 0.0), Document.id, Passage.order)
+        .limit(max(0, limit))
     )
-    if city:
-        query = query.where(Document.city == city)
-    if year:
-        query = query.where(Document.year == year)
-    if period:
-        query = query.where(Document.period == period)
-    query = query.order_by(
-        func.coalesce(Passage.area_confidence, 0.0), Document.id, Passage.order
-    ).limit(max(0, limit))
     with Session(engine) as session:
         return [_view(p, d) for p, d in session.exec(query).all()]
 
@@ -706,15 +692,18 @@ def count_queue(
     engine: Engine, *, city: str | None = None, year: int | None = None, period: str | None = None
 ) -> int:
     """How many passages wait for review (the queue may be longer than its page)."""
-    query = (
-        select(func.count(Passage.id))
-        .join(Document, Document.id == Passage.document_id)
-        .where(
-            Document.is_current,
-            Document.status == "ok",
-            Passage.needs_review,
-            Passage.reviewed_area.is_(None),
-        )
+    query = _waiting(select(func.count(Passage.id)), city, year, period)
+    with Session(engine) as session:
+        return session.exec(query).one()
+
+
+def _waiting(query, city: str | None, year: int | None, period: str | None):
+    """The queue's conditions: current documents' passages marked for review, not yet reviewed."""
+    query = query.join(Document, Document.id == Passage.document_id).where(
+        Document.is_current,
+        Document.status == "ok",
+        Passage.needs_review,
+        Passage.reviewed_area.is_(None),
     )
     if city:
         query = query.where(Document.city == city)
@@ -722,8 +711,7 @@ def count_queue(
         query = query.where(Document.year == year)
     if period:
         query = query.where(Document.period == period)
-    with Session(engine) as session:
-        return session.exec(query).one()
+    return query
 
 
 def get_passage(engine: Engine, passage_id: int) -> PassageView:
