@@ -64,19 +64,10 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(FeatureParams):
     """Chosen by cross-validation on the training corpus (bench/areas_bench.py prints the grid)."""
 
     C: float = 20.0
-    char_weight: float = 1.0
-    title_weight: float = 0.5
-    min_df: int = 2
-    max_char_features: int = 80_000
-
-    def features(self) -> FeatureParams:
-        return FeatureParams(
-            self.char_weight, self.title_weight, self.min_df, self.max_char_features
-        )
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

@@ -31,10 +31,17 @@ def _title_words(doc: str) -> list[str]:
 
 @dataclass(frozen=True)
 class FeatureParams:
+    """The feature settings; each model's parameters extend these with its own."""
+
     char_weight: float = 1.0
     title_weight: float = 0.5
     min_df: int = 2
     max_char_features: int = 80_000
+
+    def features(self) -> FeatureParams:
+        return FeatureParams(
+            self.char_weight, self.title_weight, self.min_df, self.max_char_features
+        )
 
 
 @dataclass

@@ -75,18 +75,9 @@ class TagScore:
 
 
 @dataclass(frozen=True)
-class TagParams:
+class TagParams(FeatureParams):
     C: float = 10.0
     vocabulary_weight: float = 0.3
-    char_weight: float = 1.0
-    title_weight: float = 0.5
-    min_df: int = 2
-    max_char_features: int = 80_000
-
-    def features(self) -> FeatureParams:
-        return FeatureParams(
-            self.char_weight, self.title_weight, self.min_df, self.max_char_features
-        )
 
 
 def _vocabulary_counts(texts: Sequence[str], titles: Sequence[str | None], words) -> np.ndarray:
