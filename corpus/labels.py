@@ -1,8 +1,14 @@
 """The Chinese words evaluators see for the store's codes, shared by the CLI and the web app so
 both always say the same thing."""
 
-PERIODS = {"H1": "上半年", "FY": "全年"}
-KINDS = {"progress": "进展报告", "applications": "典型应用", "other": "其他"}
+from extract import vocabulary
+
+PERIODS = vocabulary.PERIOD_LABELS
+KINDS = vocabulary.KIND_LABELS
+LEVELS = vocabulary.LEVEL_LABELS
+ROLES = vocabulary.ROLE_LABELS
+SOURCES = vocabulary.SOURCE_LABELS
+
 CHECKS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
 FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
 FIGURE_REVIEW = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}

@@ -58,19 +58,38 @@ class Evidence:
     """Where a recognised metadata value came from, so evaluators can check it."""
 
     value: str
-    source: Literal["filename", "title", "first_page", "signature", "rule", "option"]
+    # One of vocabulary.SOURCE_LABELS: title, organ, doc_number, signature, filename, folder,
+    # first_page, rule, option, evaluator.
+    source: str
     text: str
 
 
 @dataclass
 class Metadata:
+    """Who sent a document, for which year and period, and what kind it is.
+
+    `city` is the issuing unit's canonical name at whatever level it is (浙江省, 杭州市, 洪泽区);
+    `level` says which (vocabulary.Level), `parent` is a county's city, `province` the province.
+    `unconfirmed` maps each field the evidence does not settle (city, year, period, kind) to a
+    Chinese sentence naming the sources: such a value is a suggestion for the evaluator to
+    confirm, never a fact to show as certain.
+    """
+
     title: str | None = None
     city: str | None = None
     province: str | None = None
+    level: str | None = None  # vocabulary.Level
+    parent: str | None = None  # a county's city (洪泽区 → 淮安市)
+    code: str | None = None  # the administrative division code, when known
     year: int | None = None
     period: Literal["H1", "FY"] | None = None
-    kind: Literal["progress", "applications", "other"] = "other"
+    kind: str = "other"  # vocabulary.Kind
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    unconfirmed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.unconfirmed
 
 
 @dataclass
