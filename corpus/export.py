@@ -316,33 +316,39 @@ def _sheet_title(title: str) -> str:
 
 
 def to_xlsx(sheet: Sheet) -> bytes:
+    return to_workbook([sheet])
+
+
+def to_workbook(sheets: list[Sheet]) -> bytes:
+    """One .xlsx with a worksheet per Sheet, each with a bold frozen header row."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    ws = book.active
-    ws.title = _sheet_title(sheet.title)
-    widths = [len(h) * 2 + 2 for h in sheet.headers]
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_title(sheet.title))
+        widths = [len(h) * 2 + 2 for h in sheet.headers]
 
-    def put(row_index: int, values: list) -> None:
-        for col, value in enumerate(values, 1):
-            if isinstance(value, str):
-                value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell = ws.cell(row=row_index, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever openpyxl would guess
-                widths[col - 1] = min(60, max(widths[col - 1], len(value) * 2 + 2))
+        def put(row_index: int, values: list, ws=ws, widths=widths) -> None:
+            for col, value in enumerate(values, 1):
+                if isinstance(value, str):
+                    value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell = ws.cell(row=row_index, column=col, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever openpyxl would guess
+                    widths[col - 1] = min(60, max(widths[col - 1], len(value) * 2 + 2))
 
-    put(1, sheet.headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, row in enumerate(sheet.rows, 2):
-        put(i, row)
-    for col, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
+        put(1, sheet.headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for i, row in enumerate(sheet.rows, 2):
+            put(i, row)
+        for col, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+        ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

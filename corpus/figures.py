@@ -106,7 +106,15 @@ def list_figures(
     if f.kind:
         query = query.where(FigureRow.kind == f.kind)
     query = query.order_by(
-        Document.city, Document.year, Document.period, Document.id, Passage.order, FigureRow.start
+        Document.city,
+        Document.year,
+        Document.period,
+        Document.id,
+        Passage.order,
+        FigureRow.start,
+        FigureRow.col,  # table figures of one row all start at 0 in their cells
+        FigureRow.id,  # a total order: PostgreSQL returns ties in any order, and a
+        # headline must not change because an evaluator reviewed a figure
     ).limit(limit)
     with Session(engine) as session:
         rows = session.exec(query).all()

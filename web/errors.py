@@ -85,6 +85,8 @@ def corpus_statuses() -> dict[type[Exception], int]:
     from classify import ModelError
     from corpus import QueryError, StoreUnavailable, accounts, review
     from corpus.applications import UnknownApp
+    from corpus.diff import DiffError
+    from corpus.export import ExportError
     from corpus.figures import NoSubmission
 
     statuses: dict[type[Exception], int] = {
@@ -106,12 +108,8 @@ def corpus_statuses() -> dict[type[Exception], int]:
 
     statuses[OperationalError] = 503  # the database went away, or stayed locked too long
     statuses[InterfaceError] = 503
-    try:
-        from corpus.export import ExportError
-
-        statuses[ExportError] = 400
-    except ImportError:
-        pass
+    statuses[ExportError] = 400
+    statuses[DiffError] = 400
     return statuses
 
 

@@ -1,6 +1,6 @@
 """The app's routes, one module per part of the workflow."""
 
-from . import auth, compare, pages, review, search, upload, users
+from . import auth, compare, pages, reports, review, search, upload, users
 
 ROUTERS = [
     auth.router,
@@ -8,6 +8,7 @@ ROUTERS = [
     review.router,
     search.router,
     compare.router,
+    reports.router,
     upload.router,
     users.router,
 ]

@@ -68,6 +68,7 @@ def city_view(
     user=viewer,
 ):
     from corpus.compare import city_overview
+    from corpus.diff import previous_submission
     from corpus.review import document_view
 
     engine = engine_of(request)
@@ -87,6 +88,7 @@ def city_view(
         area_filter=area_filter,
         base=f"/city/{quote(city, safe='')}/{year}/{period}",
         trend=_trend(engine, overview, indicator),
+        previous=previous_submission(engine, city, year, period),
     )
 
 
