@@ -22,7 +22,7 @@ from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -128,6 +128,10 @@ class _Writer:
             _font_style = normal.element.rPr.makeelement(qn("w:rFonts"), {})
             normal.element.rPr.insert(0, _font_style)
         _font_style.set(qn("w:eastAsia"), BODY_FONT)
+        section = self.doc.sections[0]  # A4 with the margins of GB/T 9704 official documents
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
         self._page_numbers()
 
     def _page_numbers(self) -> None:
@@ -164,9 +168,19 @@ class _Writer:
         p.paragraph_format.line_spacing = Pt(28 if size >= 16 else 20)
         _font(p.add_run(text), BODY_FONT, size)
 
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
+    def table(
+        self, header: list[str], rows: list[list[str]], widths: tuple[float, ...] = ()
+    ) -> None:
+        """A ruled table; `widths` in cm (the text width is 15.6 cm), else equal columns."""
         table = self.doc.add_table(rows=1 + len(rows), cols=len(header))
         table.style = "Table Grid"
+        if widths:
+            table.autofit = False
+            for column, width in zip(table.columns, widths, strict=True):
+                column.width = Cm(width)  # the grid LibreOffice and WPS lay out by
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths, strict=True):
+                    cell.width = Cm(width)
         for c, text in enumerate(header):
             cell = table.cell(0, c)
             cell.text = ""
@@ -206,7 +220,8 @@ def _materials(w: _Writer, o: CityOverview) -> None:
     w.para(f"本期共收到文件 {len(o.documents)} 份：")
     w.table(
         ["文件", "类型", "页数", "段落", "版本"],
-        [
+        widths=(7.6, 2.8, 1.6, 1.6, 2.0),
+        rows=[
             [
                 d.name,
                 KIND_LABELS.get(d.kind, d.kind),
@@ -240,7 +255,7 @@ def _scorecard(w: _Writer, o: CityOverview) -> None:
     w.para(
         "下表“报告数据”均摘自报送材料原文，“出处”注明文件和页码；结论按指南目标自动比对，须经评估人员核实。"
     )
-    w.table(["指标", "报告数据", "指南目标", "结论", "出处"], rows)
+    w.table(["指标", "报告数据", "指南目标", "结论", "出处"], rows, (3.2, 3.4, 3.4, 1.6, 4.0))
 
 
 def _areas(w: _Writer, engine: Engine, o: CityOverview) -> None:
@@ -270,7 +285,7 @@ def _key_figures(w: _Writer, o: CityOverview) -> None:
     if not rows:
         w.para("报送材料中未找到数据。")
         return
-    w.table(["领域", "数据（原文）", "出处"], rows)
+    w.table(["领域", "数据（原文）", "出处"], rows, (2.6, 7.0, 6.0))
 
 
 def _to_verify(w: _Writer, engine: Engine, o: CityOverview) -> None:
@@ -327,7 +342,7 @@ def _applications(w: _Writer, o: CityOverview, recycled_ids: set[int]) -> None:
             marks.append("与其他报送重复")
         tags = "、".join(names.get(t["tag"], t["tag"]) for t in a.tags)
         rows.append([a.title, tags or "—", "、".join(marks) or "—", _where(a.document, a.page)])
-    w.table(["案例", "标签", "标记", "出处"], rows)
+    w.table(["案例", "标签", "标记", "出处"], rows, (5.2, 3.6, 2.4, 4.4))
 
 
 def _changes(w: _Writer, diff: SubmissionDiff | None) -> None:
