@@ -260,7 +260,10 @@ def parts(blocks: Sequence[Block]) -> Parts:
                 break
     body: list[str] = []
     for block in blocks[head_end:]:
-        if first is not None and block.page not in (first, None):
+        # The first page of text: a cover page with only a title lends its place to the next.
+        if first is not None and block.page not in (first, first + 1, None):
+            break
+        if first is not None and block.page == first + 1 and sum(map(len, body)) > 200:
             break
         if block.kind != "table":
             body.append(simplified(block.text))
