@@ -220,6 +220,15 @@ def parts(blocks: Sequence[Block]) -> Parts:
             continue
         elif len(title_lines) < 4:
             title_lines.append(text)
+    # A block the reader marked as the title (large, bold, centred) is the title, with the
+    # parenthesised lines right after it; other short lines are subtitles, not the title.
+    marked = [
+        simplified(b.text.strip())
+        for b in blocks[:head_end]
+        if b.kind == "title" and not _DATE_LINE_RE.match(simplified(b.text.strip()))
+    ]
+    if marked:
+        title_lines = [t for t in title_lines if t in marked or (t.startswith(("（", "(")) and len(t) <= 20)]
     out.title = "".join(title_lines)
     # A report with no title page: "我代表北京市人民政府，向大会报告政府工作".
     for block in blocks[head_end : head_end + 4]:
@@ -525,6 +534,7 @@ def _decide(
     field: str,
     evidence: list[Evidence],
     compatible=lambda a, b: a == b,
+    strong: Sequence[str] = STRONG,
 ) -> tuple[str | None, str | None]:
     """Given a field's evidence, strongest first, returns (value, unconfirmed sentence or None).
 
@@ -538,7 +548,7 @@ def _decide(
     if against:
         listed = "；".join(_label(e, field) for e in evidence if e.source != "first_page")
         return value, f"各来源不一致：{listed}。暂按{SOURCE_LABELS[evidence[0].source]}取值，请确认。"
-    if backing & set(STRONG) or len(backing) >= 2:
+    if backing & set(strong) or len(backing) >= 2:
         return value, None
     e = evidence[0]
     return value, f"仅有{_label(e, field)}，证据不足，请确认。"
@@ -561,20 +571,10 @@ def recognise(
 
     # Kind first: it decides how the year and the period are read.
     kinds = _sorted(_kind_evidence(p, file_stem, folders))
-    kind, note = _decide("kind", kinds)
-    if kind is None:
-        kind = Kind.other
-        if not p.has_text:
-            note = "未能读出文字，无法判断文种，请确认。"
-        elif p.attachment and (not p.title or p.title.endswith(("图", "表"))):
-            note = "这是一份附件（图或表），正文未写明文种，请按所附文件确认。"
-        elif _PROGRESSISH_RE.search(p.first_page + p.title):
-            note = "标题未写明文种，首页像进展报告，请确认。"
+    kind = (kinds[0].value if kinds else None) or Kind.other
     meta.kind = kind
     if kinds:
         evidence["kind"] = kinds
-    if note:
-        unconfirmed["kind"] = note
 
     # Issuer.
     found = _city_evidence(p, file_stem, folders)
@@ -614,8 +614,26 @@ def recognise(
     if note:
         unconfirmed["year"] = note
 
+    # A file name that names the issuer the title or organ line names is the document's own
+    # name, not a mail client's: it then settles the kind and the period as a title would.
+    strong = STRONG
+    if "city" not in unconfirmed and any(
+        e.source == "filename" and e.value == meta.city for e in cities
+    ):
+        strong = (*STRONG, "filename")
+    _, note = _decide("kind", kinds, strong=strong)
+    if not kinds:
+        if not p.has_text:
+            note = "未能读出文字，无法判断文种，请确认。"
+        elif p.attachment and (not p.title or p.title.endswith(("图", "表"))):
+            note = "这是一份附件（图或表），正文未写明文种，请按所附文件确认。"
+        elif _PROGRESSISH_RE.search(p.first_page + p.title):
+            note = "标题未写明文种，首页像进展报告，请确认。"
+    if note:
+        unconfirmed["kind"] = note
+
     # Period.
-    period, note, periods = _period(p, file_stem, folders, kind)
+    period, note, periods = _period(p, file_stem, folders, kind, strong)
     meta.period = period  # type: ignore[assignment]
     if periods:
         evidence["period"] = periods
@@ -629,7 +647,7 @@ def recognise(
 
 
 def _period(
-    p: Parts, stem: str, folders: Sequence[str], kind: str
+    p: Parts, stem: str, folders: Sequence[str], kind: str, strong: Sequence[str] = STRONG
 ) -> tuple[str | None, str | None, list[Evidence]]:
     """The reporting period by kind: budgets, plans, work reports and other documents have none;
     a disclosure annual report and an annual statistical bulletin are full-year; progress reports
@@ -662,7 +680,7 @@ def _period(
         note = "未找到报告时段（上半年或全年），请确认。" if p.has_text else "未能读出文字，无法判断时段，请确认。"
         return None, note, []
     found = _sorted(found)
-    value, note = _decide("period", found)
+    value, note = _decide("period", found, strong=strong)
     if note and found[0].source == "rule":
         note = None  # the kind decides it
     return value, note, found
