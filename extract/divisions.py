@@ -70,18 +70,104 @@ class Division:
 # Short names that are ordinary words, companies or landmarks as often as cities: only their
 # full name counts. 吉林 and 海南 are the provinces when short.
 ORDINARY_SHORT = frozenset(
-    "安康 长治 大同 白银 来宾 中山 北海 海口 黄山 开封 阿里 文山 大理 四平 大庆 朝阳 红河 怒江 吉林"
-    " 海东 海西 海北 玉树 果洛 黄南 和田 兴安 三沙 普洱 通化 白山 宝鸡 金昌 吉安 抚州 铜仁 资阳"
-    " 泰州 台州 阳泉 三明 宁德 新余 鹤壁 武威 林芝 延安 张掖 本溪".split()
+    [
+        "安康",
+        "长治",
+        "大同",
+        "白银",
+        "来宾",
+        "中山",
+        "北海",
+        "海口",
+        "黄山",
+        "开封",
+        "阿里",
+        "文山",
+        "大理",
+        "四平",
+        "大庆",
+        "朝阳",
+        "红河",
+        "怒江",
+        "吉林",
+        "海东",
+        "海西",
+        "海北",
+        "玉树",
+        "果洛",
+        "黄南",
+        "和田",
+        "兴安",
+        "三沙",
+        "普洱",
+        "通化",
+        "白山",
+        "宝鸡",
+        "金昌",
+        "吉安",
+        "抚州",
+        "铜仁",
+        "资阳",
+        "泰州",
+        "台州",
+        "阳泉",
+        "三明",
+        "宁德",
+        "新余",
+        "鹤壁",
+        "武威",
+        "林芝",
+        "延安",
+        "张掖",
+        "本溪",
+    ]
 )
 # 泰州/台州 and 三明, 宁德… are cities named often enough in other contexts (宁德时代, 三明治,
 # 延安精神) that a short mention is no evidence; the full name always is.
 
 # County names that read as ordinary words: only right after their city.
 GENERIC_COUNTY = frozenset(
-    "城区 郊区 矿区 东区 西区 新城区 老城区 市中区 城中区 城东区 城西区 城南区 城北区 城关区 新市区"
-    " 河东区 河西区 河北区 新华区 长安区 开发区 高新区 新区 中区 江南区 江北区 和平区 向阳区 龙华区"
-    " 市南区 市北区 铁东区 铁西区 白云区 南山区 东山区 西山区 北区 南区".split()
+    [
+        "城区",
+        "郊区",
+        "矿区",
+        "东区",
+        "西区",
+        "新城区",
+        "老城区",
+        "市中区",
+        "城中区",
+        "城东区",
+        "城西区",
+        "城南区",
+        "城北区",
+        "城关区",
+        "新市区",
+        "河东区",
+        "河西区",
+        "河北区",
+        "新华区",
+        "长安区",
+        "开发区",
+        "高新区",
+        "新区",
+        "中区",
+        "江南区",
+        "江北区",
+        "和平区",
+        "向阳区",
+        "龙华区",
+        "市南区",
+        "市北区",
+        "铁东区",
+        "铁西区",
+        "白云区",
+        "南山区",
+        "东山区",
+        "西山区",
+        "北区",
+        "南区",
+    ]
 )
 
 # Single-character surnames that are not also common function words (在, 和, 向, 于 are left out):
@@ -145,8 +231,14 @@ def _read(name: str) -> list[list[str]]:
 def divisions() -> tuple[Division, ...]:
     """Every unit: the current code list, then the former units of the history file."""
     out = [
-        Division(name, level, province, (parent or None) if level == Level.county else None,
-                 code or None, kind)
+        Division(
+            name,
+            level,
+            province,
+            (parent or None) if level == Level.county else None,
+            code or None,
+            kind,
+        )
         for code, name, kind, level, parent, province in _read("divisions.tsv")
     ]
     for name, current, level, parent, province, code, note in _history():
@@ -228,7 +320,7 @@ def _index() -> dict[str, _Name]:
             if unit.level != level:
                 continue
             for short in _short(unit):
-                if short in index or short in ORDINARY_SHORT and level == Level.city:
+                if short in index or (short in ORDINARY_SHORT and level == Level.city):
                     continue
                 index[short] = _Name((unit,), short=True)
     return index
@@ -290,7 +382,11 @@ def find_divisions(text: str, organisations: bool = False) -> list[Mention]:
             inside = tuple(u for u in units if u.within(prev.unit))
             if inside:
                 raw[-1] = Mention(
-                    inside[0] if len(inside) == 1 else None, inside, prev.start, end, text[prev.start : end]
+                    inside[0] if len(inside) == 1 else None,
+                    inside,
+                    prev.start,
+                    end,
+                    text[prev.start : end],
                 )
                 continue
         if entry.needs_parent:

@@ -29,7 +29,9 @@ from .vocabulary import KIND_LABELS, PERIOD_LABELS, SOURCE_LABELS, Kind, Level, 
 _CN_YEAR_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0" * 4 + "123456789")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 _CN_YEAR_RE = re.compile(r"二[〇零○Ｏ][一二三四五六七八九〇零○Ｏ]{2}\s*年")
-_ISO_DATE_RE = re.compile(r"(?<!\d)(20\d\d)[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")
+_ISO_DATE_RE = re.compile(
+    r"(?<!\d)(20\d\d)[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)"
+)
 _H1_RE = re.compile(r"上半年|半年度?|1\s*[-－—~至到]+\s*6\s*月|一至六月|前两季度|二季度")
 _FY_RE = re.compile(
     r"全年|年度|年终|1\s*[-－—~至到]+\s*1[12]\s*月|一至十[一二]月|工作总结|年工作情况|年总结"
@@ -53,7 +55,9 @@ _ORGAN_WORD_RE = re.compile(
 )
 _BYLINE_RE = re.compile(r"^[—－\-─]+|会议上|人民代表大会|人大常委会")
 _LABEL_RE = re.compile(r"^(?:附件|附表|大纲)\s*[\d一二三四五六七八九十]*\s*[：:]?\s*")
-_HEADING_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节])")
+_HEADING_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节])"
+)
 _SALUTATION_RE = re.compile(r"^.{0,20}(?:代表|委员|同志|领导)[^，。]{0,10}[：:！!]$")
 _NATIONAL_RE = re.compile(
     r"国务院|^中央|中央部门|中央机关|党中央|全国人民代表大会|全国人大|中华人民共和国|审计署"
@@ -67,7 +71,10 @@ _PROGRESSISH_RE = re.compile(r"示范城市|信息消费|进展情况|工作总�
 # Kinds, in the order they are tried on one text: audits first (an audit of a budget is not a
 # budget), then the document types whose names are unambiguous, the plan words last.
 _KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (Kind.other, re.compile(r"审计工作报告|审计查出|审计结果|整改情况|编制说明|考试大纲|说明书|季度报告")),
+    (
+        Kind.other,
+        re.compile(r"审计工作报告|审计查出|审计结果|整改情况|编制说明|考试大纲|说明书|季度报告"),
+    ),
     (Kind.work_report, re.compile(r"政府工作报告")),
     (Kind.disclosure, re.compile(r"信息公开[\u4e00-\u9fff]{0,6}年度报告|信息公开年报")),
     (Kind.budget, re.compile(r"预算执行|预算草案|预算报告|部门预算|决算|预算")),
@@ -119,7 +126,9 @@ def _month(text: str) -> int | None:
 def _years(text: str) -> list[tuple[int, str]]:
     found = [(int(m.group(1)), m.group(), m.start()) for m in _YEAR_RE.finditer(text)]
     found += [
-        (y, m.group(), m.start()) for m in _CN_YEAR_RE.finditer(text) if (y := chinese_year(m.group()))
+        (y, m.group(), m.start())
+        for m in _CN_YEAR_RE.finditer(text)
+        if (y := chinese_year(m.group()))
     ]
     return [(y, t) for y, t, _ in sorted(found, key=lambda f: f[2])]
 
@@ -210,9 +219,11 @@ def parts(blocks: Sequence[Block]) -> Parts:
             out.head_dates.append(text)
         elif "会议文件" in text:
             out.organ.append(text)  # 二次会议文件（十二）: the congress's masthead
-        elif _BYLINE_RE.match(text) or (title_lines and _BYLINE_RE.search(text)):
-            out.organ.append(text)
-        elif _is_organ_line(text) and not (title_lines == [] and _title_like(text)):
+        elif (
+            _BYLINE_RE.match(text)
+            or (title_lines and _BYLINE_RE.search(text))
+            or (_is_organ_line(text) and not (title_lines == [] and _title_like(text)))
+        ):
             out.organ.append(text)
         elif not any("\u4e00" <= c <= "\u9fff" for c in text) or text.startswith(("（", "(")):
             if title_lines and text.startswith(("（", "(")) and len(text) <= 20:
@@ -228,7 +239,9 @@ def parts(blocks: Sequence[Block]) -> Parts:
         if b.kind == "title" and not _DATE_LINE_RE.match(simplified(b.text.strip()))
     ]
     if marked:
-        title_lines = [t for t in title_lines if t in marked or (t.startswith(("（", "(")) and len(t) <= 20)]
+        title_lines = [
+            t for t in title_lines if t in marked or (t.startswith(("（", "(")) and len(t) <= 20)
+        ]
     out.title = "".join(title_lines)
     # A report with no title page: "我代表北京市人民政府，向大会报告政府工作".
     for block in blocks[head_end : head_end + 4]:
@@ -327,7 +340,9 @@ def _first_page_unit(text: str) -> tuple[Division, str] | None:
             inside = {u for u in counts if u.within(unit)}
             if len(inside) >= 2:
                 return unit, next(t for u, t in mentions if u == unit)
-    top = max(counts, key=lambda u: (counts[u], -next(i for i, (v, _) in enumerate(mentions) if v == u)))
+    top = max(
+        counts, key=lambda u: (counts[u], -next(i for i, (v, _) in enumerate(mentions) if v == u))
+    )
     return top, next(t for u, t in mentions if u == top)
 
 
@@ -377,9 +392,7 @@ def _city_evidence(p: Parts, stem: str, folders: Sequence[str]) -> Found:
         if hit := _main_unit(_units_in(text)):
             add(hit[0], "signature", hit[1])
     name = simplified(stem)
-    if hit := _main_unit(_units_in(name)):
-        add(hit[0], "filename", hit[1])
-    elif hit := pinyin_province(name):
+    if (hit := _main_unit(_units_in(name))) or (hit := pinyin_province(name)):
         add(hit[0], "filename", hit[1])
     for folder in reversed(folders):
         if hit := _main_unit(_units_in(simplified(folder))):
@@ -490,7 +503,9 @@ def _year(
         if late and note is None:
             listed = "；".join(f"{SOURCE_LABELS[d.source]}日期为{d.text}" for d in late)
             note = f"年份与日期不符：{_label(years[0], 'year')}，但{listed}，请确认。"
-        years += [Evidence(str(d.year), d.source, d.text) for d in dates if d.source != "first_page"]
+        years += [
+            Evidence(str(d.year), d.source, d.text) for d in dates if d.source != "first_page"
+        ]
         return year, _sorted(years), note
     signed = [d for d in dates if d.source != "first_page"]
     if signed:
@@ -503,7 +518,11 @@ def _year(
         ]
         if d.month is not None and d.month > 2:
             return str(d.year), out, None
-        return str(d.year), out, f"仅有{SOURCE_LABELS[d.source]}日期（{d.text}），年初所签报告可能说的是上一年，请确认。"
+        return (
+            str(d.year),
+            out,
+            f"仅有{SOURCE_LABELS[d.source]}日期（{d.text}），年初所签报告可能说的是上一年，请确认。",
+        )
     if page:
         return page.value, [page], f"仅有首页提到的年份（{page.text}），证据不足，请确认。"
     return None, [], None
@@ -547,7 +566,10 @@ def _decide(
     backing = {e.source for e in evidence if e.value == value}
     if against:
         listed = "；".join(_label(e, field) for e in evidence if e.source != "first_page")
-        return value, f"各来源不一致：{listed}。暂按{SOURCE_LABELS[evidence[0].source]}取值，请确认。"
+        return (
+            value,
+            f"各来源不一致：{listed}。暂按{SOURCE_LABELS[evidence[0].source]}取值，请确认。",
+        )
     if backing & set(strong) or len(backing) >= 2:
         return value, None
     e = evidence[0]
@@ -594,7 +616,12 @@ def recognise(
             note = "标题、发文机关、落款和文件名都未写明发文单位，请确认。"
     if city is not None:
         unit = found.units[city]
-        meta.city, meta.level, meta.province, meta.code = unit.name, unit.level, unit.province, unit.code
+        meta.city, meta.level, meta.province, meta.code = (
+            unit.name,
+            unit.level,
+            unit.province,
+            unit.code,
+        )
         meta.parent = unit.parent if unit.level == Level.county else None
     if cities:
         evidence["city"] = cities
@@ -677,7 +704,11 @@ def _period(
             hit = (Period.H1, h1.group()) if h1 else (Period.FY, fy.group())  # type: ignore[union-attr]
             e = Evidence(hit[0], "first_page", hit[1])
             return e.value, f"仅有{_label(e, 'period')}，证据不足，请确认。", [e]
-        note = "未找到报告时段（上半年或全年），请确认。" if p.has_text else "未能读出文字，无法判断时段，请确认。"
+        note = (
+            "未找到报告时段（上半年或全年），请确认。"
+            if p.has_text
+            else "未能读出文字，无法判断时段，请确认。"
+        )
         return None, note, []
     found = _sorted(found)
     value, note = _decide("period", found, strong=strong)

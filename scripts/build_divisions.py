@@ -41,7 +41,14 @@ def rows() -> list[tuple[str, ...]]:
                 out.append((ucode, unit["name"], unit["type"], "city", pname, pname))
                 for county in unit.get("children", []):
                     out.append(
-                        (county["code"], county["name"], county["type"], "county", unit["name"], pname)
+                        (
+                            county["code"],
+                            county["name"],
+                            county["type"],
+                            "county",
+                            unit["name"],
+                            pname,
+                        )
                     )
             else:
                 # A district of a municipality (海淀区: its parent is 北京市) or a county-level

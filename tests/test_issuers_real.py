@@ -95,7 +95,9 @@ def test_issuers_match_truth(realdoc):
                     f"evidence {meta.evidence.get(covered_by)}"
                 )
     total = right + flagged + len(wrong)
-    print(f"\nrealdocs metadata: {right}/{total} right and confirmed, {flagged} flagged unconfirmed")
+    print(
+        f"\nrealdocs metadata: {right}/{total} right and confirmed, {flagged} flagged unconfirmed"
+    )
     assert not wrong, "\n".join(wrong)
     assert right >= MIN_RIGHT_SHARE * total, f"only {right}/{total} right and confirmed"
 

@@ -61,7 +61,7 @@ def test_file_name_alone_is_a_suggestion(stem, city, period, kind):
 
 
 def test_no_issuer_anywhere_is_unconfirmed_for_a_progress_report():
-    meta, warnings = recognise("2016全年总结_final(1)", [])
+    meta, _ = recognise("2016全年总结_final(1)", [])
     assert meta.city is None and meta.kind == "progress" and meta.period == "FY"
     assert "未能读出文字" in meta.unconfirmed["city"]
     meta, _ = recognise("2016全年总结_final(1)", blocks("2016年信息消费示范城市建设工作总结", BODY))
@@ -210,7 +210,11 @@ def test_signature_block_gives_issuer_and_year():
 def test_signed_in_january_may_speak_of_the_year_before():
     meta, _ = recognise(
         "工作总结",
-        blocks("信息消费示范城市建设全年工作总结", BODY, last=("宁波市经济和信息化委员会", "2017年1月5日")),
+        blocks(
+            "信息消费示范城市建设全年工作总结",
+            BODY,
+            last=("宁波市经济和信息化委员会", "2017年1月5日"),
+        ),
     )
     assert meta.year == 2017 and "year" in meta.unconfirmed
 
@@ -223,7 +227,9 @@ def test_folder_names_are_evidence_and_tell_same_named_files_apart():
     assert hangzhou.evidence["city"][0].source == "folder"
     assert "仅有文件夹名" in hangzhou.unconfirmed["city"]
     # A folder naming the province agrees with a title naming its city.
-    meta, _ = recognise(stem, blocks("杭州市2016年信息消费示范城市建设工作总结"), folders=("浙江省",))
+    meta, _ = recognise(
+        stem, blocks("杭州市2016年信息消费示范城市建设工作总结"), folders=("浙江省",)
+    )
     assert meta.city == "杭州市" and meta.confirmed
 
 
@@ -253,7 +259,8 @@ def test_stray_half_year_in_the_body_is_no_evidence():
     assert meta.period is None and "period" in meta.unconfirmed
     # An explicit 上半年 on the first page is a suggestion, never a confirmed value.
     meta, _ = recognise(
-        "汇报", blocks("杭州市信息消费示范城市建设情况汇报", "2016年上半年，我市新增光纤用户20万户。")
+        "汇报",
+        blocks("杭州市信息消费示范城市建设情况汇报", "2016年上半年，我市新增光纤用户20万户。"),
     )
     assert meta.period == "H1" and "仅有首页" in meta.unconfirmed["period"]
 
@@ -324,7 +331,9 @@ def test_national_document_has_no_issuer_and_is_not_flagged():
 
 def test_a_persons_name_is_not_a_city():
     # OCR of a book cover: 郑南宁 is the author.
-    meta, _ = recognise("page2", [Block("paragraph", "计算机视觉与模式识别", 1), Block("paragraph", "郑南宁著", 1)])
+    meta, _ = recognise(
+        "page2", [Block("paragraph", "计算机视觉与模式识别", 1), Block("paragraph", "郑南宁著", 1)]
+    )
     assert meta.city is None
     assert find_divisions("郑南宁 著") == []
     assert [m.unit.name for m in find_divisions("江苏南京2016年")] == ["南京市"]
@@ -332,7 +341,8 @@ def test_a_persons_name_is_not_a_city():
 
 
 @pytest.mark.parametrize(
-    "text", ["长治久安", "世界大同", "平安安康", "阿里巴巴", "文山会海", "大理石", "河北区域协同发展"]
+    "text",
+    ["长治久安", "世界大同", "平安安康", "阿里巴巴", "文山会海", "大理石", "河北区域协同发展"],
 )
 def test_ordinary_words_are_not_cities(text):
     assert find_divisions(text) == []
