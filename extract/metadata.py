@@ -59,10 +59,17 @@ _HEADING_RE = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节])"
 )
 _SALUTATION_RE = re.compile(r"^.{0,20}(?:代表|委员|同志|领导)[^，。]{0,10}[：:！!]$")
+# A national body at the start of a head line (国务院关于…, 中央部门单位…, 中华人民共和国能源行业
+# 标准, 国家发展改革委…), or a national congress in a byline: no unit issued the document.
 _NATIONAL_RE = re.compile(
-    r"国务院|^中央|中央部门|中央机关|党中央|全国人民代表大会|全国人大|中华人民共和国|审计署"
-    r"|^国家[\u4e00-\u9fff]{1,10}(?:局|委|部|院)|^(?:教育|财政|工业和信息化|公安|民政|商务|科技)部"
+    r"^(?:国务院|中共中央|党中央|中央|全国人民代表大会|全国人大|中华人民共和国|审计署"
+    r"|国家[\u4e00-\u9fff]{1,10}(?:局|委|部|院|署)"
+    r"|(?:教育|财政|工业和信息化|公安|民政|商务|科学技术|科技|人力资源社会保障|人力资源和社会保障"
+    r"|自然资源|生态环境|住房和城乡建设|住房城乡建设|交通运输|水利|农业农村|文化和旅游|外交|司法)部)"
 )
+_NATIONAL_BYLINE_RE = re.compile(r"全国人民代表大会|全国人大|审计署")
+# A line addressed to a body (省经信委：, 工业和信息化部：) opens the body of a report.
+_ADDRESSEE_RE = re.compile(r"(?:委|局|厅|部|政府|办公室|小组)[：:]$")
 _STANDARD_RE = re.compile(r"^(?:NB|GB|DL|HJ|JB|YY)/T\s")
 _WORK_REPORT_CUE_RE = re.compile(r"代表(.{2,24}?)人民政府[，,]?\s*向大会报告政府工作")
 _REVIEW_YEAR_RE = re.compile(r"((?:19|20)\d\d)年工作回顾")
@@ -182,7 +189,7 @@ def _is_organ_line(line: str) -> bool:
 def _is_body(block: Block, text: str) -> bool:
     if block.kind == "table":
         return True
-    if _HEADING_RE.match(text) or _SALUTATION_RE.match(text):
+    if _HEADING_RE.match(text) or _SALUTATION_RE.match(text) or _ADDRESSEE_RE.search(text):
         return True
     if not any("\u4e00" <= c <= "\u9fff" for c in text):
         return False  # an English subtitle, a code: page furniture of the head
@@ -197,6 +204,7 @@ def parts(blocks: Sequence[Block]) -> Parts:
         return out
     first = blocks[0].page
     title_lines: list[str] = []
+    head_lines: list[str] = []
     head_end = 0
     for i, block in enumerate(blocks[:14]):
         text = simplified(block.text.strip())
@@ -211,12 +219,15 @@ def parts(blocks: Sequence[Block]) -> Parts:
             text = text[label.end() :]
             if not text:
                 continue
+        head_lines.append(text)
         for prefix, year, number in _DOC_NUMBER_RE.findall(text):
             out.doc_numbers.append((prefix, year, f"{prefix}〔{year}〕{number}号"))
         if _STANDARD_RE.match(text):
             out.national = out.national or text  # NB/T 20513.1-2018: a national trade standard
         if _DATE_LINE_RE.match(text):
             out.head_dates.append(text)
+        elif _DOC_NUMBER_RE.fullmatch(text):
+            continue  # 甬经信〔2016〕88号 on its own line
         elif "会议文件" in text:
             out.organ.append(text)  # 二次会议文件（十二）: the congress's masthead
         elif (
@@ -234,7 +245,7 @@ def parts(blocks: Sequence[Block]) -> Parts:
     # A block the reader marked as the title (large, bold, centred) is the title, with the
     # parenthesised lines right after it; other short lines are subtitles, not the title.
     marked = [
-        simplified(b.text.strip())
+        _LABEL_RE.sub("", simplified(b.text.strip()))
         for b in blocks[:head_end]
         if b.kind == "title" and not _DATE_LINE_RE.match(simplified(b.text.strip()))
     ]
@@ -248,13 +259,14 @@ def parts(blocks: Sequence[Block]) -> Parts:
         text = simplified(block.text)
         if m := _WORK_REPORT_CUE_RE.search(text):
             out.organ.append(m.group())
-    heads = [out.title, *out.organ]
-    for text in heads:
-        if out.national is None and (m := _NATIONAL_RE.search(text)):
+    for text in head_lines:
+        if out.national is None and (m := _NATIONAL_RE.match(text)):
             out.national = m.group()
-            break
+    for text in out.organ:
+        if out.national is None and (m := _NATIONAL_BYLINE_RE.search(text)):
+            out.national = m.group()
     # The signature block: organ lines and a date among the last blocks.
-    for block in reversed(blocks[-8:]):
+    for block in reversed(blocks[max(head_end, len(blocks) - 8) :]):
         text = simplified(block.text.strip())
         if not text or text in ("（盖章）", "(盖章)"):
             continue

@@ -193,6 +193,20 @@ def test_doc_number_names_the_city():
     assert city_named("宁波").name == "宁波市"
 
 
+def test_addressee_is_not_the_issuer_and_doc_number_is_not_the_title():
+    doc = [
+        Block("paragraph", "宁波市经济和信息化委员会", 1),
+        Block("paragraph", "甬经信〔2016〕88号", 1),
+        Block("title", "关于报送2016年上半年信息消费示范城市建设工作进展情况的报告", 1),
+        Block("paragraph", "省经信委：", 1),  # the addressee opens the body
+        Block("paragraph", "浙江省经济和信息化委员会近日部署……" + BODY, 1),
+    ]
+    meta, _ = recognise("进展", doc)
+    assert meta.title == "关于报送2016年上半年信息消费示范城市建设工作进展情况的报告"
+    assert (meta.city, meta.period) == ("宁波市", "H1") and meta.confirmed
+    assert [e.source for e in meta.evidence["city"]][:2] == ["organ", "doc_number"]
+
+
 def test_signature_block_gives_issuer_and_year():
     meta, _ = recognise(
         "工作总结",
