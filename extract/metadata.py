@@ -328,16 +328,22 @@ def _units_in(text: str) -> list[tuple[Division, str]]:
     return [(m.unit, m.text) for m in find_divisions(text) if m.unit is not None]
 
 
+def _main_units(mentions: list[tuple[Division, str]]) -> list[tuple[Division, str]]:
+    """The units a head line names as its issuers: of units that nest (浙江省杭州市, 浙江省…杭州市)
+    the most specific; units that do not nest (杭州市、宁波市) each, so that they disagree."""
+    out: list[tuple[Division, str]] = []
+    for unit, text in mentions:
+        if any(unit == u or u.within(unit) for u, _ in out):
+            continue  # already named, or a unit inside it is
+        out = [(u, t) for u, t in out if not unit.within(u)]
+        out.append((unit, text))
+    return out
+
+
 def _main_unit(mentions: list[tuple[Division, str]]) -> tuple[Division, str] | None:
-    """The unit a head line names: the most specific one when they nest (浙江省杭州市 →
-    杭州市), otherwise the first."""
-    if not mentions:
-        return None
-    best = mentions[0]
-    for unit, text in mentions[1:]:
-        if unit.within(best[0]):
-            best = (unit, text)
-    return best
+    """The unit a file or folder name names: the most specific of the first ones that nest."""
+    units = _main_units(mentions)
+    return units[0] if units else None
 
 
 def _first_page_unit(text: str) -> tuple[Division, str] | None:
@@ -393,16 +399,21 @@ def _city_evidence(p: Parts, stem: str, folders: Sequence[str]) -> Found:
         found.units[unit.name] = unit
         found.add(unit.name, source, text)
 
-    for source, texts in (("title", [p.title]), ("organ", p.organ)):
+    # In 浙江省人民政府关于支持杭州市…的意见 the unit before 关于 issues; the one after is the
+    # subject. With nobody before it (关于安徽省2023年预算执行情况…), the subject is the issuer.
+    title = p.title
+    if "关于" in title and _units_in(title.split("关于", 1)[0]):
+        title = title.split("关于", 1)[0]
+    for source, texts in (("title", [title]), ("organ", p.organ)):
         for text in texts:
-            if hit := _main_unit(_units_in(text)):
-                add(hit[0], source, hit[1])
+            for unit, matched in _main_units(_units_in(text)):
+                add(unit, source, matched)
     for prefix, _, text in p.doc_numbers:
         if unit := _doc_number_unit(prefix):
             add(unit, "doc_number", text)
     for text in p.signature:
-        if hit := _main_unit(_units_in(text)):
-            add(hit[0], "signature", hit[1])
+        for unit, matched in _main_units(_units_in(text)):
+            add(unit, "signature", matched)
     name = simplified(stem)
     if (hit := _main_unit(_units_in(name))) or (hit := pinyin_province(name)):
         add(hit[0], "filename", hit[1])

