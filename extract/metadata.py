@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .divisions import Division, find_divisions, pinyin_province
+from .divisions import Division, division_named, divisions, find_divisions, pinyin_province
 from .document import Block, Evidence, Metadata
 from .vocabulary import KIND_LABELS, PERIOD_LABELS, SOURCE_LABELS, Kind, Level, Period
 
@@ -73,6 +73,7 @@ _ADDRESSEE_RE = re.compile(r"(?:委|局|厅|部|政府|办公室|小组)[：:]$"
 _STANDARD_RE = re.compile(r"^(?:NB|GB|DL|HJ|JB|YY)/T\s")
 _WORK_REPORT_CUE_RE = re.compile(r"代表(.{2,24}?)人民政府[，,]?\s*向大会报告政府工作")
 _REVIEW_YEAR_RE = re.compile(r"((?:19|20)\d\d)年工作回顾")
+_OUR_PROVINCE_RE = re.compile(r"全省|我省|全自治区")
 _PROGRESSISH_RE = re.compile(r"示范城市|信息消费|进展情况|工作总结")
 
 # Kinds, in the order they are tried on one text: audits first (an audit of a budget is not a
@@ -358,6 +359,12 @@ def _first_page_unit(text: str) -> tuple[Division, str] | None:
             inside = {u for u in counts if u.within(unit)}
             if len(inside) >= 2:
                 return unit, next(t for u, t in mentions if u == unit)
+    # 全省/我省 and two or more cities of one province: the province speaks, unnamed.
+    if said := _OUR_PROVINCE_RE.search(text):
+        provinces = Counter(u.province for u in counts if u.level != Level.province)
+        top = provinces.most_common(1)
+        if top and top[0][1] >= 2 and (province := division_named(top[0][0])):
+            return province, said.group()
     top = max(
         counts, key=lambda u: (counts[u], -next(i for i, (v, _) in enumerate(mentions) if v == u))
     )
@@ -381,8 +388,6 @@ _CITY_ABBREVIATIONS = {
 
 def _doc_number_unit(prefix: str) -> Division | None:
     """杭政办 → 杭州市; 浙政办 → 浙江省; None when the abbreviation fits several units."""
-    from .divisions import division_named, divisions
-
     head = prefix[0]
     if head in _CITY_ABBREVIATIONS:
         return division_named(_CITY_ABBREVIATIONS[head])

@@ -134,6 +134,14 @@ def test_province_report_naming_cities_on_page_one_is_the_provinces():
         ),
     )
     assert meta.city == "浙江省" and "仅有首页" in meta.unconfirmed["city"]
+    meta, _ = recognise(
+        "进展情况",
+        blocks(
+            "信息消费示范城市建设进展情况",
+            "全省进展顺利：杭州市光纤用户300万户，宁波市4G基站2万个。",
+        ),
+    )
+    assert meta.city == "浙江省" and meta.evidence["city"][0].text == "全省"
 
 
 def test_unit_before_guanyu_issues_and_two_units_in_a_title_disagree():
