@@ -67,107 +67,23 @@ class Division:
         return self == other or self.within(other) or other.within(self)
 
 
-# Short names that are ordinary words, companies or landmarks as often as cities: only their
-# full name counts. 吉林 and 海南 are the provinces when short.
-ORDINARY_SHORT = frozenset(
-    [
-        "安康",
-        "长治",
-        "大同",
-        "白银",
-        "来宾",
-        "中山",
-        "北海",
-        "海口",
-        "黄山",
-        "开封",
-        "阿里",
-        "文山",
-        "大理",
-        "四平",
-        "大庆",
-        "朝阳",
-        "红河",
-        "怒江",
-        "吉林",
-        "海东",
-        "海西",
-        "海北",
-        "玉树",
-        "果洛",
-        "黄南",
-        "和田",
-        "兴安",
-        "三沙",
-        "普洱",
-        "通化",
-        "白山",
-        "宝鸡",
-        "金昌",
-        "吉安",
-        "抚州",
-        "铜仁",
-        "资阳",
-        "泰州",
-        "台州",
-        "阳泉",
-        "三明",
-        "宁德",
-        "新余",
-        "鹤壁",
-        "武威",
-        "林芝",
-        "延安",
-        "张掖",
-        "本溪",
-    ]
+# Short names that are ordinary words, brands or landmarks as often as cities (长治久安, 世界大同,
+# 阿里巴巴, 大理石, 文山会海, 宁德时代, 三明治): only their full name counts. 吉林 and 海南 are the
+# provinces when short.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ORDINARY_SHORT = _words(
+    "安康 长治 大同 白银 来宾 中山 北海 海口 黄山 开封 阿里 文山 大理 四平 大庆 朝阳 红河 怒江 吉林"
+    " 海东 海西 海北 玉树 果洛 黄南 和田 兴安 三沙 普洱 白山 三明 宁德 延安"
 )
-# 泰州/台州 and 三明, 宁德… are cities named often enough in other contexts (宁德时代, 三明治,
-# 延安精神) that a short mention is no evidence; the full name always is.
 
 # County names that read as ordinary words: only right after their city.
-GENERIC_COUNTY = frozenset(
-    [
-        "城区",
-        "郊区",
-        "矿区",
-        "东区",
-        "西区",
-        "新城区",
-        "老城区",
-        "市中区",
-        "城中区",
-        "城东区",
-        "城西区",
-        "城南区",
-        "城北区",
-        "城关区",
-        "新市区",
-        "河东区",
-        "河西区",
-        "河北区",
-        "新华区",
-        "长安区",
-        "开发区",
-        "高新区",
-        "新区",
-        "中区",
-        "江南区",
-        "江北区",
-        "和平区",
-        "向阳区",
-        "龙华区",
-        "市南区",
-        "市北区",
-        "铁东区",
-        "铁西区",
-        "白云区",
-        "南山区",
-        "东山区",
-        "西山区",
-        "北区",
-        "南区",
-    ]
+GENERIC_COUNTY = _words(
+    "城区 郊区 矿区 东区 西区 新城区 老城区 市中区 城中区 城东区 城西区 城南区 城北区 城关区 新市区"
+    " 河东区 河西区 河北区 新华区 长安区 江南区 江北区 和平区 向阳区 龙华区 市南区 市北区 铁东区"
+    " 铁西区 白云区 南山区 东山区 西山区"
 )
 
 # Single-character surnames that are not also common function words (在, 和, 向, 于 are left out):
