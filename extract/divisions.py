@@ -67,13 +67,13 @@ class Division:
         return self == other or self.within(other) or other.within(self)
 
 
-# Short names that are ordinary words, brands or landmarks as often as cities (长治久安, 世界大同,
-# 阿里巴巴, 大理石, 文山会海, 宁德时代, 三明治): only their full name counts. 吉林 and 海南 are the
-# provinces when short.
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Short names that are ordinary words, brands or landmarks as often as cities (长治久安, 世界大同,
+# 阿里巴巴, 大理石, 文山会海, 宁德时代, 三明治): only their full name counts. 吉林 and 海南 are the
+# provinces when short.
 ORDINARY_SHORT = _words(
     "安康 长治 大同 白银 来宾 中山 北海 海口 黄山 开封 阿里 文山 大理 四平 大庆 朝阳 红河 怒江 吉林"
     " 海东 海西 海北 玉树 果洛 黄南 和田 兴安 三沙 普洱 白山 三明 宁德 延安"
