@@ -1,6 +1,8 @@
 """extract/: submitted files into structured documents. Knows files, not databases."""
 
 from .archive import check_zip
+from .divisions import Division, find_divisions
+from .divisions import division_named as city_named
 from .document import Block, Document, Evidence, Metadata, PageInfo, Passage
 from .errors import (
     ConverterMissing,
@@ -16,7 +18,6 @@ from .errors import (
     ZipBomb,
 )
 from .files import iter_files
-from .gazetteer import by_name as city_named
 from .isolate import Failure, Outcome, extract_file, extract_files
 from .limits import Limits
 from .passages import to_passages
@@ -30,6 +31,7 @@ __all__ = [
     "Block",
     "ConverterMissing",
     "CorruptDocument",
+    "Division",
     "Document",
     "EmptyDocument",
     "EncryptedDocument",
@@ -51,6 +53,7 @@ __all__ = [
     "city_named",
     "extract_file",
     "extract_files",
+    "find_divisions",
     "iter_files",
     "read_document",
     "sha256_of",

@@ -1,26 +1,49 @@
-"""The cities of China at prefecture level and above (extract/data/cities.tsv)."""
+"""The cities of China at prefecture level and above, for finding cities mentioned in text.
+
+A view of extract/divisions.py (one table of divisions, one place): classify/ uses it to list the
+places a typical application names. The issuer of a document is recognised at every level by
+extract.divisions and extract.metadata, not here.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from .divisions import _short, division_named, divisions
+
+_LEVELS = {
+    "直辖市": "municipality",
+    "特别行政区": "sar",
+    "地级市": "prefecture",
+    "自治州": "autonomous-prefecture",
+    "地区": "area",
+    "盟": "league",
+}
 
 
 @dataclass(frozen=True)
 class City:
     name: str  # 杭州市
     short: str  # 杭州
-    province: str
+    province: str  # 浙江 (short)
     level: str
 
 
 @lru_cache(maxsize=1)
 def cities() -> tuple[City, ...]:
-    text = resources.files("extract").joinpath("data/cities.tsv").read_text("utf-8")
-    rows = [line.split("\t") for line in text.splitlines()[1:] if line and not line.startswith("#")]
-    return tuple(City(*row[:4]) for row in rows if len(row) >= 4)
+    """Municipalities, special administrative regions and prefecture-level units, with the
+    prefecture-level cities of 2016-2018 that no longer exist (莱芜市)."""
+    out = []
+    for unit in divisions():
+        if unit.type not in _LEVELS:
+            continue
+        province = division_named(unit.province)
+        province_short = (_short(province) or [unit.province])[0] if province else unit.province
+        short = (_short(unit) or [unit.name])[0]
+        out.append(City(unit.name, short, province_short, _LEVELS[unit.type]))
+    return tuple(out)
 
 
 # Short names that are also province names or ordinary words: only their full name counts.

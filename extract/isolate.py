@@ -19,7 +19,7 @@ import queue
 import resource
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +68,11 @@ def _mp_context():
         return _context
 
 
-def _extract_one(path: str, limits: Limits) -> object:
+def _extract_one(path: str, limits: Limits, folders: Sequence[str] = ()) -> object:
     from .readers import read_document
 
     try:
-        return read_document(path, limits)
+        return read_document(path, limits, folders)
     except ExtractError as exc:
         return exc
     except MemoryError:
@@ -111,10 +111,10 @@ def _serve(conn, memory_bytes: int) -> None:
     set_progress(lambda number: conn.send(_Page(number)))
     while True:
         try:
-            path, limits = conn.recv()
+            path, limits, folders = conn.recv()
         except (EOFError, OSError):
             return
-        result = _extract_one(path, limits)
+        result = _extract_one(path, limits, folders)
         try:
             conn.send(result)
         except MemoryError:
@@ -131,10 +131,10 @@ class _Worker:
         child.close()
         self.done = 0
 
-    def run(self, path: str, limits: Limits) -> tuple[object, bool]:
+    def run(self, path: str, limits: Limits, folders: Sequence[str] = ()) -> tuple[object, bool]:
         """Returns (result, worker still usable)."""
         try:
-            self.conn.send((path, limits))
+            self.conn.send((path, limits, tuple(folders)))
             start = time.monotonic()
             deadline = start + limits.timeout_s
             while True:
@@ -174,13 +174,13 @@ class WorkerPool:
         for _ in range(size):
             self._idle.put(None)  # started lazily, on first use
 
-    def run(self, path: str | Path) -> Outcome:
+    def run(self, path: str | Path, folders: Sequence[str] = ()) -> Outcome:
         path = str(path)
         worker = self._idle.get()
         try:
             if worker is None or worker.memory_bytes != self.limits.memory_bytes:
                 worker = _Worker(self.limits.memory_bytes)
-            result, usable = worker.run(path, self.limits)
+            result, usable = worker.run(path, self.limits, folders)
             if not usable:
                 if isinstance(result, ResourceLimit):
                     _kill(worker)  # hung, dead or out of memory
@@ -213,25 +213,46 @@ def _kill(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def extract_file(path: str | Path, limits: Limits | None = None) -> Outcome:
-    """Given a file, returns its Document or a Failure; never raises for a bad file."""
+def extract_file(
+    path: str | Path, limits: Limits | None = None, folders: Sequence[str] = ()
+) -> Outcome:
+    """Given a file, returns its Document or a Failure; never raises for a bad file.
+
+    `folders`: the folder names between the ingest root and the file, innermost last (evidence
+    of the issuer, year and period)."""
     with WorkerPool(1, limits or Limits()) as pool:
-        return pool.run(path)
+        return pool.run(path, folders)
+
+
+FoldersOf = Mapping[str, Sequence[str]] | Callable[[str], Sequence[str]]
+
+
+def _folders_of(folders: FoldersOf | None, path: str | Path) -> Sequence[str]:
+    if folders is None:
+        return ()
+    if callable(folders):
+        return folders(str(path))
+    return folders.get(str(path), ())
 
 
 def extract_files(
-    paths: Iterable[str | Path], limits: Limits | None = None, jobs: int = 1
+    paths: Iterable[str | Path],
+    limits: Limits | None = None,
+    jobs: int = 1,
+    folders: FoldersOf | None = None,
 ) -> Iterator[Outcome]:
     """Extracts files `jobs` at a time, yielding outcomes as they finish.
 
     At most `2 * jobs` files are in flight, so memory stays flat however long the list is.
+    `folders` gives each file's folder names (innermost last), as a mapping from str(path) or a
+    function of it; files it does not know have none.
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
     with WorkerPool(jobs, limits) as pool, ThreadPoolExecutor(max_workers=jobs) as threads:
         pending: set[Future[Outcome]] = set()
         for path in paths:
-            pending.add(threads.submit(pool.run, path))
+            pending.add(threads.submit(pool.run, path, _folders_of(folders, path)))
             if len(pending) >= 2 * jobs:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -51,10 +52,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_document(path: str | Path, limits: Limits | None = None) -> Document:
+def read_document(
+    path: str | Path, limits: Limits | None = None, folders: Sequence[str] = ()
+) -> Document:
     """Given a file, returns its structured document or raises an ExtractError naming it.
 
-    Runs in the calling process: untrusted files go through `isolate.extract_file` instead.
+    `folders` are the folder names between the ingest root and the file, innermost last: they
+    are evidence of the issuer, year and period (extract.metadata). Runs in the calling process:
+    untrusted files go through `isolate.extract_file` instead.
     """
     limits = limits or Limits()
     path = Path(path)
@@ -65,7 +70,7 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
     output = reader.read(path, limits)
     blocks = build_blocks(output.blocks)
     name = unicodedata.normalize("NFC", path.name)
-    metadata, meta_warnings = recognise(Path(name).stem, blocks)
+    metadata, meta_warnings = recognise(Path(name).stem, blocks, tuple(folders))
     warnings = list(output.warnings)
     if not blocks:
         warnings.append("no text was found")

@@ -43,12 +43,17 @@ def soffice() -> str:
 
 @pytest.fixture
 def realdoc():
-    """Path of a file in ../shared/realdocs; those files may go, so a missing one skips."""
+    """Path of a file in ../shared/realdocs. CI has them all: a missing folder or file fails
+    there; on a developer's machine, where the files may have gone, it skips."""
 
     def get(name: str) -> Path:
         path = REALDOCS / name
         if not path.exists():
-            pytest.skip(f"realdocs fixture {name} is not present")
+            what = "the folder" if not REALDOCS.is_dir() else "the file"
+            message = f"realdocs fixture {name} is not present ({what} {path} is missing)"
+            if IN_CI:
+                pytest.fail(message + ": ../shared/realdocs is required in CI")
+            pytest.skip(message)
         return path
 
     return get

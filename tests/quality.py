@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from extract import Document, Failure, extract_file
+from extract import ACCEPTED_SUFFIXES, Document, Failure, extract_file
 from extract.normalize import count_cjk
 
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
@@ -44,7 +44,7 @@ def figures(outcome: Document | Failure) -> dict:
 
 
 def measure() -> dict[str, dict]:
-    files = sorted(p for p in REALDOCS.iterdir() if p.suffix in (".pdf", ".docx", ".doc"))
+    files = sorted(p for p in REALDOCS.iterdir() if p.suffix.lower() in ACCEPTED_SUFFIXES)
     return {path.name: figures(extract_file(path)) for path in files}
 
 

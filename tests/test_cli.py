@@ -22,7 +22,7 @@ def test_extract_text(samples):
         app, ["extract", str(samples / "杭州市2016年上半年信息消费示范城市建设进展情况.docx")]
     )
     assert result.exit_code == 0, result.output
-    assert "城市 杭州市（标题、文件名、首页）" in result.output
+    assert "城市 杭州市（标题、落款、文件名、首页）" in result.output
     assert "# 一、总体进展情况" in result.output
     assert "共 1 个文件：成功 1，失败 0。" in result.output
 

@@ -73,7 +73,7 @@ def test_metadata_from_title(report_docx):
     meta = doc.metadata
     assert (meta.city, meta.province, meta.year, meta.period, meta.kind) == (
         "杭州市",
-        "浙江",
+        "浙江省",
         2016,
         "H1",
         "progress",
@@ -95,7 +95,8 @@ def test_wps_named_ole2_is_read(report_doc, tmp_path):
     doc = read_document(wps)
     assert doc.format == "wps"
     assert doc.metadata.city == "杭州市"  # the title wins over the file name
-    assert any("city is unclear" in w for w in doc.warnings)
+    assert any(w.startswith("发文单位待确认：各来源不一致") for w in doc.warnings)
+    assert "文件名为“郑州市”" in doc.metadata.unconfirmed["city"]
 
 
 def test_realdoc_picture_reported(realdoc):
