@@ -79,6 +79,8 @@ FILTERS = {
     "doc": "doc:MS Word 97",
     "pdf": "pdf:writer_pdf_Export",
     "xlsx": "xlsx:Calc MS Excel 2007 XML",
+    "xls": "xls:MS Excel 97",
+    "ods": "ods:calc8",
 }
 
 

@@ -56,6 +56,7 @@ _PARSER = etree.XMLParser(
 )
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError)
 
+_ROOT_START = re.compile(rb"<[A-Za-z_]")  # the root element: a DTD can only come before it
 Affine = tuple[float, float, float, float, float, float]
 IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -123,6 +124,11 @@ class _Package:
 
     def xml(self, name: str) -> etree._Element:
         data = self.zf.read(self.names[name])
+        root_start = _ROOT_START.search(data)
+        if b"<!DOCTYPE" in data[: root_start.start() if root_start else len(data)].upper():
+            raise CorruptDocument(
+                self.path, f"{name} declares a DTD (entities are refused; OFD never needs one)"
+            )
         try:
             tree = etree.parse(io.BytesIO(data), _PARSER)
         except etree.XMLSyntaxError as exc:
@@ -324,11 +330,11 @@ class _Package:
         _, _, w, h = box
         scan.image_area += w * h
         media = res.media.get(el.get("ResourceID", ""))
-        if media and 25 <= w <= 60 and 25 <= h <= 60 and 0.8 <= w / h <= 1.25:
-            if _is_red_seal(self.zf, self.names[media]):
-                scan.seals.append(
-                    f"第{number}页有一个红色印章图像（约{w:.0f}×{h:.0f}毫米），未作为文字读取"
-                )
+        square = 25 <= w <= 60 and 25 <= h <= 60 and 0.8 <= w / h <= 1.25  # a seal's size
+        if media and square and _is_red_seal(self.zf, self.names[media]):
+            scan.seals.append(
+                f"第{number}页有一个红色印章图像（约{w:.0f}×{h:.0f}毫米），未作为文字读取"
+            )
 
     def _font(self, file: str | None) -> _FontMap | None:
         if file is None:

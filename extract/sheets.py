@@ -146,9 +146,12 @@ class HtmlSheetReader:
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         from lxml import html
 
-        parser = html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True)
+        data = path.read_bytes()
+        parser = html.HTMLParser(
+            encoding=_html_encoding(data), no_network=True, huge_tree=False, remove_comments=True
+        )
         try:
-            root = html.parse(str(path), parser).getroot()
+            root = html.document_fromstring(data, parser=parser)
         except (etree.LxmlError, ValueError, OSError) as exc:
             raise CorruptDocument(path, f"HTML page cannot be read: {exc}") from exc
         warnings = [f"{path.name} 实为网页（HTML）文件而非 Excel 工作簿，已按网页中的表格读取"]
@@ -183,6 +186,8 @@ def table_rows(
     width = max((len(row) for row in grid), default=0)
     for row in grid:
         row.extend([""] * (width - len(row)))
+    # Columns empty before merges are expanded: a header merged over an empty column drops it.
+    keep_cols = [c for c in range(width) if any(row[c] for row in grid)]
     r_off, c_off = start
     first, last = _first_used(grid), _last_used(grid)
     for (r0, c0), (r1, c1) in merges:
@@ -195,7 +200,6 @@ def table_rows(
         for r in range(r0, min(r1, len(grid) - 1) + 1):
             for c in range(c0, min(c1, width - 1) + 1):
                 grid[r][c] = value
-    keep_cols = [c for c in range(width) if any(row[c] for row in grid)]
     return [[row[c] for c in keep_cols] for row in grid if any(row)]
 
 
@@ -350,6 +354,23 @@ def _html_grid(table, budget: int) -> tuple[list[list[str]], list[Merge], int]:
             c += colspan
     values = [[cell or "" for cell in row] for row in grid]
     return values, merges, n_cells
+
+
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.I)
+
+
+def _html_encoding(data: bytes) -> str:
+    """The page's declared charset, else UTF-8 when it decodes, else GB18030 (which covers GBK
+    and GB2312, the usual undeclared encodings of Chinese pages)."""
+    match = _CHARSET.search(data[:4096])
+    if match:
+        name = match.group(1).decode("ascii").lower()
+        return "gb18030" if name in ("gb2312", "gbk", "cp936") else name
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
 
 
 def _owner_table(el):
