@@ -15,6 +15,8 @@ from extract.normalize import count_cjk
 
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 GOLDEN = Path(__file__).parent / "golden" / "realdocs.json"
+# The formats of ../shared/realdocs/ that infocity reads (SOURCES.md, a .md, is not a document).
+SUFFIXES = (".pdf", ".docx", ".doc", ".ofd", ".xls", ".xlsx")
 
 
 def figures(outcome: Document | Failure) -> dict:
@@ -44,7 +46,7 @@ def figures(outcome: Document | Failure) -> dict:
 
 
 def measure() -> dict[str, dict]:
-    files = sorted(p for p in REALDOCS.iterdir() if p.suffix in (".pdf", ".docx", ".doc"))
+    files = sorted(p for p in REALDOCS.iterdir() if p.suffix in SUFFIXES)
     return {path.name: figures(extract_file(path)) for path in files}
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from extract import Document, Limits, extract_file
-from tests.quality import GOLDEN, REALDOCS, figures
+from tests.quality import GOLDEN, REALDOCS, SUFFIXES, figures
 
 GOLDEN_FIGURES: dict[str, dict] = json.loads(GOLDEN.read_text("utf-8"))
 
@@ -29,7 +29,7 @@ def test_quality_matches_golden(name, realdoc):
 
 
 def test_every_realdoc_has_golden_figures():
-    present = {p.name for p in REALDOCS.glob("*") if p.suffix in (".pdf", ".docx", ".doc")}
+    present = {p.name for p in REALDOCS.glob("*") if p.suffix in SUFFIXES}
     assert present <= set(GOLDEN_FIGURES)
 
 
