@@ -84,7 +84,10 @@ class SheetReader:
         oversized: dict[str, str] = {}
         if zipped:
             check_zip(path, limits)
-            oversized = _oversized_xlsx_sheets(path, limits.max_sheet_cells)
+            oversized = _oversized_sheets(path, limits.max_sheet_cells)
+            if oversized and not _is_xlsx(path):
+                # calamine reads every sheet of an .ods when it opens it: none can be skipped.
+                raise TooLarge(path, "; ".join(oversized.values())[:300])
         try:
             with path.open("rb") as fh:
                 workbook = pc.CalamineWorkbook.from_filelike(fh)
@@ -93,6 +96,7 @@ class SheetReader:
             raise EncryptedDocument(path, "password-protected workbook") from exc
         except BaseException as exc:  # calamine's errors, and a Rust panic (a BaseException)
             _reraise_unexpected(exc)
+            _too_many_cells(path, exc)
             raise CorruptDocument(path, f"workbook cannot be read: {_short(exc)}") from exc
 
         blocks: list[RawBlock] = []
@@ -122,6 +126,7 @@ class SheetReader:
                 start = sheet.start or (0, 0)
             except BaseException as exc:
                 _reraise_unexpected(exc)
+                _too_many_cells(path, exc)
                 raise CorruptDocument(
                     path, f"sheet {name!r} cannot be read: {_short(exc)}"
                 ) from exc
@@ -235,29 +240,84 @@ def _too_large(name: str, rows: int, cols: int, limits: Limits) -> str:
     )
 
 
-def _oversized_xlsx_sheets(path: Path, max_cells: int) -> dict[str, str]:
-    """Sheet name -> warning, for each worksheet whose non-empty cells span more than `max_cells`.
+def _is_xlsx(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        return "xl/workbook.xml" in zf.NameToInfo
 
-    Streams each worksheet part (events on rows and cells only, each cleared when done), so a
-    million empty rows cost a second, not a gigabyte. An .ods or a damaged .xlsx is left to
-    calamine."""
+
+def _too_many_cells(path: Path, exc: BaseException) -> None:
+    """calamine's own cap (100 million cells) is a size, not damage."""
+    if "Cell limit exceeded" in str(exc):
+        raise TooLarge(path, f"a sheet over calamine's cell limit ({str(exc)[:120]})") from exc
+
+
+def _oversized_sheets(path: Path, max_cells: int) -> dict[str, str]:
+    """Sheet name -> warning, for each sheet whose non-empty cells span more than `max_cells`.
+
+    Streams each .xlsx worksheet part, or an .ods's content.xml (events on rows and cells only,
+    each cleared when done), so a million empty rows cost a second, not a gigabyte. A damaged
+    file is left to calamine, which says what is wrong with it."""
+    limits = Limits(max_sheet_cells=max_cells)
+    found: dict[str, str] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            if "xl/workbook.xml" not in zf.NameToInfo:
-                return {}
-            parts = _xlsx_sheet_parts(zf)
-            found = {}
-            for name, part in parts.items():
-                if part not in zf.NameToInfo:
-                    continue
-                with zf.open(part) as fh:
-                    rows, cols = _xlsx_extent(fh)
-                if rows * cols > max_cells:
-                    limits = Limits(max_sheet_cells=max_cells)
-                    found[name] = _too_large(name.strip() or part, rows, cols, limits)
-            return found
+            if "xl/workbook.xml" in zf.NameToInfo:
+                for name, part in _xlsx_sheet_parts(zf).items():
+                    if part in zf.NameToInfo:
+                        with zf.open(part) as fh:
+                            rows, cols = _xlsx_extent(fh)
+                        if rows * cols > max_cells:
+                            found[name] = _too_large(name.strip() or part, rows, cols, limits)
+            elif "content.xml" in zf.NameToInfo:
+                with zf.open("content.xml") as fh:
+                    for name, (rows, cols) in _ods_extents(fh).items():
+                        if rows * cols > max_cells:
+                            found[name] = _too_large(name.strip(), rows, cols, limits)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, etree.LxmlError):
-        return {}
+        return found
+    return found
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_extents(fh) -> dict[str, tuple[int, int]]:
+    """Per table of an .ods: (rows, columns) up to its last non-empty cell, repeats counted (a
+    row "repeated 1048576 times" holding a value is a million rows of it)."""
+    extents: dict[str, tuple[int, int]] = {}
+    name, row_no, last_row, last_col, col_no, row_rep, row_has = "", 0, 0, 0, 0, 1, False
+    tags = (f"{_TABLE}table", f"{_TABLE}table-row", f"{_TABLE}table-cell")
+    events = etree.iterparse(
+        fh, events=("start", "end"), tag=tags, resolve_entities=False, no_network=True
+    )
+    for event, el in events:
+        tag = el.tag
+        if tag == f"{_TABLE}table":
+            if event == "start":
+                name, row_no, last_row, last_col = el.get(f"{_TABLE}name", ""), 0, 0, 0
+            else:
+                extents[name] = (last_row, last_col)
+                el.clear()
+        elif tag == f"{_TABLE}table-row":
+            if event == "start":
+                col_no, row_has = 0, False
+                row_rep = _span(el.get(f"{_TABLE}number-rows-repeated"))
+            else:
+                row_no += row_rep
+                if row_has:
+                    last_row = row_no
+                el.clear()
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+        elif event == "end":
+            col_no += _span(el.get(f"{_TABLE}number-columns-repeated"))
+            if el.get(f"{_OFFICE}value-type") or len(el):
+                row_has = True
+                last_col = max(last_col, col_no)
+            el.clear()
+    return extents
 
 
 def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -663,3 +663,25 @@ def test_xlsx_zip_bomb(tmp_path):
     path = _workbook(tmp_path / "炸弹.xlsx", [["a"]])
     _add_zeros(path, "xl/media/huge.bin", 40 << 20)
     failure(extract_file(path), "zip bomb")
+
+
+def test_ods_with_a_value_repeated_over_a_million_rows_refused(tmp_path):
+    """ODS repeats rows and cells by attribute: 600 bytes that ask calamine for 17 billion cells.
+    calamine opens every sheet of an .ods at once, so the whole file is refused, quickly."""
+    content = (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+        '<office:spreadsheet><table:table table:name="表1"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>指标</text:p></table:table-cell>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+        'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "重复.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    bad = failure(extract_file(path), "too large")
+    assert "1048576 行 × 16384 列" in bad.message
