@@ -685,3 +685,18 @@ def test_ods_with_a_value_repeated_over_a_million_rows_refused(tmp_path):
         zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     bad = failure(extract_file(path), "too large")
     assert "1048576 行 × 16384 列" in bad.message
+
+
+def test_merges_placed_when_the_sheet_starts_below_a1(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws["B2"], ws["C2"], ws["B3"], ws["C3"], ws["C4"] = "类别", "值", "甲", 1, 2
+    ws.merge_cells("B3:B4")
+    wb.save(tmp_path / "偏移.xlsx")
+    assert read_document(tmp_path / "偏移.xlsx").blocks[1].rows == [
+        ["类别", "值"],
+        ["甲", "1"],
+        ["甲", "2"],
+    ]
