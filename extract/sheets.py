@@ -282,42 +282,58 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _ods_extents(fh) -> dict[str, tuple[int, int]]:
-    """Per table of an .ods: (rows, columns) up to its last non-empty cell, repeats counted (a
-    row "repeated 1048576 times" holding a value is a million rows of it)."""
-    extents: dict[str, tuple[int, int]] = {}
-    name, row_no, last_row, last_col, col_no, row_rep, row_has = "", 0, 0, 0, 0, 1, False
-    tags = (f"{_TABLE}table", f"{_TABLE}table-row", f"{_TABLE}table-cell")
-    events = etree.iterparse(
-        fh, events=("start", "end"), tag=tags, resolve_entities=False, no_network=True
-    )
-    for event, el in events:
-        tag = el.tag
+class _OdsExtents:
+    """Parser target: per table of an .ods, (rows, columns) up to its last non-empty cell,
+    repeats counted (a row "repeated 1048576 times" holding a value is a million rows of it)."""
+
+    def __init__(self) -> None:
+        self.extents: dict[str, tuple[int, int]] = {}
+        self.name = ""
+        self.row = self.last_row = self.last_col = self.col = 0
+        self.row_repeat = 1
+        self.row_filled = False
+        self.cell_repeat = 1
+        self.cell_filled = False
+
+    def start(self, tag: str, attrib) -> None:
         if tag == f"{_TABLE}table":
-            if event == "start":
-                name, row_no, last_row, last_col = el.get(f"{_TABLE}name", ""), 0, 0, 0
-            else:
-                extents[name] = (last_row, last_col)
-                el.clear()
+            self.name = attrib.get(f"{_TABLE}name", "")
+            self.row = self.last_row = self.last_col = 0
         elif tag == f"{_TABLE}table-row":
-            if event == "start":
-                col_no, row_has = 0, False
-                row_rep = _span(el.get(f"{_TABLE}number-rows-repeated"))
-            else:
-                row_no += row_rep
-                if row_has:
-                    last_row = row_no
-                el.clear()
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-        elif event == "end":
-            col_no += _span(el.get(f"{_TABLE}number-columns-repeated"))
-            if el.get(f"{_OFFICE}value-type") or len(el):
-                row_has = True
-                last_col = max(last_col, col_no)
-            el.clear()
-    return extents
+            self.col, self.row_filled = 0, False
+            self.row_repeat = _span(attrib.get(f"{_TABLE}number-rows-repeated"))
+        elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            self.cell_repeat = _span(attrib.get(f"{_TABLE}number-columns-repeated"))
+            self.cell_filled = bool(attrib.get(f"{_OFFICE}value-type"))
+        elif tag.startswith("{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"):
+            self.cell_filled = True
+
+    def end(self, tag: str) -> None:
+        if tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            self.col += self.cell_repeat
+            if self.cell_filled:
+                self.row_filled = True
+                self.last_col = max(self.last_col, self.col)
+            self.cell_filled = False
+        elif tag == f"{_TABLE}table-row":
+            self.row += self.row_repeat
+            if self.row_filled:
+                self.last_row = self.row
+        elif tag == f"{_TABLE}table":
+            self.extents[self.name] = (self.last_row, self.last_col)
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> dict[str, tuple[int, int]]:
+        return self.extents
+
+
+def _ods_extents(fh) -> dict[str, tuple[int, int]]:
+    """Per table of an .ods: (rows, columns) up to its last non-empty cell."""
+    target = _OdsExtents()
+    _stream(fh, target)
+    return target.close()
 
 
 def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -335,43 +351,58 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def _stream(fh, target) -> None:
+    """Feeds a zip member to a callback parser: no tree is built, so memory stays flat and a
+    million elements cost a million callbacks."""
+    parser = etree.XMLParser(
+        target=target, resolve_entities=False, no_network=True, huge_tree=False
+    )
+    for chunk in iter(lambda: fh.read(1 << 16), b""):
+        parser.feed(chunk)
+    parser.close()
+
+
+class _XlsxExtent:
+    """Parser target: the box spanned by a worksheet's non-empty cells."""
+
+    def __init__(self) -> None:
+        self.top = self.left = 1 << 30
+        self.bottom = self.right = -1
+        self.row = self.col = 0
+        self.filled = False
+
+    def start(self, tag: str, attrib) -> None:
+        if tag == f"{_MAIN}row":
+            r = attrib.get("r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            self.col = 0
+        elif tag == f"{_MAIN}c":
+            ref = _CELL_REF.match(attrib.get("r") or "")
+            self.col = _col_number(ref.group(1)) if ref else self.col + 1
+            self.filled = False
+        elif tag in (f"{_MAIN}v", f"{_MAIN}is", f"{_MAIN}f"):
+            self.filled = True  # a cell with content, not just a style
+
+    def end(self, tag: str) -> None:
+        if tag == f"{_MAIN}c" and self.filled:
+            self.top, self.bottom = min(self.top, self.row), max(self.bottom, self.row)
+            self.left, self.right = min(self.left, self.col), max(self.right, self.col)
+            self.filled = False
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> tuple[int, int]:
+        if self.bottom < 0:
+            return 0, 0
+        return self.bottom - self.top + 1, self.right - self.left + 1
+
+
 def _xlsx_extent(fh) -> tuple[int, int]:
     """(rows, columns) of the box spanned by a worksheet's non-empty cells."""
-    top = left = 1 << 30
-    bottom = right = -1
-    row_no = 0
-    col_no = 0
-    events = etree.iterparse(
-        fh,
-        events=("start", "end"),
-        tag=(f"{_MAIN}row", f"{_MAIN}c"),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-    )
-    for event, el in events:
-        if el.tag == f"{_MAIN}row":
-            if event == "start":
-                r = el.get("r")
-                row_no = int(r) if r and r.isdigit() else row_no + 1
-                col_no = 0
-            else:
-                el.clear()
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-            continue
-        if event == "start":
-            continue
-        ref = _CELL_REF.match(el.get("r") or "")
-        col_no = _col_number(ref.group(1)) if ref else col_no + 1
-        if len(el):  # <v>, <is> or <f>: a cell with content, not just a style
-            top, bottom = min(top, row_no), max(bottom, row_no)
-            left, right = min(left, col_no), max(right, col_no)
-        el.clear()
-    if bottom < 0:
-        return 0, 0
-    return bottom - top + 1, right - left + 1
+    target = _XlsxExtent()
+    _stream(fh, target)
+    return target.close()
 
 
 def _col_number(letters: str) -> int:
