@@ -4,9 +4,11 @@ page read by OCR and then laid out like a scanned PDF page."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from .document import PageInfo
 from .errors import CorruptDocument, TooLarge
+from .formats import Signature
 from .layout import Line, TableRegion
 from .limits import Limits
 from .ocr import (
@@ -24,7 +26,21 @@ A4_WIDTH_PT = 595.0
 
 
 class ImageReader:
-    formats = ("jpeg", "png", "tiff")
+    signatures = (
+        Signature("jpeg", "JPEG image", magic=(b"\xff\xd8\xff",)),
+        Signature("png", "PNG image", magic=(b"\x89PNG\r\n\x1a\n",)),
+        Signature("tiff", "TIFF image", magic=(b"II*\x00", b"MM\x00*")),
+    )
+    # Scans sent as images: read by OCR.
+    accepts = MappingProxyType(
+        {
+            ".jpg": ("jpeg",),
+            ".jpeg": ("jpeg",),
+            ".png": ("png",),
+            ".tif": ("tiff",),
+            ".tiff": ("tiff",),
+        }
+    )
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError

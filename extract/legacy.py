@@ -1,7 +1,8 @@
-"""Word 97-2003 (.doc) and WPS (.wps) files: converted to .docx by headless LibreOffice.
+"""Word 97-2003 (.doc), WPS (.wps) and WPS spreadsheet (.et) files, converted by headless
+LibreOffice: documents to .docx, spreadsheets to .xlsx.
 
 Each conversion gets its own throw-away LibreOffice profile, so parallel workers do not fight over
-one, and a wall-clock timeout; the converted file is then read like any .docx.
+one, and a wall-clock timeout; the converted file is then read like any .docx or .xlsx.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
+from types import MappingProxyType
 
 from .errors import ConverterMissing, CorruptDocument, ResourceLimit
+from .formats import OLE2, OLE2_MAGIC, Signature
 from .limits import Limits
-from .sniff import OLE2_MAGIC
+from .sheets import SheetReader
 from .structure import ReaderOutput
 from .word import WordReader
 
@@ -24,8 +27,13 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+RTF = Signature("rtf", "RTF", magic=(b"{\\rtf",))
+
+
 class LegacyWordReader:
-    formats = ("ole2", "rtf")
+    signatures = (OLE2, RTF)
+    # Word itself saves RTF under .doc, so that passes too.
+    accepts = MappingProxyType({".doc": ("ole2", "rtf"), ".wps": ("ole2", "rtf")})
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         soffice = find_soffice()
@@ -46,10 +54,33 @@ class LegacyWordReader:
             return WordReader().read(converted, limits)
 
 
+class LegacySheetReader:
+    """WPS 表格 (.et) workbooks: an OLE2 file close to Excel 97-2003, which LibreOffice Calc opens
+    with its Excel filter and saves as .xlsx for `SheetReader`."""
+
+    signatures = (OLE2,)
+    accepts = MappingProxyType({".et": ("ole2",)})
+
+    def read(self, path: Path, limits: Limits) -> ReaderOutput:
+        soffice = find_soffice()
+        if soffice is None:
+            raise ConverterMissing(
+                path, "LibreOffice Calc is needed for .et files: apt-get install libreoffice-calc"
+            )
+        with tempfile.TemporaryDirectory(prefix="infocity-lo-") as tmp:
+            converted = convert(
+                soffice, path, "xlsx", Path(tmp), limits.convert_timeout_s, infilter="MS Excel 97"
+            )
+            return SheetReader().read(converted, limits)
+
+
 FILTERS = {
     "docx": "docx:MS Word 2007 XML",
     "doc": "doc:MS Word 97",
     "pdf": "pdf:writer_pdf_Export",
+    "xlsx": "xlsx:Calc MS Excel 2007 XML",
+    "xls": "xls:MS Excel 97",
+    "ods": "ods:calc8",
 }
 
 

@@ -15,6 +15,9 @@ class Limits:
     max_zip_member_bytes: int = 100 * 1024 * 1024
     max_zip_total_bytes: int = 300 * 1024 * 1024
     max_zip_ratio: float = 200.0
+    # Cells in the box a spreadsheet's used cells span (1000 columns × 1000 rows): past it the
+    # sheet is skipped, as a sheet's grid is built whole in memory.
+    max_sheet_cells: int = 1_000_000
     # The child process that parses one file.
     memory_bytes: int = 1536 * 1024 * 1024
     timeout_s: float = 120.0

@@ -11,9 +11,11 @@ import ctypes
 import logging
 import math
 from pathlib import Path
+from types import MappingProxyType
 
 from .document import PageInfo
 from .errors import CorruptDocument, EncryptedDocument
+from .formats import Signature
 from .furniture import furniture_lines
 from .layout import (
     Char,
@@ -44,7 +46,9 @@ def _is_garbage(ch: str) -> bool:
 
 
 class PdfReader:
-    formats = ("pdf",)
+    # The header may follow some junk: readers accept %PDF- within the first 1 KB.
+    signatures = (Signature("pdf", "PDF", magic=(b"%PDF-",), within=1024),)
+    accepts = MappingProxyType({".pdf": ("pdf",)})
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         import pypdfium2 as pdfium

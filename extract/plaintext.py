@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import MappingProxyType
 
 from .errors import CorruptDocument
+from .formats import Signature, decodes
 from .limits import Limits
 from .structure import RawBlock, ReaderOutput
 
@@ -21,8 +23,17 @@ def decode(data: bytes) -> str:
     raise UnicodeDecodeError("utf-8", data, 0, 1, "neither UTF-8 nor GB18030")
 
 
+def _is_text(head: bytes) -> bool:
+    return b"\x00" not in head and decodes(head)
+
+
+TEXT = Signature("text", "plain text", detect=_is_text, order=100)  # the last guess
+
+
 class TextReader:
-    formats = ("text",)
+    signatures = (TEXT,)
+    # An HTML page named .txt or .md was read as text before HTML was sniffed: it still is.
+    accepts = MappingProxyType({".txt": ("text", "html"), ".md": ("text", "html")})
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         try:

@@ -1,7 +1,7 @@
-"""The reader registry and `read_document`, the whole in-process extraction of one file.
+"""`read_document`: the whole in-process extraction of one file.
 
-Adding a format means adding a reader class with `formats` and `read(path, limits)`; the real
-type comes from `sniff.check_file`, never from the extension alone.
+The real type comes from `sniff.check_file`, never from the extension alone; the reader for it
+from the registry (`registry.py`, docs/formats.md).
 """
 
 from __future__ import annotations
@@ -10,38 +10,17 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 from .document import Document
 from .errors import UnsupportedFormat
-from .images import ImageReader
-from .legacy import LegacyWordReader
+from .formats import Reader
 from .limits import Limits
 from .metadata import recognise
-from .pdf import PdfReader
-from .plaintext import TextReader
+from .registry import READERS, reader_for
 from .sniff import check_file
-from .structure import ReaderOutput, build_blocks
-from .word import WordReader
+from .structure import build_blocks
 
-
-class Reader(Protocol):
-    formats: tuple[str, ...]
-
-    def read(self, path: Path, limits: Limits) -> ReaderOutput: ...
-
-
-READERS: list[Reader] = [
-    PdfReader(),
-    WordReader(),
-    LegacyWordReader(),
-    TextReader(),
-    ImageReader(),
-]
-
-
-def reader_for(real_type: str) -> Reader | None:
-    return next((r for r in READERS if real_type in r.formats), None)
+__all__ = ["READERS", "Reader", "read_document", "reader_for", "sha256_of"]
 
 
 def sha256_of(path: Path) -> str:
@@ -64,7 +43,7 @@ def read_document(
     limits = limits or Limits()
     path = Path(path)
     real = check_file(path, limits)
-    reader = reader_for(real)
+    reader = reader_for(path.suffix.lower(), real)
     if reader is None:  # pragma: no cover - every allowed type has a reader
         raise UnsupportedFormat(path, real)
     output = reader.read(path, limits)

@@ -6,91 +6,42 @@ zip renamed `.pdf` never reaches pdfium and a PDF renamed `.docx` never reaches 
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from .errors import EmptyDocument, MissingFile, TooLarge, TypeMismatch, UnsupportedFormat
+from .formats import ZIP, Signature, zip_names
 from .limits import Limits
+from .registry import ALLOWED, SIGNATURES, TYPE_NAMES
 
-PDF_MAGIC = b"%PDF-"
-ZIP_MAGIC = b"PK\x03\x04"
-OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-RTF_MAGIC = b"{\\rtf"
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
-
-# extension -> real types accepted for it. Word itself saves RTF under .doc, so that passes too.
-ALLOWED: dict[str, frozenset[str]] = {
-    ".pdf": frozenset({"pdf"}),
-    ".docx": frozenset({"docx"}),
-    ".doc": frozenset({"ole2", "rtf"}),
-    ".wps": frozenset({"ole2", "rtf"}),
-    ".txt": frozenset({"text"}),
-    ".md": frozenset({"text"}),
-    # Scans sent as images: read by OCR.
-    ".jpg": frozenset({"jpeg"}),
-    ".jpeg": frozenset({"jpeg"}),
-    ".png": frozenset({"png"}),
-    ".tif": frozenset({"tiff"}),
-    ".tiff": frozenset({"tiff"}),
-}
-
-TYPE_NAMES = {
-    "pdf": "PDF",
-    "docx": "Word (.docx)",
-    "ole2": "Word 97-2003/WPS (OLE2)",
-    "rtf": "RTF",
-    "zip": "zip archive",
-    "text": "plain text",
-    "jpeg": "JPEG image",
-    "png": "PNG image",
-    "tiff": "TIFF image",
-    "binary": "unknown binary data",
-}
+__all__ = ["ALLOWED", "TYPE_NAMES", "check_file", "sniff_bytes"]
 
 
 def sniff_bytes(head: bytes, path: Path | None = None) -> str:
-    """Given the first bytes of a file (and the file, to look inside zips), returns its real type."""
-    if head.startswith(PDF_MAGIC) or PDF_MAGIC in head[:1024]:
-        return "pdf"
-    if head.startswith(OLE2_MAGIC):
-        return "ole2"
-    if head.startswith(RTF_MAGIC):
-        return "rtf"
-    if head.startswith(JPEG_MAGIC):
-        return "jpeg"
-    if head.startswith(PNG_MAGIC):
-        return "png"
-    if head.startswith(TIFF_MAGICS):
-        return "tiff"
-    if head.startswith(ZIP_MAGIC):
-        if path is not None and _zip_has(path, "word/document.xml"):
-            return "docx"
-        return "zip"
-    if b"\x00" not in head and _decodes(head):
-        return "text"
+    """Given the first bytes of a file (and the file, to look inside zips), returns its real type.
+
+    Magic bytes first, in the registry's order; a zip archive is refined by its members (a .docx
+    holds word/document.xml, an OFD holds OFD.xml); formats without magic (HTML, plain text) are
+    tried last, by their `detect` test.
+    """
+    sigs = list(SIGNATURES.values())
+    for sig in sigs:
+        if sig.magic and sig.matches_head(head):
+            if sig.type == ZIP.type:
+                return _zip_type(path, sigs)
+            return sig.type
+    for sig in sorted((s for s in sigs if s.detect), key=lambda s: s.order):
+        if sig.detect and sig.detect(head):
+            return sig.type
     return "binary"
 
 
-def _zip_has(path: Path, member: str) -> bool:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return member in zf.NameToInfo
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return False
-
-
-def _decodes(head: bytes) -> bool:
-    """Text in UTF-8 or GB18030; the head may end inside a character, so up to 3 bytes are cut."""
-    for encoding in ("utf-8", "gb18030"):
-        for cut in range(4):
-            try:
-                head[: len(head) - cut].decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-    return False
+def _zip_type(path: Path | None, sigs: list[Signature]) -> str:
+    names = zip_names(path) if path is not None else None
+    if names is not None:
+        for sig in sigs:
+            if sig.zip_member and sig.matches_zip(names):
+                return sig.type
+    return ZIP.type
 
 
 def check_file(path: Path, limits: Limits) -> str:

@@ -11,11 +11,13 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
+from types import MappingProxyType
 
 from lxml import etree
 
 from .archive import check_zip
 from .errors import CorruptDocument
+from .formats import Signature
 from .limits import Limits
 from .numbering import Numbering, W
 from .structure import RawBlock, ReaderOutput
@@ -47,7 +49,8 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tre
 
 
 class WordReader:
-    formats = ("docx",)
+    signatures = (Signature("docx", "Word (.docx)", zip_member="word/document.xml"),)
+    accepts = MappingProxyType({".docx": ("docx",)})
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         check_zip(path, limits)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages infocity needs, only those missing.
-#   demo: Python's venv module and LibreOffice (reads .doc/.wps submissions)
+#   demo: Python's venv module and LibreOffice Writer and Calc (read .doc/.wps and .et submissions)
 #   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do,
 #         and PostgreSQL's server binaries (the tests start a throwaway cluster when no server
 #         is reachable, and stop one mid-ingest), and Chromium for the web app's end-to-end
@@ -10,6 +10,7 @@ purpose="${1:-demo}"
 need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+ls /usr/lib/libreoffice/program/libsclo.so >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 if [ "$purpose" = test ]; then
   if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; then
     need+=(fonts-noto-cjk)

@@ -15,6 +15,7 @@ from extract.normalize import count_cjk
 
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 GOLDEN = Path(__file__).parent / "golden" / "realdocs.json"
+# The formats of ../shared/realdocs/ that infocity reads (SOURCES.md, a .md, is not a document).
 
 
 def figures(outcome: Document | Failure) -> dict:
@@ -43,8 +44,18 @@ def figures(outcome: Document | Failure) -> dict:
     }
 
 
+def real_files() -> list[Path]:
+    """The files of ../shared/realdocs in a format extract reads (its SOURCES.md describes them
+    and is not one of them)."""
+    return sorted(
+        p
+        for p in REALDOCS.iterdir()
+        if p.suffix.lower() in ACCEPTED_SUFFIXES and p.name != "SOURCES.md"
+    )
+
+
 def measure() -> dict[str, dict]:
-    files = sorted(p for p in REALDOCS.iterdir() if p.suffix.lower() in ACCEPTED_SUFFIXES)
+    files = real_files()
     return {path.name: figures(extract_file(path)) for path in files}
 
 

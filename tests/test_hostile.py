@@ -53,7 +53,7 @@ def test_type_gate(tmp_path, report_docx, samples):
         "空.pdf": (b"", "empty file"),
         "压缩包.pdf": (_plain_zip(tmp_path), "type mismatch"),
         "乱码.docx": (os.urandom(2048), "type mismatch"),
-        "表格.xlsx": (b"PK\x03\x04whatever", "unsupported format"),
+        "表格.numbers": (b"PK\x03\x04whatever", "unsupported format"),
     }
     paths = []
     for name, (data, _) in cases.items():

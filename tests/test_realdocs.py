@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from extract import ACCEPTED_SUFFIXES, Document, Limits, extract_file
+from extract import Document, Limits, extract_file
 from tests.conftest import IN_CI
-from tests.quality import GOLDEN, REALDOCS, figures
+from tests.quality import GOLDEN, REALDOCS, figures, real_files
 
 GOLDEN_FIGURES: dict[str, dict] = json.loads(GOLDEN.read_text("utf-8"))
 
@@ -36,7 +36,7 @@ def test_every_realdoc_has_golden_figures():
         if IN_CI:
             pytest.fail(f"{REALDOCS} is required in CI")
         pytest.skip(f"{REALDOCS} is not present")
-    present = {p.name for p in REALDOCS.iterdir() if p.suffix.lower() in ACCEPTED_SUFFIXES}
+    present = {p.name for p in real_files()}
     assert present, f"no readable file in {REALDOCS}"
     assert present <= set(GOLDEN_FIGURES), sorted(present - set(GOLDEN_FIGURES))
 

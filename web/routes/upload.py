@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from corpus import Overrides
+from extract import ACCEPTED_SUFFIXES
 
 from .. import security
 from ..errors import UploadRejected
@@ -34,6 +35,7 @@ def upload_form(request: Request, user=evaluator):
         "upload.html",
         limits=_limits(request),
         jobs=request.app.state.jobs.recent(),
+        accepted=sorted(ACCEPTED_SUFFIXES),
     )
 
 
