@@ -28,6 +28,9 @@ class Block:
     rows: list[list[str]] | None = None
     original: str | None = None
     confidence: float | None = None  # mean OCR score of the text; None when read from a text layer
+    # A table's unit caption as printed next to it (`单位：万元` → `万元`): the unit of its bare
+    # numbers, and the money a bare `万` in it stands for. None when the table names none.
+    unit: str | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ Coordinates are PDF points with the origin at the top-left of the page.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +51,10 @@ class TableRegion:
     page: int = 0
     cells: list[list[tuple[float, float, float, float] | None]] | None = None
     confidence: float | None = None  # mean OCR score of its chars; None for a text layer
+    last_page: int = 0  # the page it ends on, when it runs on over a page break
+
+    def __post_init__(self) -> None:
+        self.last_page = max(self.last_page, self.page)
 
     def contains(self, ch: Char, pad: float = 1.0) -> bool:
         return _inside(ch, (self.x0, self.top, self.x1, self.bottom), pad)
@@ -61,28 +66,128 @@ def _inside(ch: Char, box: tuple[float, float, float, float], pad: float = 0.0) 
     return x0 - pad <= cx <= x1 + pad and top - pad <= cy <= bottom + pad
 
 
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+class _Grid:
+    """A table's cells indexed by row band, with the boxes the detector left out filled in.
+
+    pdfplumber gives `None` for a cell whose four rules are not all drawn: the spanned part of a
+    merged cell, but also the outer columns of a table printed without side rules (黔东南's
+    statistical bulletin). Such a gap gets the box its column and row imply, so the text there is
+    kept in its cell, not dropped; a merged cell's own box still wins, being tried first.
+    """
+
+    def __init__(self, table: TableRegion) -> None:
+        cells = table.cells or []
+        n_cols = max((len(row) for row in cells), default=0)
+        cols: list[tuple[float, float] | None] = [None] * n_cols
+        bands: list[tuple[float, float] | None] = []
+        for row in cells:
+            band = None
+            for c, box in enumerate(row):
+                if box is None:
+                    continue
+                x0, top, x1, bottom = box
+                if band is None or bottom - top < band[1] - band[0]:
+                    band = (top, bottom)
+                if cols[c] is None or x1 - x0 < cols[c][1] - cols[c][0]:
+                    cols[c] = (x0, x1)
+            bands.append(band)
+        self.rows: list[list[Box]] = []  # per row: (box, column) tried in order
+        self.bands = bands
+        self.lookup: list[list[tuple[Box, int]]] = []
+        for row, band in zip(cells, bands, strict=True):
+            tries: list[tuple[Box, int]] = [(box, c) for c, box in enumerate(row) if box]
+            if band is not None:
+                for c, box in enumerate(row):
+                    if box is None and cols[c] is not None:
+                        tries.append(((cols[c][0], band[0], cols[c][1], band[1]), c))
+            self.lookup.append(tries)
+        # Merged cells reach below their row's band: tried for every row they cover.
+        self.tall = [
+            (box, r, c)
+            for r, row in enumerate(cells)
+            for c, box in enumerate(row)
+            if box and bands[r] and box[3] > bands[r][1] + 1
+        ]
+
+    def locate(self, ch: Char) -> tuple[int, int] | None:
+        mid = (ch.top + ch.bottom) / 2
+        for r, band in enumerate(self.bands):
+            if band is None or not band[0] - 1 <= mid <= band[1] + 1:
+                continue
+            for box, c in self.lookup[r]:
+                if _inside(ch, box):
+                    return r, c
+        for box, r, c in self.tall:
+            if _inside(ch, box):
+                return r, c
+        return None
+
+
 def fill_tables(tables: Sequence[TableRegion], chars: Sequence[Char]) -> list[Char]:
     """Given tables with cell boxes, fills each cell with the chars inside it; returns the chars
-    outside every table. Merged cells (no box) stay empty, as in the printed table."""
+    outside every cell. Merged cells (no box) stay empty, as in the printed table; a cell
+    holding several rows printed without rules between them is split into those rows."""
     outside: list[Char] = []
+    grids = [_Grid(table) for table in tables]
     buckets: dict[tuple[int, int, int], list[Char]] = {}
     for ch in chars:
         for t, table in enumerate(tables):
             if table.contains(ch):
-                for r, row in enumerate(table.cells or []):
-                    hit = next((c for c, box in enumerate(row) if box and _inside(ch, box)), None)
-                    if hit is not None:
-                        buckets.setdefault((t, r, hit), []).append(ch)
-                        break
-                break
+                hit = grids[t].locate(ch)
+                if hit is not None:
+                    buckets.setdefault((t, *hit), []).append(ch)
+                    break
         else:
             outside.append(ch)
     for t, table in enumerate(tables):
-        table.rows = [
-            [Paragraph(group_lines(buckets.get((t, r, c), []))).text for c in range(len(row))]
-            for r, row in enumerate(table.cells or [])
-        ]
+        rows: list[list[str]] = []
+        for r, row in enumerate(table.cells or []):
+            cell_lines = [group_lines(buckets.get((t, r, c), [])) for c in range(len(row))]
+            rows.extend(_split_unruled_rows(cell_lines))
+        table.rows = rows
     return outside
+
+
+_NUMERIC_LINE = re.compile(r"^[-+−—]?[\d.,，%‰\s]+$")
+
+
+def _split_unruled_rows(cell_lines: list[list[Line]]) -> list[list[str]]:
+    """One ruled row whose cells hold several lines standing side by side (a body printed with
+    no rules between its rows, a three-line table) becomes one row per printed line.
+
+    Only when at least two cells hold the same number of lines at the same heights and one of
+    them is a column of figures: wrapped text in a single cell keeps the row whole.
+    """
+    whole = [Paragraph(lines).text for lines in cell_lines]
+    multi = [lines for lines in cell_lines if len(lines) >= 2]
+    if len(multi) < 2 or not any(
+        all(_NUMERIC_LINE.match(ln.text) for ln in lines) for lines in multi
+    ):
+        return [whole]
+    # Line heights of the figure column (the most lines) are the rows.
+    anchor = max(multi, key=len)
+    mids = [(ln.top + ln.bottom) / 2 for ln in anchor]
+    tol = 0.6 * min(ln.bottom - ln.top for ln in anchor)
+    aligned = sum(
+        1
+        for lines in multi
+        if all(min(abs((ln.top + ln.bottom) / 2 - m) for m in mids) <= tol for ln in lines)
+    )
+    if aligned < 2:
+        return [whole]
+    out: list[list[Line]] = [[] for _ in range(len(mids) * len(cell_lines))]
+    n = len(cell_lines)
+    for c, lines in enumerate(cell_lines):
+        for ln in lines:
+            mid = (ln.top + ln.bottom) / 2
+            # A wrapped label's second line belongs to the row it starts in: nearest row above.
+            above = [k for k, m in enumerate(mids) if m <= mid + tol]
+            k = above[-1] if above else 0
+            out[k * n + c].append(ln)
+    return [[Paragraph(out[k * n + c]).text for c in range(n)] for k in range(len(mids))]
 
 
 @dataclass
@@ -143,6 +248,30 @@ def _spaced(a: Char, b: Char) -> bool:
     return b.x0 - a.x1 > 0.3 * max(a.size, b.size, 1.0)
 
 
+_NUMBER_MARKS = frozenset(".,．，")
+
+
+def _inside_number(row: Sequence[Char], i: int) -> bool:
+    """Is the gap before `row[i]` one between a digit and the decimal point or thousands
+    separator of the same number (`705, 443. 00` as printed by fonts whose point and comma have
+    a full-width advance but a narrow ink box)? Such a gap is part of the number's spacing."""
+    a, b = row[i - 1].text, row[i].text
+    if a in _NUMBER_MARKS and b.isdigit():
+        return i >= 2 and row[i - 2].text.isdigit()
+    if a.isdigit() and b in _NUMBER_MARKS:
+        return i + 1 < len(row) and row[i + 1].text.isdigit()
+    return False
+
+
+def _word_break(row: Sequence[Char], i: int) -> bool:
+    """Does a space go before `row[i]`? Inside a number only a gap wider than a full-width
+    character counts (a column gap in a table set tight), whatever the text layer says."""
+    prev, ch = row[i - 1], row[i]
+    if _inside_number(row, i):
+        return ch.x0 - prev.x1 > 1.0 * max(prev.size, ch.size, 1.0)
+    return ch.space_before or _spaced(prev, ch)
+
+
 def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
     """Given chars in any order, returns text lines top-to-bottom, each read left-to-right."""
     ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
@@ -160,12 +289,10 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
     for row in rows:
         row.sort(key=lambda c: c.x0)
         text = ""
-        prev: Char | None = None
-        for ch in row:
-            if prev is not None and (ch.space_before or _spaced(prev, ch)):
+        for i, ch in enumerate(row):
+            if i and _word_break(row, i):
                 text += " "
             text += ch.text
-            prev = ch
         text = text.strip()
         if not text:
             continue

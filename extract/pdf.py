@@ -34,13 +34,14 @@ from .structure import RawBlock, ReaderOutput
 log = logging.getLogger(__name__)
 
 MIN_TABLE_PATHS = 4  # ruling lines needed before pdfplumber is asked to look for tables
+OUTLINED_TEXT_PATHS = 100  # paths on a page without text: its text was drawn as outlines
 OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: needs OCR
 GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
 
 
 def _is_garbage(ch: str) -> bool:
     o = ord(ch)
-    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or 0xE000 <= o <= 0xF8FF
+    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or _is_private(ch)
 
 
 class PdfReader:
@@ -157,8 +158,10 @@ class PdfReader:
             images=n_images,
             tables=len(tables),
         )
-        info.needs_ocr = (
-            n_images > 0 and text_chars < OCR_MIN_CHARS and image_area > 0.1 * width * height
+        # Text printed as a picture, or as glyph outlines drawn path by path (ocrplayground's
+        # Guangdong_test.pdf: 500-600 paths a page and no text layer at all).
+        info.needs_ocr = text_chars < OCR_MIN_CHARS and (
+            (n_images > 0 and image_area > 0.1 * width * height) or n_paths >= OUTLINED_TEXT_PATHS
         )
         info.garbled = (
             not info.needs_ocr and info.chars > 0 and garbage / info.chars > GARBLED_SHARE
@@ -185,7 +188,7 @@ def blocks_from_pages(
 
     raw_blocks: list[RawBlock] = []
     margins = page_margins(pages_items)
-    for item in join_paragraphs(pages_items, margins):
+    for item in merge_continued_tables(join_paragraphs(pages_items, margins)):
         if isinstance(item, TableRegion):
             raw_blocks.append(
                 RawBlock("table", page=item.page, rows=item.rows, confidence=item.confidence)
@@ -204,6 +207,31 @@ def blocks_from_pages(
             )
         )
     return raw_blocks
+
+
+def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragraph | TableRegion]:
+    """A table that ends one page and one that starts the next, with nothing between them and
+    the same columns, are one table broken by the page: merged, its header row dropped where the
+    next page repeats it."""
+    out: list[Paragraph | TableRegion] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if (
+            isinstance(item, TableRegion)
+            and isinstance(prev, TableRegion)
+            and item.page == prev.last_page + 1
+            and item.rows
+            and prev.rows
+            and len(item.rows[0]) == len(prev.rows[0])
+            and abs(item.x0 - prev.x0) < 6
+            and abs(item.x1 - prev.x1) < 6
+        ):
+            rows = item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows
+            prev.rows = prev.rows + rows
+            prev.last_page = item.page
+            continue
+        out.append(item)
+    return out
 
 
 def _ocr_page(
@@ -263,6 +291,16 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
     space = False
     for i in range(n):
         code = raw.FPDFText_GetUnicode(textpage, i)
+        if 0xDC00 <= code <= 0xDFFF:
+            continue  # the second half of a pair, joined to the first below
+        if 0xD800 <= code <= 0xDBFF:
+            low = raw.FPDFText_GetUnicode(textpage, i + 1) if i + 1 < n else 0
+            # pdfium gives a character beyond the BMP as two UTF-16 halves: one character.
+            code = (
+                0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                if 0xDC00 <= low <= 0xDFFF
+                else 0xFFFD
+            )
         if code in (0, 0x0D, 0x0A, 0x02) or code == 0x20 or chr(code).isspace():
             space = space or code == 0x20
             continue
@@ -278,7 +316,7 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
             continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
             continue
-        if _is_garbage(text):
+        if _is_garbage(text) and not _is_private(text):
             garbage += 1
             continue
         if (
@@ -301,7 +339,29 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         size = max(y_bottom - y_top, 0.1)
         chars.append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
-    return chars, garbage
+    kept = _private_points(chars)
+    return kept, garbage + len(chars) - len(kept)
+
+
+def _private_points(chars: list[Char]) -> list[Char]:
+    """Some fonts (Shanxi's budget report) encode the decimal point as a private-use code beyond
+    the BMP, printed as `.`: between a digit and one or two decimals it reads as the point it
+    prints; anywhere else a private-use glyph means nothing searchable and is dropped."""
+    out: list[Char] = []
+    for i, ch in enumerate(chars):
+        if not _is_private(ch.text):
+            out.append(ch)
+            continue
+        after = [c.text.isdigit() for c in chars[i + 1 : i + 4]] + [False]
+        digits = after.index(False)
+        if out and out[-1].text.isdigit() and 1 <= digits <= 2:
+            ch.text = "."
+            out.append(ch)
+    return out
+
+
+def _is_private(text: str) -> bool:
+    return ord(text) >= 0xF0000 or 0xE000 <= ord(text) <= 0xF8FF
 
 
 class _LazyPlumber:
