@@ -27,7 +27,7 @@ from .layout import (
     page_margins,
 )
 from .limits import Limits
-from .normalize import count_cjk
+from .normalize import count_cjk, is_cjk
 from .ocr import OcrFailed, low_confidence_warning, read_pdf_page, should_ocr
 from .structure import RawBlock, ReaderOutput
 
@@ -354,7 +354,11 @@ def _private_points(chars: list[Char]) -> list[Char]:
             continue
         after = [c.text.isdigit() for c in chars[i + 1 : i + 4]] + [False]
         digits = after.index(False)
-        if out and out[-1].text.isdigit() and 1 <= digits <= 2:
+        before = [c.text.isdigit() for c in reversed(out[-3:])] + [False]
+        lead = before.index(False)
+        follows_cjk = i + 1 < len(chars) and is_cjk(chars[i + 1].text)
+        # `3602.08亿元`, and the `1.` numbering a heading (`1.集中财力保障重大战略`).
+        if lead and (1 <= digits <= 2 or (lead <= 2 and follows_cjk)):
             ch.text = "."
             out.append(ch)
     return out

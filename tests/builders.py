@@ -221,3 +221,27 @@ def simple_page_pdf(content: bytes, *, compressed: bool = False) -> bytes:
             stream_dict + b"\nstream\n" + content + b"\nendstream",
         ]
     )
+
+
+_PROSE = "全市持续推进信息基础设施建设和信息消费示范城市创建工作并取得积极成效各项指标稳步提升"
+
+
+def wrapped_number_paragraphs() -> list[str]:
+    """Paragraphs whose first line fills up just before a long number or `100%。`: printed by
+    LibreOffice the number does not fit, goes to the next line, and leaves the line short."""
+    texts = []
+    for k in range(16, 28):
+        texts.append(f"{_PROSE[:k]}，覆盖率将达到100%。{_PROSE[: 40 - k]}。")
+        texts.append(f"{_PROSE[:k]}，比上年增加1234567890.12万元，{_PROSE[: 30 - k // 2]}。")
+    return texts
+
+
+def build_wrapped_numbers_docx(path: Path) -> Path:
+    """Body paragraphs (16 pt, first-line indent, ragged right as Word's default is) from
+    `wrapped_number_paragraphs`."""
+    document = Document()
+    for text in wrapped_number_paragraphs():
+        paragraph = document.add_paragraph(text)
+        _body(paragraph)
+    document.save(path)
+    return path

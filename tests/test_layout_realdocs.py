@@ -6,11 +6,14 @@ asserts the exact text that must come out (checked against the page rendered to 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from extract import Document, Limits, read_document
 from extract.layout import Char, group_lines
 from extract.structure import table_unit
+from tests import builders
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +140,102 @@ def test_text_drawn_as_outlines_needs_ocr(realdoc):
     # text layer and no image, so it read as 0 characters with no OCR flag.
     doc = read_document(realdoc("ocrplayground__Guangdong_test.pdf"), Limits(ocr="never"))
     assert doc.needs_ocr_pages == [1, 2, 3, 4, 5]
+
+
+# 2. Paragraph continuation that reads Chinese ---------------------------------------------------
+
+
+def test_line_short_before_a_number_that_did_not_fit(read, realdoc):
+    # llmcookbook 北京 p.3: `…住宅物业服务覆盖率达` ends a full line short, `到 97%。` starts the
+    # next (set in a Latin font whose taller box made it read as another size).
+    doc = read(realdoc, "llmcookbook__2024年北京市政府工作报告.pdf")
+    para = next(b.text for b in doc.blocks if "垃圾分类示范居住小区" in b.text)
+    assert para.endswith("创建生活垃圾分类示范居住小区（村）2800个，住宅物业服务覆盖率达到97%。")
+    # ocrplayground__Anhui.pdf p.6: `…收支相抵，结转下年` | `16.1 亿元。`
+    doc = read(realdoc, "ocrplayground__Anhui.pdf")
+    assert any(b.text.endswith("收支相抵，结转下年16.1亿元。") for b in doc.blocks if b.page == 6)
+    # ocrplayground__Hebei.pdf p.2: a change verb kept with its figure.
+    doc = read(realdoc, "ocrplayground__Hebei.pdf")
+    assert (
+        "全省收入2230.2亿元，完成预算的83.6%，增长10.5%；支出完成3929亿元，占预算的76.7%，增长1%。"
+        in (page_text(doc, 2))
+    )
+
+
+def test_paragraph_pitch_measured_on_body_lines(read, realdoc):
+    # ocrplayground__Ningxia.pdf p.8: bold lines have taller boxes, so gaps between lines vary
+    # while the pitch does not; the paragraph was cut after every line.
+    doc = read(realdoc, "ocrplayground__Ningxia.pdf")
+    body = next(b for b in doc.blocks if b.text.startswith("主动开展财经形势分析"))
+    assert body.text.startswith(
+        "主动开展财经形势分析，将自治区置于全国现代化建设大局中考量，将财政工作置于全区经济社会大局中"
+        "考量，拓宽研究视野领域，精准识变主动应变，提出有价值的意见建议，努力当好自治区党委和政府参谋助手。"
+    )
+
+
+def test_run_in_heading_with_a_comma_split_from_its_body(read, realdoc):
+    # ocrplayground__Ningxia.pdf p.8: the bold lead-in shares its line with the body.
+    doc = read(realdoc, "ocrplayground__Ningxia.pdf")
+    i = next(i for i, b in enumerate(doc.blocks) if b.text.startswith("3.努力促进扩大有效需求"))
+    heading, body = doc.blocks[i], doc.blocks[i + 1]
+    assert (heading.kind, heading.text) == (
+        "heading",
+        "3.努力促进扩大有效需求，推动我区经济增长站稳全国第一方阵",
+    )
+    assert body.kind == "paragraph" and body.text.startswith("主动开展财经形势分析")
+
+
+def test_unpunctuated_heading_line_stays_apart_from_the_body(read, realdoc):
+    # llmcookbook 北京 p.6: a numbered heading ending short, no punctuation, body below it.
+    doc = read(realdoc, "llmcookbook__2024年北京市政府工作报告.pdf")
+    texts = [b.text for b in doc.blocks]
+    i = texts.index("（一）持续提升首都功能，推动京津冀协同发展取得新的更大进展")
+    assert texts[i + 1].startswith("牢牢牵住疏解非首都功能这个“牛鼻子”")
+    # squankw 周口 p.4: a paragraph's last line, then a centred heading a size larger.
+    doc = read(realdoc, "squankw__周口市统计公报2023.pdf")
+    texts = [b.text for b in doc.blocks]
+    i = texts.index("三、工业和建筑业")
+    assert texts[i - 1].endswith("100万亩高标准农田示范区建设基本完成。")
+
+
+def test_paragraph_runs_on_over_the_page_break(read, realdoc):
+    # ocrplayground__Shanxi.pdf p.2-3: `。` printed as `.` by the font, the sentence wraps.
+    doc = read(realdoc, "ocrplayground__Shanxi.pdf")
+    para = next(b for b in doc.blocks if "经初步汇总,全省一般公共预算收入调整为" in b.text)
+    assert para.text.endswith(
+        "经初步汇总,全省一般公共预算收入调整为3425.01亿元,一般公共预算支出调整为7027.91亿元."
+    )
+
+
+def test_word_printed_by_libreoffice_keeps_paragraphs_whole(built, soffice):
+    # Generated: no real file has a LibreOffice-printed report; the issue saw `…覆盖率将达到` |
+    # `100%。` in one. Each paragraph must come back exactly as written.
+    pdf = builders.convert(
+        builders.build_wrapped_numbers_docx(built / "wrapped.docx"), "pdf", built
+    )
+    lines = [ln for page in _pdf_lines(pdf) for ln in page]
+    right = max(ln.x1 for ln in lines)
+    # The document really has the case: a line ending short before a number starting the next.
+    assert any(
+        a.x1 < right - 3 * a.size and b.text[:1].isdigit() and not a.text.endswith("。")
+        for a, b in itertools.pairwise(lines)
+    )
+    doc = read_document(pdf)
+    assert [b.text for b in doc.blocks] == builders.wrapped_number_paragraphs()
+
+
+def _pdf_lines(path) -> list[list]:
+    import pypdfium2 as pdfium
+
+    from extract.pdf import _page_chars
+
+    pdf = pdfium.PdfDocument(str(path))
+    out = []
+    for i in range(len(pdf)):
+        page = pdf[i]
+        w, h = page.get_size()
+        textpage = page.get_textpage()
+        chars, _ = _page_chars(textpage, 0, w, h)
+        out.append(group_lines(chars, i + 1))
+    pdf.close()
+    return out
