@@ -43,6 +43,7 @@ class PageInfo:
     garbage_chars: int = 0
     duplicates_removed: int = 0
     furniture_lines: int = 0
+    repeated_lines: int = 0  # lines at its top reprinting the previous page, dropped
     images: int = 0
     tables: int = 0
     needs_ocr: bool = False

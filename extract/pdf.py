@@ -110,6 +110,11 @@ class PdfReader:
                 warnings.append(f"page {info.number} has no text layer: needs OCR{off}")
             elif info.garbled:
                 warnings.append(f"page {info.number}: the text layer is unreadable (font encoding)")
+            if info.repeated_lines:
+                warnings.append(
+                    f"page {info.number} reprints {info.repeated_lines} lines of page"
+                    f" {info.number - 1}: kept once"
+                )
         return ReaderOutput(raw_blocks, n_pages, warnings, infos, truncated=used < n_pages)
 
     def _read_page(self, pdf, index: int, plumber: _LazyPlumber, warnings: list[str]):
@@ -179,9 +184,13 @@ def blocks_from_pages(
     reading order: furniture dropped, lines rejoined into paragraphs across pages."""
     drop = furniture_lines(page_lines, heights)
     pages_items: list[list[Line | TableRegion]] = []
+    previous: list[Line] = []
     for lines, tables, dropped, info in zip(page_lines, page_tables, drop, infos, strict=True):
         info.furniture_lines = len(dropped)
         body = [line for i, line in enumerate(lines) if i not in dropped]
+        repeated = reprinted_lines(previous, body)
+        info.repeated_lines = repeated
+        previous, body = body, body[repeated:]
         items: list[Line | TableRegion] = [*body, *tables]
         items.sort(key=lambda item: item.top)
         pages_items.append(items)
@@ -207,6 +216,22 @@ def blocks_from_pages(
             )
         )
     return raw_blocks
+
+
+REPRINT_MIN_LINES = 3  # a run this long, and this many characters, is a reprint, not a phrase
+REPRINT_MIN_CHARS = 60
+
+
+def reprinted_lines(previous: list[Line], lines: list[Line]) -> int:
+    """How many lines at the top of a page repeat the previous page's text: a page printed
+    again from the middle of the one before (a reprinted half page). Short runs (a repeated
+    table label, a heading) do not count."""
+    seen = {line.text for line in previous}
+    n = 0
+    while n < len(lines) and lines[n].text in seen:
+        n += 1
+    chars = sum(len(line.text) for line in lines[:n])
+    return n if n >= REPRINT_MIN_LINES and chars >= REPRINT_MIN_CHARS else 0
 
 
 def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragraph | TableRegion]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from . import encoding
 from .errors import EmptyDocument, MissingFile, TooLarge, TypeMismatch, UnsupportedFormat
 from .limits import Limits
 
@@ -68,7 +69,7 @@ def sniff_bytes(head: bytes, path: Path | None = None) -> str:
         if path is not None and _zip_has(path, "word/document.xml"):
             return "docx"
         return "zip"
-    if b"\x00" not in head and _decodes(head):
+    if encoding.detect(head, partial=True) is not None:
         return "text"
     return "binary"
 
@@ -79,18 +80,6 @@ def _zip_has(path: Path, member: str) -> bool:
             return member in zf.NameToInfo
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return False
-
-
-def _decodes(head: bytes) -> bool:
-    """Text in UTF-8 or GB18030; the head may end inside a character, so up to 3 bytes are cut."""
-    for encoding in ("utf-8", "gb18030"):
-        for cut in range(4):
-            try:
-                head[: len(head) - cut].decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-    return False
 
 
 def check_file(path: Path, limits: Limits) -> str:

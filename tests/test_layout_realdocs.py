@@ -239,3 +239,20 @@ def _pdf_lines(path) -> list[list]:
         out.append(group_lines(chars, i + 1))
     pdf.close()
     return out
+
+
+# 4. Reading order and duplicate pages -----------------------------------------------------------
+
+
+def test_reprinted_half_page_kept_once(built, soffice):
+    # Generated: no file in ../shared/realdocs reprints a page (checked line by line).
+    src = builders.build_reprinted_page_docx(built / "reprint.docx")
+    doc = read_document(builders.convert(src, "pdf", built))
+    once = builders.LONG_PARAGRAPH[: len(builders.LONG_PARAGRAPH) // 3]
+    assert [b.text for b in doc.blocks] == [
+        "今年以来，我市扎实推进信息消费示范城市建设。",
+        once.replace("７８．５％", "78.5%"),
+        "下半年，我市将继续推进各项工作。",
+    ]
+    assert doc.page_info[1].repeated_lines >= 3
+    assert any("page 2 reprints" in w for w in doc.warnings)
