@@ -5,6 +5,7 @@ Baselines in the same run: pypdfium2's raw text (the speed ceiling: no layout at
 paragraph text. Each measurement runs in a fresh process so its peak memory is its own.
 
     python bench/extract_bench.py [--pages 100] [--repeat 3]
+    python bench/extract_bench.py --realdocs   # ../shared/realdocs table pages, per CPU-second
 """
 
 from __future__ import annotations
@@ -62,6 +63,66 @@ def plumber_full(path: str, limit: int = 30) -> int:
     return limit
 
 
+def plumber_all(path: str) -> int:
+    """Text and tables with pdfplumber on every page."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+            page.find_tables()
+            page.close()
+        return len(pdf.pages)
+
+
+def _run_cpu(fn, path, conn) -> None:
+    fn(path)  # warm-up: imports, caches
+    start = time.process_time()
+    pages = fn(path)
+    conn.send((pages, time.process_time() - start))
+
+
+def measure_cpu(fn, path: Path) -> tuple[int, float]:
+    """Pages and CPU seconds of one run after a warm-up, in a fresh process."""
+    ctx = multiprocessing.get_context("spawn")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_run_cpu, args=(fn, str(path), send))
+    proc.start()
+    result = recv.recv()
+    proc.join()
+    return result
+
+
+REALDOCS = HERE.parent.parent / "shared" / "realdocs"
+# Table pages (审计署 整改 reports: a ruled table on every page; a WPS quarterly report) and an
+# ordinary report without tables.
+REAL_FILES = [
+    "auditrag__审计署报告-中央部门单位2023年度预算执行等审计查出问题的整改情况.pdf",
+    "pdfplumber__issue-67-example.pdf",
+    "squankw__黔东南苗族侗族自治州2023年国民经济和社会发展统计公报.pdf",
+    "llmcookbook__2024年北京市政府工作报告.pdf",
+]
+
+
+def realdocs() -> None:
+    """pages per CPU-second on real PDFs, infocity against pdfplumber and raw pypdfium2."""
+    print(
+        f"{'file':44} {'pages':>5} {'raw p/cpu-s':>11} {'infocity':>9} {'plumber':>8} {'× plumber':>9}"
+    )
+    for name in REAL_FILES:
+        path = REALDOCS / name
+        if not path.exists():
+            continue
+        rates = []
+        for fn in (pdfium_raw, ours, plumber_all):
+            pages, cpu = measure_cpu(fn, path)
+            rates.append(pages / cpu)
+        print(
+            f"{name[:44]:44} {pages:5d} {rates[0]:11.1f} {rates[1]:9.1f} {rates[2]:8.1f}"
+            f" {rates[1] / rates[2]:9.2f}"
+        )
+
+
 def docx_plain(path: str) -> int:
     import docx
 
@@ -95,7 +156,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--realdocs", action="store_true", help="real PDFs, pages per CPU-second")
     args = parser.parse_args()
+    if args.realdocs:
+        realdocs()
+        return
     docx_path, pdf_path = make_report(args.pages, HERE / ".cache")
     import pypdfium2 as pdfium
 

@@ -28,6 +28,9 @@ class Block:
     rows: list[list[str]] | None = None
     original: str | None = None
     confidence: float | None = None  # mean OCR score of the text; None when read from a text layer
+    # A table's unit caption as printed next to it (`单位：万元` → `万元`): the unit of its bare
+    # numbers, and the money a bare `万` in it stands for. None when the table names none.
+    unit: str | None = None
 
 
 @dataclass
@@ -40,6 +43,7 @@ class PageInfo:
     garbage_chars: int = 0
     duplicates_removed: int = 0
     furniture_lines: int = 0
+    repeated_lines: int = 0  # lines at its top reprinting the previous page, dropped
     images: int = 0
     tables: int = 0
     needs_ocr: bool = False

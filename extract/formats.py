@@ -83,14 +83,3 @@ def zip_names(path: Path) -> dict[str, bytes | None] | None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return None
 
-
-def decodes(head: bytes) -> bool:
-    """Text in UTF-8 or GB18030; the head may end inside a character, so up to 3 bytes are cut."""
-    for encoding in ("utf-8", "gb18030"):
-        for cut in range(4):
-            try:
-                head[: len(head) - cut].decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-    return False

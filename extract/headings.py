@@ -11,10 +11,10 @@ import re
 CN_NUM = "一二三四五六七八九十百零〇"
 _PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(rf"^第[{CN_NUM}\d]{{1,4}}[章节部分篇]")),
-    (1, re.compile(rf"^[{CN_NUM}]{{1,3}}\s*[、．.，,]")),
+    (1, re.compile(rf"^[{CN_NUM}]{{1,3}}\s*[、．.，,﹒]")),
     (2, re.compile(rf"^[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]")),
     # `1.` but not `1.2万` or `1.5%`; `1、`; `1．`
-    (3, re.compile(r"^\d{1,2}\s*(?:[、．]|\.(?!\d))")),
+    (3, re.compile(r"^\d{1,2}\s*(?:[、．﹒]|\.(?!\d))")),  # ﹒: Anhui's budget report
     (4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)]")),
     (5, re.compile("^[\u2460-\u2473]")),  # ① … ⑳
 ]
@@ -61,7 +61,9 @@ def split_run_in_heading(text: str) -> tuple[int, str, str] | None:
     """`（一）加快信息基础设施升级改造。全面推动…` → (2, heading, rest), or None.
 
     Only when the lead sentence is short and carries no figures, so numbered list items with data
-    stay whole.
+    stay whole. A comma in the lead is allowed (`3.努力促进扩大有效需求，推动我区经济增长站稳全国第一
+    方阵。主动开展…`, ocrplayground__Ningxia.pdf p.8): a numbered lead-in of government prose is a
+    heading whatever its clauses.
     """
     level = numbering_level(text)
     if not level:
@@ -70,6 +72,6 @@ def split_run_in_heading(text: str) -> tuple[int, str, str] | None:
     if not match:
         return None
     lead, rest = match.group(1), match.group(2).strip()
-    if not rest or re.search(r"\d", lead[3:]) or "，" in lead:
+    if not rest or re.search(r"\d", lead[3:]):
         return None
     return level, lead.rstrip("。：:"), rest

@@ -29,20 +29,21 @@ from .layout import (
     page_margins,
 )
 from .limits import Limits
-from .normalize import count_cjk
+from .normalize import count_cjk, is_cjk
 from .ocr import OcrFailed, low_confidence_warning, read_pdf_page, should_ocr
 from .structure import RawBlock, ReaderOutput
 
 log = logging.getLogger(__name__)
 
 MIN_TABLE_PATHS = 4  # ruling lines needed before pdfplumber is asked to look for tables
+OUTLINED_TEXT_PATHS = 100  # paths on a page without text: its text was drawn as outlines
 OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: needs OCR
 GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
 
 
 def _is_garbage(ch: str) -> bool:
     o = ord(ch)
-    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or 0xE000 <= o <= 0xF8FF
+    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or _is_private(ch)
 
 
 class PdfReader:
@@ -113,6 +114,11 @@ class PdfReader:
                 warnings.append(f"page {info.number} has no text layer: needs OCR{off}")
             elif info.garbled:
                 warnings.append(f"page {info.number}: the text layer is unreadable (font encoding)")
+            if info.repeated_lines:
+                warnings.append(
+                    f"page {info.number} reprints {info.repeated_lines} lines of page"
+                    f" {info.number - 1}: kept once"
+                )
         return ReaderOutput(raw_blocks, n_pages, warnings, infos, truncated=used < n_pages)
 
     def _read_page(self, pdf, index: int, plumber: _LazyPlumber, warnings: list[str]):
@@ -161,8 +167,10 @@ class PdfReader:
             images=n_images,
             tables=len(tables),
         )
-        info.needs_ocr = (
-            n_images > 0 and text_chars < OCR_MIN_CHARS and image_area > 0.1 * width * height
+        # Text printed as a picture, or as glyph outlines drawn path by path (ocrplayground's
+        # Guangdong_test.pdf: 500-600 paths a page and no text layer at all).
+        info.needs_ocr = text_chars < OCR_MIN_CHARS and (
+            (n_images > 0 and image_area > 0.1 * width * height) or n_paths >= OUTLINED_TEXT_PATHS
         )
         info.garbled = (
             not info.needs_ocr and info.chars > 0 and garbage / info.chars > GARBLED_SHARE
@@ -180,16 +188,20 @@ def blocks_from_pages(
     reading order: furniture dropped, lines rejoined into paragraphs across pages."""
     drop = furniture_lines(page_lines, heights)
     pages_items: list[list[Line | TableRegion]] = []
+    previous: list[Line] = []
     for lines, tables, dropped, info in zip(page_lines, page_tables, drop, infos, strict=True):
         info.furniture_lines = len(dropped)
         body = [line for i, line in enumerate(lines) if i not in dropped]
+        repeated = reprinted_lines(previous, body)
+        info.repeated_lines = repeated
+        previous, body = body, body[repeated:]
         items: list[Line | TableRegion] = [*body, *tables]
         items.sort(key=lambda item: item.top)
         pages_items.append(items)
 
     raw_blocks: list[RawBlock] = []
     margins = page_margins(pages_items)
-    for item in join_paragraphs(pages_items, margins):
+    for item in merge_continued_tables(join_paragraphs(pages_items, margins)):
         if isinstance(item, TableRegion):
             raw_blocks.append(
                 RawBlock("table", page=item.page, rows=item.rows, confidence=item.confidence)
@@ -208,6 +220,47 @@ def blocks_from_pages(
             )
         )
     return raw_blocks
+
+
+REPRINT_MIN_LINES = 3  # a run this long, and this many characters, is a reprint, not a phrase
+REPRINT_MIN_CHARS = 60
+
+
+def reprinted_lines(previous: list[Line], lines: list[Line]) -> int:
+    """How many lines at the top of a page repeat the previous page's text: a page printed
+    again from the middle of the one before (a reprinted half page). Short runs (a repeated
+    table label, a heading) do not count."""
+    seen = {line.text for line in previous}
+    n = 0
+    while n < len(lines) and lines[n].text in seen:
+        n += 1
+    chars = sum(len(line.text) for line in lines[:n])
+    return n if n >= REPRINT_MIN_LINES and chars >= REPRINT_MIN_CHARS else 0
+
+
+def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragraph | TableRegion]:
+    """A table that ends one page and one that starts the next, with nothing between them and
+    the same columns, are one table broken by the page: merged, its header row dropped where the
+    next page repeats it."""
+    out: list[Paragraph | TableRegion] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if (
+            isinstance(item, TableRegion)
+            and isinstance(prev, TableRegion)
+            and item.page == prev.last_page + 1
+            and item.rows
+            and prev.rows
+            and len(item.rows[0]) == len(prev.rows[0])
+            and abs(item.x0 - prev.x0) < 6
+            and abs(item.x1 - prev.x1) < 6
+        ):
+            rows = item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows
+            prev.rows = prev.rows + rows
+            prev.last_page = item.page
+            continue
+        out.append(item)
+    return out
 
 
 def _ocr_page(
@@ -267,6 +320,16 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
     space = False
     for i in range(n):
         code = raw.FPDFText_GetUnicode(textpage, i)
+        if 0xDC00 <= code <= 0xDFFF:
+            continue  # the second half of a pair, joined to the first below
+        if 0xD800 <= code <= 0xDBFF:
+            low = raw.FPDFText_GetUnicode(textpage, i + 1) if i + 1 < n else 0
+            # pdfium gives a character beyond the BMP as two UTF-16 halves: one character.
+            code = (
+                0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                if 0xDC00 <= low <= 0xDFFF
+                else 0xFFFD
+            )
         if code in (0, 0x0D, 0x0A, 0x02) or code == 0x20 or chr(code).isspace():
             space = space or code == 0x20
             continue
@@ -282,7 +345,7 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
             continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
             continue
-        if _is_garbage(text):
+        if _is_garbage(text) and not _is_private(text):
             garbage += 1
             continue
         if (
@@ -305,7 +368,33 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         size = max(y_bottom - y_top, 0.1)
         chars.append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
-    return chars, garbage
+    kept = _private_points(chars)
+    return kept, garbage + len(chars) - len(kept)
+
+
+def _private_points(chars: list[Char]) -> list[Char]:
+    """Some fonts (Shanxi's budget report) encode the decimal point as a private-use code beyond
+    the BMP, printed as `.`: between a digit and one or two decimals it reads as the point it
+    prints; anywhere else a private-use glyph means nothing searchable and is dropped."""
+    out: list[Char] = []
+    for i, ch in enumerate(chars):
+        if not _is_private(ch.text):
+            out.append(ch)
+            continue
+        after = [c.text.isdigit() for c in chars[i + 1 : i + 4]] + [False]
+        digits = after.index(False)
+        before = [c.text.isdigit() for c in reversed(out[-3:])] + [False]
+        lead = before.index(False)
+        follows_cjk = i + 1 < len(chars) and is_cjk(chars[i + 1].text)
+        # `3602.08亿元`, and the `1.` numbering a heading (`1.集中财力保障重大战略`).
+        if lead and (1 <= digits <= 2 or (lead <= 2 and follows_cjk)):
+            ch.text = "."
+            out.append(ch)
+    return out
+
+
+def _is_private(text: str) -> bool:
+    return ord(text) >= 0xF0000 or 0xE000 <= ord(text) <= 0xF8FF
 
 
 class _LazyPlumber:

@@ -1,4 +1,4 @@
-"""Plain text and Markdown: one paragraph per line (or per blank-line block in Markdown)."""
+"""Plain text and Markdown: one paragraph per line; the encoding from extract/encoding.py."""
 
 from __future__ import annotations
 
@@ -6,25 +6,32 @@ import re
 from pathlib import Path
 from types import MappingProxyType
 
+from . import encoding
 from .errors import CorruptDocument
-from .formats import Signature, decodes
+from .formats import Signature
 from .limits import Limits
 from .structure import RawBlock, ReaderOutput
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
-def decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8", data, 0, 1, "neither UTF-8 nor GB18030")
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Given a text file's bytes, returns its text and a warning when the encoding is a guess."""
+    found = encoding.detect(data)
+    if found is None:
+        raise UnicodeDecodeError("utf-8", data, 0, 1, "no text encoding fits")
+    warning = (
+        f"text encoding guessed as {found.encoding}: check that the characters read right"
+        if found.guessed
+        else None
+    )
+    return found.decode(data), warning
 
 
 def _is_text(head: bytes) -> bool:
-    return b"\x00" not in head and decodes(head)
+    """UTF-8, GB18030, Big5 or UTF-16 (with or without a BOM), as extract/encoding.py reads them;
+    the head may end inside a character."""
+    return encoding.detect(head, partial=True) is not None
 
 
 TEXT = Signature("text", "plain text", detect=_is_text, order=100)  # the last guess
@@ -37,9 +44,9 @@ class TextReader:
 
     def read(self, path: Path, limits: Limits) -> ReaderOutput:
         try:
-            text = decode(path.read_bytes())
+            text, warning = decode(path.read_bytes())
         except UnicodeDecodeError as exc:
-            raise CorruptDocument(path, "text is neither UTF-8 nor GB18030") from exc
+            raise CorruptDocument(path, "text in no encoding recognised") from exc
         blocks: list[RawBlock] = []
         for line in text.splitlines():
             line = line.strip()
@@ -57,7 +64,7 @@ class TextReader:
                 blocks.append(RawBlock("table", page=1, rows=[_cells(line)]))
             else:
                 blocks.append(RawBlock("paragraph", line, page=1))
-        return ReaderOutput(blocks, pages=1)
+        return ReaderOutput(blocks, pages=1, warnings=[warning] if warning else [])
 
 
 def _cells(line: str) -> list[str]:

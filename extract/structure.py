@@ -63,8 +63,15 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
             rows = [row for row in rows if any(row)]
             if not rows:
                 continue
+            unit = table_unit(rows, blocks[-1].text if blocks else "")
+            if unit and rows and _UNIT_CAPTION.fullmatch("".join(rows[0]).strip()):
+                rows = rows[1:]  # the caption printed as the table's first row
+            if not rows:
+                continue
             text = "\n".join("\t".join(row) for row in rows)
-            blocks.append(Block("table", text, raw.page, 0, path(), rows, None, raw.confidence))
+            blocks.append(
+                Block("table", text, raw.page, 0, path(), rows, None, raw.confidence, unit)
+            )
             continue
         full = f"{raw.label}{raw.text}" if raw.label else raw.text
         text = clean_text(full.replace("\n", " "))
@@ -95,6 +102,22 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
             continue
         blocks.append(Block("paragraph", text, raw.page, 0, path(), None, original, raw.confidence))
     return blocks
+
+
+_UNIT_CAPTION = re.compile(
+    r"(?<!编制)(?<!填报)(?<!报送)[（(]?\s*(?:计量)?单位\s*[：:]\s*([^\s，,。；;）)]{1,8}(?:\s*[，,、]\s*%)?)\s*[）)]?"
+)
+
+
+def table_unit(rows: list[list[str]], before: str) -> str | None:
+    """The unit a table's caption gives its numbers: `单位：万元` ending the paragraph printed just
+    before it (alone or after the table's title), or filling the table's first row."""
+    first = "".join(rows[0]).strip() if rows else ""
+    match = _UNIT_CAPTION.fullmatch(first)
+    if match is None:
+        tail = re.search(_UNIT_CAPTION.pattern + r"$", before.strip())
+        match = tail
+    return re.sub(r"\s+", "", match.group(1)) if match else None
 
 
 def _body_size(raw_blocks: list[RawBlock]) -> float | None:

@@ -7,14 +7,18 @@ tracked insertions and text boxes is kept, and headers and footers stay out of t
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from lxml import etree
 
+from . import encoding
 from .archive import check_zip
 from .errors import CorruptDocument
 from .formats import Signature
@@ -23,6 +27,7 @@ from .numbering import Numbering, W
 from .structure import RawBlock, ReaderOutput
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -57,14 +62,26 @@ class WordReader:
         import docx
 
         try:
-            document = docx.Document(str(path))
-            walker = _BodyWalker(document)
-            walker.walk(document.element.body)
+            try:
+                document = docx.Document(str(path))
+                package = _Package(
+                    document.element.body,
+                    _numbering_element(document),
+                    document.styles.element,
+                    lambda rid: _related_blob(document, rid),
+                )
+            except KeyError:
+                # python-docx gives up on a package with a dangling relationship (an image part
+                # named `../NULL`) or in Strict OOXML (no relationship of the transitional
+                # type): read the parts ourselves. Damaged XML still fails below.
+                package = _raw_package(path)
+            walker = _BodyWalker(package)
+            walker.walk(package.body)
         except _DAMAGED as exc:
             raise CorruptDocument(path, f"Word file cannot be read: {exc}") from exc
         pages = _declared_pages(path)
         counted = walker.page
-        warnings = []
+        warnings = list(walker.warnings)
         if walker.textboxes:
             warnings.append(f"{walker.textboxes} text box(es) read after their anchor paragraph")
         if walker.images:
@@ -72,19 +89,100 @@ class WordReader:
         return ReaderOutput(walker.blocks, max(pages or 0, counted), warnings)
 
 
+@dataclass
+class _Package:
+    """The parts of a Word package the walker reads, however they were opened."""
+
+    body: etree._Element
+    numbering: etree._Element | None
+    styles: etree._Element | None
+    related: Callable[[str], tuple[str, bytes] | None]  # r:id → (part name, bytes)
+
+
+def _numbering_element(document):
+    try:
+        return document.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        return None
+
+
+def _related_blob(document, rid: str) -> tuple[str, bytes] | None:
+    part = document.part.related_parts.get(rid)
+    return (str(part.partname), part.blob) if part is not None else None
+
+
+# Strict OOXML (ISO 29500 strict) names the same vocabulary under other namespaces.
+_STRICT_NAMESPACES = {
+    b"http://purl.oclc.org/ooxml/wordprocessingml/main": (
+        b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    ),
+    b"http://purl.oclc.org/ooxml/officeDocument/relationships": (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/main": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/main"
+    ),
+}
+
+
+def _transitional(data: bytes) -> bytes:
+    for strict, transitional in _STRICT_NAMESPACES.items():
+        data = data.replace(strict, transitional)
+    return data
+
+
+def _raw_package(path: Path) -> _Package:
+    """The main document, its styles and numbering read straight from the zip, following the
+    package relationships by type suffix so Strict and Transitional both resolve."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.NameToInfo)
+
+        def rels(part: str) -> dict[str, tuple[str, str]]:
+            folder, _, base = part.rpartition("/")
+            name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+            if name not in names:
+                return {}
+            root = etree.fromstring(zf.read(name), _SAFE_PARSER)
+            out = {}
+            for rel in root:
+                target = rel.get("Target") or ""
+                resolved = posixpath.normpath(
+                    target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                )
+                out[rel.get("Id") or ""] = ((rel.get("Type") or "").rsplit("/", 1)[-1], resolved)
+            return out
+
+        main = next((t for kind, t in rels("").values() if kind == "officeDocument"), None)
+        if main is None or main not in names:
+            raise KeyError("no main document part")
+        doc_rels = rels(main)
+
+        def part_xml(kind: str):
+            target = next((t for k, t in doc_rels.values() if k == kind and t in names), None)
+            if target is None:
+                return None
+            return etree.fromstring(_transitional(zf.read(target)), _SAFE_PARSER)
+
+        root = etree.fromstring(_transitional(zf.read(main)), _SAFE_PARSER)
+        blobs = {rid: (t, zf.read(t)) for rid, (_, t) in doc_rels.items() if t in names}
+        numbering, styles = part_xml("numbering"), part_xml("styles")
+    body = root.find(f"{W}body")
+    if body is None:
+        raise KeyError("the main document has no body")
+    return _Package(body, numbering, styles, blobs.get)
+
+
 class _BodyWalker:
-    def __init__(self, document) -> None:
+    def __init__(self, package: _Package) -> None:
         self.blocks: list[RawBlock] = []
+        self.warnings: list[str] = []
         self.page = 1
         self.textboxes = 0
         self.images = 0
-        try:
-            numbering_el = document.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
-            numbering_el = None
-        self.numbering = Numbering(numbering_el)
-        self.styles = _StyleTable(document.styles.element)
-        body = document.element.body
+        self.package = package
+        self.numbering = Numbering(package.numbering)
+        self.styles = _StyleTable(package.styles)
+        body = package.body
         self.rendered_breaks = next(body.iter(f"{W}lastRenderedPageBreak"), None) is not None
 
     def walk(self, parent) -> None:
@@ -94,8 +192,36 @@ class _BodyWalker:
                 self.paragraph(child)
             elif tag == f"{W}tbl":
                 self.table(child)
+            elif tag == f"{W}altChunk":
+                self.alt_chunk(child)
             elif tag in _CONTAINERS:
                 self.walk(child)
+
+    def alt_chunk(self, el) -> None:
+        """A document embedded whole (HTML, plain text, RTF, another .docx), as some web
+        editors and mail merges save: HTML and text are read in place, the rest is warned."""
+        found = self.package.related(el.get(f"{R}id") or "")
+        if found is None:
+            self.warnings.append("an embedded document (altChunk) is missing from the file")
+            return
+        name, data = found
+        suffix = name.rsplit(".", 1)[-1].lower()
+        if suffix in ("htm", "html", "xhtml", "mht", "mhtml"):
+            self.blocks.extend(
+                RawBlock(b.kind, b.text, page=self.page, rows=b.rows) for b in _html_blocks(data)
+            )
+        elif suffix == "txt":
+            detected = encoding.detect(data)
+            text = detected.decode(data) if detected else ""
+            self.blocks.extend(
+                RawBlock("paragraph", line.strip(), page=self.page)
+                for line in text.splitlines()
+                if line.strip()
+            )
+        else:
+            self.warnings.append(
+                f"an embedded {suffix.upper()} document (altChunk) was not read: its text is missing"
+            )
 
     def paragraph(self, p) -> None:
         self._count_breaks(p)
@@ -173,11 +299,43 @@ class _BodyWalker:
             self.page += 1
 
 
+def _html_blocks(data: bytes) -> list[RawBlock]:
+    """Paragraphs and tables of an HTML document, in order."""
+    from lxml import html
+
+    # Without a <meta charset> lxml would read the bytes as Latin-1.
+    detected = encoding.detect(data)
+    try:
+        root = html.fromstring(detected.decode(data) if detected else data)
+    except (etree.LxmlError, ValueError):
+        return []
+    out: list[RawBlock] = []
+    blocks = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table")
+    for el in root.iter(*blocks):
+        if any(a.tag in blocks for a in el.iterancestors()):
+            continue  # inside a table or a list item already read
+        if el.tag == "table":
+            rows = [
+                [" ".join(td.text_content().split()) for td in tr.iter("td", "th")]
+                for tr in el.iter("tr")
+            ]
+            if rows:
+                out.append(RawBlock("table", rows=rows))
+            continue
+        text = " ".join(el.text_content().split())
+        if text:
+            out.append(RawBlock("paragraph", text))
+    return out
+
+
 def paragraph_text(p) -> str:
     """The visible text of a paragraph: runs, hyperlinks, fields' results and tracked insertions;
     not deleted text, not text boxes (read on their own)."""
     out: list[str] = []
+    hidden = {r for r in p.iter(f"{W}r") if _vanished(r)}
     for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        if el.getparent() in hidden:
+            continue  # hidden text (w:vanish): not printed, so neither indexed nor searchable
         if _inside(el, p, (f"{W}txbxContent", f"{MC}Fallback", f"{W}del")):
             continue
         tag = el.tag
@@ -192,6 +350,14 @@ def paragraph_text(p) -> str:
         else:
             out.append("-")
     return "".join(out)
+
+
+def _vanished(run) -> bool:
+    rpr = run.find(f"{W}rPr")
+    if rpr is None:
+        return False
+    vanish = rpr.find(f"{W}vanish")
+    return vanish is not None and vanish.get(f"{W}val") not in ("0", "false", "off")
 
 
 def _inside(el, stop, tags: tuple[str, ...]) -> bool:

@@ -221,3 +221,93 @@ def simple_page_pdf(content: bytes, *, compressed: bool = False) -> bytes:
             stream_dict + b"\nstream\n" + content + b"\nendstream",
         ]
     )
+
+
+_PROSE = "全市持续推进信息基础设施建设和信息消费示范城市创建工作并取得积极成效各项指标稳步提升"
+
+
+def wrapped_number_paragraphs() -> list[str]:
+    """Paragraphs whose first line fills up just before a long number or `100%。`: printed by
+    LibreOffice the number does not fit, goes to the next line, and leaves the line short."""
+    texts = []
+    for k in range(16, 28):
+        texts.append(f"{_PROSE[:k]}，覆盖率将达到100%。{_PROSE[: 40 - k]}。")
+        texts.append(f"{_PROSE[:k]}，比上年增加1234567890.12万元，{_PROSE[: 30 - k // 2]}。")
+    return texts
+
+
+def build_wrapped_numbers_docx(path: Path) -> Path:
+    """Body paragraphs (16 pt, first-line indent, ragged right as Word's default is) from
+    `wrapped_number_paragraphs`."""
+    document = Document()
+    for text in wrapped_number_paragraphs():
+        paragraph = document.add_paragraph(text)
+        _body(paragraph)
+    document.save(path)
+    return path
+
+
+def build_hidden_and_altchunk_docx(path: Path) -> Path:
+    """A paragraph with a hidden run (w:vanish) and an HTML document embedded by altChunk."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = Document()
+    paragraph = document.add_paragraph("本市新增光纤用户12.6万户。")
+    hidden = paragraph.add_run("（内部批注：数据待核实）")
+    hidden.font.hidden = True
+    document.add_paragraph("以下为嵌入的网页内容。")
+    html = (
+        "<html><body><h1>附件：典型应用</h1><p>智慧医疗平台接入医院23家。</p>"
+        "<table><tr><td>指标</td><td>数值</td></tr><tr><td>4G基站</td><td>1860个</td></tr>"
+        "</table></body></html>"
+    ).encode()
+    part = Part(PackURI("/word/afchunk1.htm"), "text/html", html, document.part.package)
+    rid = document.part.relate_to(
+        part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk"
+    )
+    body = document.element.body
+    body.insert(len(body) - 1, parse_xml(f'<w:altChunk {nsdecls("w", "r")} r:id="{rid}"/>'))
+    document.add_paragraph("嵌入内容之后的段落。")
+    document.save(path)
+    return path
+
+
+_TRANSITIONAL_TO_STRICT = {
+    b"http://schemas.openxmlformats.org/wordprocessingml/2006/main": (
+        b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+    ),
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+    b"http://schemas.openxmlformats.org/drawingml/2006/main": (
+        b"http://purl.oclc.org/ooxml/drawingml/main"
+    ),
+}
+
+
+def strict_copy(src: Path, path: Path) -> Path:
+    """`src` rewritten as Strict OOXML (ISO 29500 strict namespaces and relationship types),
+    as Word saves with "Strict Open XML Document"."""
+    members = {}
+    with zipfile.ZipFile(src) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.endswith((".xml", ".rels")):
+                for old, new in _TRANSITIONAL_TO_STRICT.items():
+                    data = data.replace(old, new)
+            members[name] = data
+    return zip_with(path, members)
+
+
+def build_reprinted_page_docx(path: Path) -> Path:
+    """Page 1 ends with a long paragraph; page 2 prints that paragraph again (as a reprinted
+    half page does), then goes on."""
+    document = Document()
+    _body(document.add_paragraph("今年以来，我市扎实推进信息消费示范城市建设。"))
+    _body(document.add_paragraph(LONG_PARAGRAPH[: len(LONG_PARAGRAPH) // 3]))
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _body(document.add_paragraph(LONG_PARAGRAPH[: len(LONG_PARAGRAPH) // 3]))
+    _body(document.add_paragraph("下半年，我市将继续推进各项工作。"))
+    document.save(path)
+    return path
