@@ -1,0 +1,57 @@
+"""issuers at every level (city.level/parent/code); documents: confirmed state with reasons,
+what extraction recognised, reviews not carried to a new version, an edit lock (revision)
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+# A document stored before this migration without a city, year or period (needs_review) was
+# waiting for the evaluator already: it starts unconfirmed, with this reason.
+_OLD_REASON = {"city": "入库时未能识别完整的城市、年份或时段，请评估人员确认"}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("city", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("level", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column("parent", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+        batch_op.add_column(sa.Column("unconfirmed", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("recognised", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("not_carried", sa.JSON(), nullable=True))
+        batch_op.add_column(
+            sa.Column("revision", sa.Integer(), nullable=False, server_default=sa.text("1"))
+        )
+    document = sa.table(
+        "document",
+        sa.column("status", sa.String),
+        sa.column("needs_review", sa.Boolean),
+        sa.column("confirmed", sa.Boolean),
+        sa.column("unconfirmed", sa.JSON),
+    )
+    op.execute(
+        document.update()
+        .where(document.c.needs_review == sa.true(), document.c.status == "ok")
+        .values(confirmed=False, unconfirmed=_OLD_REASON)
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        for column in ("revision", "not_carried", "recognised", "unconfirmed", "confirmed"):
+            batch_op.drop_column(column)
+    with op.batch_alter_table("city", schema=None) as batch_op:
+        for column in ("code", "parent", "level"):
+            batch_op.drop_column(column)
