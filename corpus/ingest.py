@@ -479,7 +479,7 @@ def _write(
     message = f"{job.name}: {'new version ' + str(doc.version) + ' of' if previous else 'added as'} document {doc_id}"
     needs_review = bool(unconfirmed)
     if unconfirmed:
-        message += "（待确认：" + "；".join(unconfirmed.values()) + "）"
+        message += "（待确认，请评估人员确认：" + "；".join(unconfirmed.values()) + "）"
     if not_carried:
         message += f"（上一版的 {len(not_carried)} 项评审未能带到新版本，请查看文件页面）"
     return FileResult(
