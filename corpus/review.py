@@ -174,6 +174,10 @@ class DocumentView:
     structure: list  # the extracted blocks (title, heading, paragraph, table), for display
     passages: list[PassageView] = field(default_factory=list)
     figures: list = field(default_factory=list)  # corpus.figures.StoredFigure, with passage_id
+    confirmed: bool = True  # False: city, year, period or kind are suggestions (待确认)
+    unconfirmed: dict = field(default_factory=dict)  # field → Chinese reason
+    previous_id: int | None = None  # the version this one replaced
+    not_carried: list = field(default_factory=list)  # the previous version's reviews left behind
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -814,6 +818,10 @@ def document_view(engine: Engine, document_id: int, *, area: int | None = None) 
         warnings=list(doc.warnings or []),
         structure=list(doc.structure or []),
         passages=views,
+        confirmed=doc.confirmed,
+        unconfirmed=dict(doc.unconfirmed or {}),
+        previous_id=doc.previous_id,
+        not_carried=list(doc.not_carried or []),
         figures=list_figures(
             engine, FigureFilters(document_id=document_id, current_only=False), 100_000
         ),
