@@ -68,13 +68,6 @@ def key_of(doc: Document) -> Key:
     return (doc.city, doc.year, doc.period, doc.kind)
 
 
-def recognised_key(doc: Document) -> Key | None:
-    seen = doc.recognised or {}
-    if not seen:
-        return None
-    return (seen.get("city"), seen.get("year"), seen.get("period"), seen.get("kind"))
-
-
 def complete(key: Key) -> bool:
     """Issuer and year known (the period may be None: a budget has none)."""
     return bool(key[0]) and key[1] is not None and bool(key[3])
@@ -92,21 +85,46 @@ def find_previous(
     names the most similar wins; the newest on a tie."""
     if not confirmed or not complete(key):
         return None
+    for _ in range(3):
+        found = _best_candidate(session, name, key, exclude_sha)
+        if found is None:
+            return None
+        # Locked (PostgreSQL), then checked: a concurrent ingest may have replaced it meanwhile.
+        row = session.exec(select(Document).where(Document.id == found).with_for_update()).one()
+        session.refresh(row)
+        if row.is_current:
+            return row
+    return None
+
+
+def _best_candidate(session: Session, name: str, key: Key, exclude_sha: str | None) -> int | None:
+    # Only the columns compared: a document row also holds its whole block structure.
     rows = session.exec(
-        select(Document).where(Document.is_current, Document.status == "ok", Document.confirmed)
+        select(
+            Document.id,
+            Document.name,
+            Document.sha256,
+            Document.city,
+            Document.year,
+            Document.period,
+            Document.kind,
+            Document.recognised,
+        ).where(Document.is_current, Document.status == "ok", Document.confirmed)
     ).all()
-    best: tuple[float, int, Document] | None = None
-    for doc in rows:
-        if doc.sha256 == exclude_sha:
+    best: tuple[float, int] | None = None
+    for doc_id, doc_name, sha, city, year, period, kind, recognised in rows:
+        if sha == exclude_sha:
             continue
-        if key_of(doc) != key and recognised_key(doc) != key:
+        seen = recognised or {}
+        was = (seen.get("city"), seen.get("year"), seen.get("period"), seen.get("kind"))
+        if (city, year, period, kind) != key and (not seen or was != key):
             continue
-        score = name_similarity(name, doc.name)
+        score = name_similarity(name, doc_name)
         if score < SIMILAR_NAMES:
             continue
-        if best is None or (score, doc.id) > (best[0], best[1]):
-            best = (score, doc.id, doc)
-    return best[2] if best else None
+        if best is None or (score, doc_id) > best:
+            best = (score, doc_id)
+    return best[1] if best else None
 
 
 # --- carrying reviews forward --------------------------------------------------------------------
