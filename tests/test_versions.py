@@ -442,3 +442,37 @@ def test_repair_versions_on_a_store_built_the_old_way(store, tmp_path, monkeypat
     assert event.action == "repair_version" and event.before["previous_id"] == hz1
     assert event.after == {"previous_id": None, "version": 1, "is_current": True}
     assert repair_versions(engine).changes == []  # once is enough
+
+
+def test_store_from_before_0004_keeps_its_unidentified_documents_unconfirmed(db_url):
+    """A store made before migration 0004: documents waiting for a city start unconfirmed with a
+    reason, the others confirmed; the data stays."""
+    from alembic import command
+
+    from corpus.status import store_status
+    from models.db import alembic_config, make_engine, migrate
+
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(alembic_config(engine), "0003")
+        with engine.begin() as conn:
+            for doc_id, name, review in ((1, "有城市.docx", "false"), (2, "无城市.docx", "true")):
+                conn.execute(
+                    text(
+                        "INSERT INTO document (id, sha256, name, size, format, kind, status, "
+                        "needs_review, truncated, n_passages, version, is_current, ingested_at, "
+                        f"ingested_by) VALUES ({doc_id}, 'h{doc_id}', '{name}', 1, 'docx', "
+                        f"'progress', 'ok', {review}, false, 0, 1, true, CURRENT_TIMESTAMP, '')"
+                    )
+                )
+        migrate(engine)
+        with Session(engine) as session:
+            rows = session.exec(
+                text("SELECT id, confirmed, revision FROM document ORDER BY id")
+            ).all()
+        assert [(r[0], bool(r[1]), r[2]) for r in rows] == [(1, True, 1), (2, False, 1)]
+        listed = store_status(engine).unconfirmed
+        assert [d["name"] for d in listed] == ["无城市.docx"]
+        assert "未能识别" in listed[0]["reasons"]["city"]
+    finally:
+        engine.dispose()

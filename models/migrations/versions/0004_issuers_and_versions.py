@@ -20,20 +20,19 @@ _OLD_REASON = {"city": "入库时未能识别完整的城市、年份或时段�
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("city", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("level", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column("parent", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-    with op.batch_alter_table("document", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-        batch_op.add_column(sa.Column("unconfirmed", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("recognised", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("not_carried", sa.JSON(), nullable=True))
-        batch_op.add_column(
-            sa.Column("revision", sa.Integer(), nullable=False, server_default=sa.text("1"))
-        )
+    # Plain ADD COLUMN, not batch mode: SQLite's batch mode copies and drops the table, which
+    # the foreign keys from passage, application and submission forbid.
+    for name in ("level", "parent", "code"):
+        op.add_column("city", sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column(
+        "document", sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
+    for name in ("unconfirmed", "recognised", "not_carried"):
+        op.add_column("document", sa.Column(name, sa.JSON(), nullable=True))
+    op.add_column(
+        "document",
+        sa.Column("revision", sa.Integer(), nullable=False, server_default=sa.text("1")),
+    )
     document = sa.table(
         "document",
         sa.column("status", sa.String),
@@ -49,9 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("document", schema=None) as batch_op:
-        for column in ("revision", "not_carried", "recognised", "unconfirmed", "confirmed"):
-            batch_op.drop_column(column)
-    with op.batch_alter_table("city", schema=None) as batch_op:
-        for column in ("code", "parent", "level"):
-            batch_op.drop_column(column)
+    for name in ("revision", "not_carried", "recognised", "unconfirmed", "confirmed"):
+        op.drop_column("document", name)
+    for name in ("code", "parent", "level"):
+        op.drop_column("city", name)
