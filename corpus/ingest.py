@@ -523,14 +523,14 @@ def record_issuer(session: Session, meta, city: str | None) -> None:
     missing), from extraction when it speaks of this issuer, else from the gazetteer."""
     if not city:
         return
+    level = parent = province = code = None
     if meta.city == city:
         level, parent, province, code = meta.level, meta.parent, meta.province, meta.code
-    else:  # the evaluator named another issuer on the command line
-        known = city_named(city)
-        level = None
-        if known is not None:
+    known = city_named(city)  # the evaluator named another issuer, or extraction left gaps
+    if known is not None:
+        if level is None:
             level = Level.province if known.level in ("municipality", "sar") else Level.city
-        parent, code, province = None, None, known.province if known else None
+        province = province or known.province
     row = session.exec(select(City).where(City.name == city)).first()
     if row is None:
         try:

@@ -109,6 +109,11 @@ def test_two_cities_reports_under_one_file_name_all_stay_current(store, tmp_path
     for city in cities:
         overview = city_overview(engine, city, 2016, "FY")
         assert [d.name for d in overview.documents] == [SHARED_NAME]
+    from models.tables import City
+
+    with Session(engine) as session:
+        issuers = {c.name: (c.level, c.province) for c in session.exec(select(City))}
+    assert issuers["宁波市"] == ("city", "浙江") and issuers["成都市"] == ("city", "四川")
 
 
 def test_version_names_ignore_noise_but_not_numbers():
