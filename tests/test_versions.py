@@ -481,3 +481,28 @@ def test_store_from_before_0004_keeps_its_unidentified_documents_unconfirmed(db_
         assert "未能识别" in listed[0]["reasons"]["city"]
     finally:
         engine.dispose()
+
+
+def test_a_document_without_a_period_is_complete_and_its_issuer_recorded(store, tmp_path):
+    """A bulletin or a budget has no half-year/full-year period: it is not unconfirmed for that,
+    stays out of the submissions, and its issuer still gets its City row."""
+    from corpus import store_status
+    from models.tables import City
+
+    engine, _, _ = store
+    path = tmp_path / "统计公报.docx"
+    build_sections_docx(
+        path,
+        title="宁波市2016年国民经济和社会发展统计公报",
+        sections=[("一、综合", ["全市生产总值8541.1亿元，比上年增长7.1%。"])],
+    )
+    result = _run(store, [path]).results[0]
+    assert result.status == "added" and result.unconfirmed == {}, result.message
+    (doc,) = _docs(engine)
+    assert (doc.city, doc.year, doc.period, doc.confirmed) == ("宁波市", 2016, None, True)
+    assert doc.submission_id is None
+    status = store_status(engine)
+    assert status.unconfirmed == [] and [d["name"] for d in status.unassigned] == ["统计公报.docx"]
+    with Session(engine) as session:
+        (issuer,) = session.exec(select(City)).all()
+    assert (issuer.name, issuer.level, issuer.province) == ("宁波市", "city", "浙江")
