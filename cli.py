@@ -315,8 +315,10 @@ def _run_ingest(
             + (f"（清理了 {summary.swept} 个未完成入库的残留文件）" if summary.swept else "")
         )
         for r in summary.results:
-            if r.needs_review:
+            if r.needs_review or r.not_carried:
                 err.print(f"⚠ {r.message}", markup=False, highlight=False)
+            for item in r.not_carried:
+                err.print(f"    未带入：{item['what']}（{item['reason']}）", markup=False)
     return 1 if summary.failed else 0
 
 
@@ -402,7 +404,7 @@ def _print_status(engine) -> None:
         table.add_column(column)
     for cell in status.cells:
         table.add_row(
-            cell["city"],
+            cell["city"] + ("（含待确认）" if cell.get("unconfirmed") else ""),
             str(cell["year"]),
             PERIODS.get(cell["period"], cell["period"]),
             str(cell["documents"]),
@@ -411,9 +413,41 @@ def _print_status(engine) -> None:
         )
     out.print(table)
     for doc in status.unassigned:
-        out.print(f"⚠ 待确认城市/时段：{doc['name']}（文档 {doc['id']}）", markup=False)
+        out.print(f"· 未归入上半年或全年报送：{doc['name']}（文档 {doc['id']}）", markup=False)
+    _print_unconfirmed(status)
     for doc in status.failed:
         out.print(f"✗ {doc['error']}", markup=False, highlight=False)
+
+
+def _print_unconfirmed(status) -> None:
+    """The status section of documents to confirm and of reviews not carried to a new version."""
+    from corpus.labels import KINDS as KIND_LABELS
+    from corpus.labels import PERIODS as PERIOD_LABELS
+
+    if status.unconfirmed:
+        out.print(
+            f"\n待确认的文件（{len(status.unconfirmed)}）：确认或更正后才作为确定信息使用"
+            "（infocity confirm 文档编号）",
+            markup=False,
+        )
+    for doc in status.unconfirmed:
+        values = (
+            f"{doc['city'] or '未识别'} · {doc['year'] or '未识别'} · "
+            f"{PERIOD_LABELS.get(doc['period'] or '', '未识别')} · "
+            f"{KIND_LABELS.get(doc['kind'], doc['kind'])}"
+        )
+        out.print(f"⚠ {doc['name']}（文档 {doc['id']}）：{values}", markup=False)
+        for field_name, reason in doc["reasons"].items():
+            sources = "；".join(doc["sources"].get(field_name, [])) or "无"
+            out.print(f"    {reason}（依据：{sources}）", markup=False, highlight=False)
+    for doc in status.not_carried:
+        out.print(
+            f"⚠ {doc['name']}（文档 {doc['id']}，第 {doc['version']} 版）："
+            f"上一版（文档 {doc['previous_id']}）的 {len(doc['items'])} 项评审未能带入",
+            markup=False,
+        )
+        for item in doc["items"]:
+            out.print(f"    {item['what']}（{item['reason']}）", markup=False, highlight=False)
 
 
 @app.command()
@@ -1281,6 +1315,85 @@ def serve(
     shown = f"[{shown}]" if ":" in shown else shown
     err.print(f"网页应用地址：http://{shown}:{port}/（按 Ctrl+C 停止）", markup=False)
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+@app.command("confirm")
+def confirm_cmd(
+    document_id: Annotated[int, typer.Argument(help="文档编号（见 infocity status）。")],
+    city: Annotated[str | None, typer.Option(help="发文单位，如 杭州市、浙江省、洪泽区。")] = None,
+    year: Annotated[int | None, typer.Option(min=2000, max=2100, help="年份。")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="时段：H1 上半年、FY 全年；none 表示没有时段。")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="类型：progress、applications、work_report、disclosure、budget、statistics、"
+            "plan、other。"
+        ),
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="说明（记入修改记录）。")] = None,
+) -> None:
+    """确认或更正一个文档的发文单位、年份、时段和类型（未给出的项保持不变），记入修改记录。"""
+    from corpus.documents import documents_metadata, set_document_metadata
+    from corpus.labels import KINDS as KIND_LABELS
+    from corpus.labels import PERIODS as PERIOD_LABELS
+    from corpus.review import ReviewError
+
+    engine = _store()
+    found = documents_metadata(engine, [document_id])
+    if not found:
+        err.print(f"✗ 没有编号为 {document_id} 的文档", markup=False)
+        raise typer.Exit(1)
+    now = found[0]
+    try:
+        meta = set_document_metadata(
+            engine,
+            document_id,
+            city if city is not None else now.city,
+            year if year is not None else now.year,
+            (None if period == "none" else period) if period is not None else now.period,
+            kind=kind or now.kind,
+            user=_cli_actor(),
+            expected_revision=now.revision,
+            comment=comment,
+        )
+    except ReviewError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    state = "已确认" if meta.confirmed else "仍待确认：" + "；".join(meta.unconfirmed.values())
+    out.print(
+        f"{meta.name}（文档 {meta.id}）：{meta.city or '未识别'} · {meta.year or '未识别'} · "
+        f"{PERIOD_LABELS.get(meta.period or '', '无时段')} · {KIND_LABELS.get(meta.kind, meta.kind)}"
+        f"，{state}",
+        markup=False,
+    )
+
+
+@app.command("repair-versions")
+def repair_versions_cmd(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只列出将要修改的版本关系，不写入。")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+) -> None:
+    """修复旧规则（同名即新版本）造成的错误版本关系：不同发文单位、年份、时段或类型的文件恢复为各自的现行文件，只保留真正的新版本；不删除任何内容，修改记入修改记录。"""
+    from corpus.versions import repair_versions
+
+    engine = _store()
+    report = repair_versions(engine, dry_run=dry_run, user=_cli_actor())
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, default=str))
+        return
+    for change in report.changes:
+        out.print(change.describe(), markup=False, highlight=False)
+    verb = "将修改" if dry_run else "已修改"
+    out.print(
+        f"检查了 {report.checked} 个文档，发现 {len(report.wrong_links)} 个错误的版本关系，"
+        f"{verb} {len(report.changes)} 个文档的版本信息。"
+        + ("（试运行，未写入）" if dry_run else ""),
+        markup=False,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

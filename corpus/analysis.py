@@ -23,6 +23,7 @@ from classify.tags import TagModel, TagScore
 from extract import Document as Extracted
 from extract import Passage as ExtractedPassage
 from extract import to_passages
+from extract.vocabulary import Kind
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,13 @@ def sections_of(doc: Extracted) -> list[Section]:
     return sections
 
 
+# Kinds that never hold typical applications (a case heading in a budget is not a case).
+_NO_CASES = (Kind.work_report, Kind.disclosure, Kind.budget, Kind.statistics, Kind.plan)
+
+
 def has_cases(doc: Extracted) -> bool:
+    if doc.metadata.kind in _NO_CASES:
+        return False
     return doc.metadata.kind == "applications" or any(
         block.kind == "heading" and any(word in block.text for word in _CASES_HEADING)
         for block in doc.blocks

@@ -14,7 +14,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from classify.applications import overlap, shared_passages, shingles
+from extract.vocabulary import Kind
 from models.tables import Application, ApplicationTag, Document
+
+# Typical applications are read from applications attachments and progress reports only: a case
+# found in a document an evaluator re-classed as a budget or a plan leaves the finder.
+CASE_KINDS: tuple[str, ...] = (Kind.applications, Kind.progress)
 
 RECYCLED_OVERLAP = 0.6  # share of the shorter case's 5-character shingles found in the other
 
@@ -92,7 +97,7 @@ def _current(filters: AppFilters | None = None):
     query = (
         select(Application, Document)
         .join(Document, Document.id == Application.document_id)
-        .where(Document.is_current, Document.status == "ok")
+        .where(Document.is_current, Document.status == "ok", Document.kind.in_(CASE_KINDS))
     )
     if f.city:
         query = query.where(Application.city == f.city)

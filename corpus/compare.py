@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from classify import AREAS, SHORT_NAMES, load_catalogue
 from models.tables import Document, Passage
 
-from .applications import AppFilters, StoredApp, list_apps
+from .applications import CASE_KINDS, AppFilters, StoredApp, list_apps
 from .figures import (
     PERIOD_ORDER,
     FigureFilters,
@@ -40,6 +40,12 @@ def _effective_area():
 
 def _current_ok():
     return (Document.is_current) & (Document.status == "ok")
+
+
+def _reports():
+    """The documents a submission's comparison reads: progress reports and applications
+    attachments (a budget or a bulletin in the same folder is context, not the report)."""
+    return _current_ok() & Document.kind.in_(CASE_KINDS)
 
 
 def periods(engine: Engine) -> list[tuple[int, str]]:
@@ -67,7 +73,7 @@ def cities(engine: Engine, year: int, period: str) -> list[str]:
         rows = session.exec(
             select(Document.city)
             .where(
-                _current_ok(),
+                _reports(),
                 Document.city.is_not(None),
                 Document.year == year,
                 Document.period == period,
@@ -119,7 +125,7 @@ def _area_counts(
         select(Document.city, area, func.count(Passage.id))
         .join(Document, Document.id == Passage.document_id)
         .where(
-            _current_ok(),
+            _reports(),
             Document.city.is_not(None),
             Document.year == year,
             Document.period == period,
@@ -196,7 +202,10 @@ def indicator_table(engine: Engine, year: int, period: str) -> IndicatorTable:
     table = IndicatorTable(year, period)
     seen: set[str] = set()
     for city in cities(engine, year, period):
-        card = scorecard(engine, city, year, period)
+        try:
+            card = scorecard(engine, city, year, period)
+        except NoSubmission:  # only an applications attachment: nothing to score
+            continue
         table.rows.append(IndicatorRow(city, {line.indicator: line for line in card.lines}))
         seen.update(line.indicator for line in card.lines)
     catalogue = load_catalogue()
@@ -219,13 +228,13 @@ def indicator_table(engine: Engine, year: int, period: str) -> IndicatorTable:
 class DocumentSummary:
     id: int
     name: str
-    kind: str  # progress | applications | other
+    kind: str  # vocabulary.Kind
     title: str | None
     pages: int | None
     passages: int
     version: int
     warnings: list
-    needs_review: bool  # city or period had to be guessed or is unknown
+    needs_review: bool  # unconfirmed: city, year, period or kind are suggestions (待确认)
 
 
 @dataclass
@@ -294,7 +303,9 @@ def city_overview(
     row = _row(city, counts)
     figures = list_figures(
         engine,
-        FigureFilters(city=city, year=year, period=period, include_rejected=False),
+        FigureFilters(
+            city=city, year=year, period=period, include_rejected=False, kinds=CASE_KINDS
+        ),
         100_000,
     )
     by_area: dict[int, list[StoredFigure]] = defaultdict(list)

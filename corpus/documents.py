@@ -1,23 +1,24 @@
-"""A document's recognised city, year and period, confirmed or corrected by an evaluator.
+"""A document's recognised issuer, year, period and kind, confirmed or corrected by an evaluator.
 
-Extraction recognises them from the title, the file name and the first page; the evaluator who
-uploaded the files confirms or corrects them. The correction moves the document (and its typical
-applications) to the right submission, in one transaction with its ReviewEvent.
+Extraction recognises them from the title, the issuing organ, the file name and the first page,
+and says which it is unsure of (the document is then *unconfirmed*); the evaluator confirms or
+corrects them. The correction moves the document (and its typical applications) to the right
+submission, through the one edit path of corpus.review (locked, versioned, audited).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from extract import city_named
-from models.db import write_scope
-from models.tables import Application, Document, ReviewEvent
+from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
+from models.tables import Application, City, Document, ReviewEvent
 
-from .ingest import PERIODS, submission_for
-from .review import Actor, Conflict, InvalidValue, NotFound, actor_name, format_time
+from .ingest import PERIODIC_KINDS, PERIODS, submission_for
+from .review import Actor, Conflict, InvalidValue, NotFound, _edit, actor_name, format_time
 
 YEARS = range(2000, 2101)
 
@@ -31,11 +32,17 @@ class DocumentMetadata:
     city: str | None
     year: int | None
     period: str | None
-    needs_review: bool  # city, year or period still unknown
+    needs_review: bool  # unconfirmed, or city, year or period still unknown
     evidence: dict  # where each value was found (extraction's evidence, or "evaluator")
+    confirmed: bool = True
+    unconfirmed: dict = field(default_factory=dict)  # field → Chinese reason
+    revision: int = 1  # send back with an edit
+    level: str | None = None  # the issuer's level (vocabulary.Level), when known
+    parent: str | None = None  # a county's city
+    province: str | None = None
 
 
-def _meta(doc: Document) -> DocumentMetadata:
+def _meta(doc: Document, issuer: City | None = None) -> DocumentMetadata:
     return DocumentMetadata(
         doc.id,
         doc.name,
@@ -46,6 +53,12 @@ def _meta(doc: Document) -> DocumentMetadata:
         doc.period,
         doc.needs_review,
         dict(doc.metadata_evidence or {}),
+        confirmed=doc.confirmed,
+        unconfirmed=dict(doc.unconfirmed or {}),
+        revision=doc.revision,
+        level=issuer.level if issuer else None,
+        parent=issuer.parent if issuer else None,
+        province=issuer.province if issuer else None,
     )
 
 
@@ -55,11 +68,33 @@ def documents_metadata(engine: Engine, ids: list[int]) -> list[DocumentMetadata]
         rows = session.exec(
             select(Document).where(Document.id.in_(ids), Document.status == "ok")
         ).all()
+        names = {d.city for d in rows if d.city}
+        issuers = {c.name: c for c in session.exec(select(City).where(City.name.in_(names))).all()}
     by_id = {d.id: d for d in rows}
-    return [_meta(by_id[i]) for i in dict.fromkeys(ids) if i in by_id]
+    return [_meta(by_id[i], issuers.get(by_id[i].city)) for i in dict.fromkeys(ids) if i in by_id]
 
 
-def _clean(city: str | None, year: int | None, period: str | None):
+def unconfirmed_documents(engine: Engine) -> list[DocumentMetadata]:
+    """Current documents waiting for an evaluator to confirm city, year, period or kind."""
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Document.id)
+            .where(Document.status == "ok", Document.is_current, Document.needs_review)
+            .order_by(Document.name, Document.id)
+        ).all()
+    return documents_metadata(engine, list(ids))
+
+
+def count_unconfirmed(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count(Document.id)).where(
+                Document.status == "ok", Document.is_current, Document.needs_review
+            )
+        ).one()
+
+
+def _clean(city: str | None, year: int | None, period: str | None, kind: str | None):
     city = (city or "").strip() or None
     if city is not None:
         known = city_named(city)
@@ -71,7 +106,13 @@ def _clean(city: str | None, year: int | None, period: str | None):
     period = period or None
     if period is not None and period not in PERIODS:
         raise InvalidValue(f"未知时段：{period}（可选：H1 上半年、FY 全年）")
-    return city, year, period
+    if kind is not None and kind not in KIND_LABELS:
+        choices = "、".join(f"{k} {v}" for k, v in KIND_LABELS.items())
+        raise InvalidValue(f"未知文件类型：{kind}（可选：{choices}）")
+    return city, year, period, kind
+
+
+_FIELDS = ("city", "year", "period", "kind")
 
 
 def set_document_metadata(
@@ -81,67 +122,101 @@ def set_document_metadata(
     year: int | None,
     period: str | None,
     *,
+    kind: str | None = None,
     user: Actor,
-    expected: tuple[str | None, int | None, str | None] | None = None,
+    expected: tuple | None = None,
+    expected_revision: int | None = None,
     comment: str | None = None,
 ) -> DocumentMetadata:
-    """Sets a document's city, year and period (None: unknown) and files it under that
-    submission; its typical applications follow it. `expected` is what the evaluator saw: when
-    someone changed the document since, nothing is written and Conflict says who."""
+    """Sets a document's city, year and period (None: unknown) and, when given, its kind, and
+    files it under that submission; its typical applications follow it. Saving confirms the
+    document: what the evaluator says is no longer a suggestion (a value still missing stays
+    unconfirmed). `expected` is (city, year, period[, kind]) as the evaluator saw them, or
+    `expected_revision` the revision: when someone changed the document since, nothing is
+    written and Conflict says who. Goes through the one edit path (corpus.review), audited."""
+    city, year, period, kind = _clean(city, year, period, kind)
     name = actor_name(user)
-    city, year, period = _clean(city, year, period)
-    with write_scope(engine) as session:
-        doc = session.exec(select(Document).where(Document.id == doc_id).with_for_update()).first()
-        if doc is None or doc.status != "ok":
+
+    def apply(session: Session, doc: Document):
+        if doc.status != "ok":
             raise NotFound(f"没有编号为 {doc_id} 的文件")
-        before = {"city": doc.city, "year": doc.year, "period": doc.period}
-        if expected is not None and tuple(before.values()) != tuple(expected):
-            last = session.exec(
-                select(ReviewEvent)
-                .where(ReviewEvent.entity == "document", ReviewEvent.entity_id == doc.id)
-                .order_by(ReviewEvent.id.desc())
-                .limit(1)
-            ).first()
-            who = f"已被 {last.user} 于 {format_time(last.at)} 修改" if last else "已被他人修改"
-            raise Conflict(
-                f"该文件（编号 {doc.id}）的城市、年份或时段{who}，现为 "
-                f"{doc.city or '未识别'} {doc.year or '未识别'} {doc.period or '未识别'}。"
-                "您的修改没有保存，请刷新页面查看后再修改。",
-                entity="document",
-                entity_id=doc.id,
-                expected_version=doc.version,
-                current_version=doc.version,
-                by=last.user if last else None,
-                at=last.at if last else None,
-            )
-        after = {"city": city, "year": year, "period": period}
-        if before == after:
-            return _meta(doc)
-        doc.city, doc.year, doc.period = city, year, period
+        now = {k: getattr(doc, k) for k in _FIELDS}
+        if expected is not None and tuple(now[k] for k in _FIELDS[: len(expected)]) != tuple(
+            expected
+        ):
+            _stale(session, doc)
+        before = {**now, "confirmed": doc.confirmed}
+        after = {"city": city, "year": year, "period": period, "kind": kind or doc.kind}
+        reasons = _still_missing(after)
+        after["confirmed"] = not reasons
+        if before == after and dict(doc.unconfirmed or {}) == reasons:
+            return before, after
+        doc.city, doc.year, doc.period, doc.kind = city, year, period, after["kind"]
+        doc.unconfirmed, doc.confirmed = reasons, not reasons
         doc.submission_id = submission_for(session, city, year, period)
-        doc.needs_review = doc.submission_id is None
+        doc.needs_review = bool(reasons)
         evidence = dict(doc.metadata_evidence or {})
-        for key, value in after.items():
-            if before[key] != value:
-                evidence[key] = [{"value": str(value or ""), "source": "evaluator", "text": name}]
+        for key in _FIELDS:
+            if before[key] != after[key] or not before["confirmed"]:
+                evidence[key] = [
+                    {"value": str(after[key] or ""), "source": "evaluator", "text": name},
+                    *[e for e in evidence.get(key, []) if e.get("source") != "evaluator"],
+                ]
         doc.metadata_evidence = evidence
         session.add(doc)
         for app in session.exec(select(Application).where(Application.document_id == doc.id)):
             app.city, app.year, app.period = city, year, period
             session.add(app)
-        session.add(
-            ReviewEvent(
-                user=name,
-                entity="document",
-                entity_id=doc.id,
-                action="set_metadata",
-                before=before,
-                after=after,
-                comment=(comment or "").strip() or None,
-            )
-        )
-        session.flush()
-        return _meta(doc)
+        return before, after
+
+    def action(before: dict, after: dict) -> str:
+        same = all(before[k] == after[k] for k in _FIELDS)
+        return "confirm" if same else "set_metadata"
+
+    _edit(
+        engine,
+        "document",
+        doc_id,
+        user=user,
+        expected_version=expected_revision,
+        action=action,
+        comment=comment,
+        apply=apply,
+    )
+    return documents_metadata(engine, [doc_id])[0]
+
+
+def _still_missing(values: dict) -> dict[str, str]:
+    """The reasons a document stays unconfirmed after the evaluator's word: values missing."""
+    reasons = {}
+    if not values["city"]:
+        reasons["city"] = "未填写发文单位"
+    if values["year"] is None:
+        reasons["year"] = "未填写年份"
+    if values["period"] is None and values["kind"] in PERIODIC_KINDS:
+        reasons["period"] = "未填写时段（上半年或全年）"
+    return reasons
+
+
+def _stale(session: Session, doc: Document) -> None:
+    last = session.exec(
+        select(ReviewEvent)
+        .where(ReviewEvent.entity == "document", ReviewEvent.entity_id == doc.id)
+        .order_by(ReviewEvent.id.desc())
+        .limit(1)
+    ).first()
+    who = f"已被 {last.user} 于 {format_time(last.at)} 修改" if last else "已被他人修改"
+    raise Conflict(
+        f"该文件（编号 {doc.id}，{doc.name}）的发文单位、年份、时段或类型{who}，现为 "
+        f"{doc.city or '未识别'} {doc.year or '未识别'} {PERIOD_LABELS.get(doc.period or '', '未识别')} "
+        f"{KIND_LABELS.get(doc.kind, doc.kind)}。您的修改没有保存，请刷新页面查看后再修改。",
+        entity="document",
+        entity_id=doc.id,
+        expected_version=doc.revision,
+        current_version=doc.revision,
+        by=last.user if last else None,
+        at=last.at if last else None,
+    )
 
 
 def submission_documents(engine: Engine, city: str, year: int, period: str) -> list[int]:

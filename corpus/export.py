@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from classify import SHORT_NAMES
 
-from .applications import AppFilters, list_apps
+from .applications import CASE_KINDS, AppFilters, list_apps
 from .compare import area_matrix, indicator_table, latest_period, periods
 from .figures import FigureFilters, NoSubmission, list_figures
 
@@ -192,7 +192,9 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
 
 def _figures(engine: Engine, year, period, city) -> Sheet:
     figures = list_figures(
-        engine, FigureFilters(city=city, year=year, period=period), limit=MAX_ROWS
+        engine,
+        FigureFilters(city=city, year=year, period=period, kinds=CASE_KINDS),
+        limit=MAX_ROWS,
     )
     headers = [
         "编号",

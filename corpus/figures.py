@@ -14,10 +14,14 @@ from sqlmodel import Session, select
 
 from classify import load_catalogue
 from classify.indicators import check_target
+from extract.vocabulary import Kind
 from models.tables import Document, Passage
 from models.tables import Figure as FigureRow
 
 PERIOD_ORDER = {"H1": 0, "FY": 1}
+# Only progress reports are judged against the guide's targets: a budget's or a statistical
+# bulletin's figures are context, never a city's result in a scorecard.
+SCORED_KINDS: tuple[str, ...] = (Kind.progress,)
 
 
 @dataclass
@@ -30,6 +34,7 @@ class FigureFilters:
     document_id: int | None = None
     current_only: bool = True  # False: superseded versions too (reading an old document)
     include_rejected: bool = True  # False: leave out figures an evaluator rejected
+    kinds: tuple[str, ...] | None = None  # only documents of these kinds (vocabulary.Kind)
 
 
 @dataclass
@@ -91,6 +96,8 @@ def list_figures(
         query = query.where(Document.is_current)
     if f.document_id is not None:
         query = query.where(Document.id == f.document_id)
+    if f.kinds is not None:
+        query = query.where(Document.kind.in_(f.kinds))
     if not f.include_rejected:
         query = query.where(
             (FigureRow.review_status.is_(None)) | (FigureRow.review_status != "rejected")
@@ -181,6 +188,7 @@ def _submissions(engine: Engine, city: str) -> list[tuple[int, str]]:
             select(Document.year, Document.period)
             .where(Document.city == city, Document.is_current, Document.status == "ok")
             .where(Document.year.is_not(None), Document.period.is_not(None))
+            .where(Document.kind.in_(SCORED_KINDS))
             .distinct()
         ).all()
     return sorted(rows, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
@@ -222,7 +230,9 @@ def _reviewed(engine: Engine, city: str, year: int, period: str) -> list[StoredF
     with the corrected value."""
     figures = list_figures(
         engine,
-        FigureFilters(city=city, year=year, period=period, include_rejected=False),
+        FigureFilters(
+            city=city, year=year, period=period, include_rejected=False, kinds=SCORED_KINDS
+        ),
         100_000,
     )
     return [
@@ -235,7 +245,8 @@ def scorecard(
     engine: Engine, city: str, year: int | None = None, period: str | None = None
 ) -> Scorecard:
     """The city's indicators in one submission (the latest by default) against the guide's
-    targets; rising targets are judged against the city's previous submission."""
+    targets; rising targets are judged against the city's previous submission. Only progress
+    reports count (SCORED_KINDS)."""
     submissions = _submissions(engine, city)
     chosen = [s for s in submissions if (year is None or s[0] == year)]
     chosen = [s for s in chosen if period is None or s[1] == period]

@@ -35,6 +35,7 @@ from extract import (
     sha256_of,
 )
 from extract import Document as Extracted
+from extract.vocabulary import Kind, Level
 from models.db import session_scope
 from models.tables import (
     Application,
@@ -43,6 +44,7 @@ from models.tables import (
     Document,
     Figure,
     Passage,
+    ReviewEvent,
     Submission,
 )
 
@@ -50,6 +52,7 @@ from .analysis import Analysis, Models, analyse
 from .classifiers import area_model, tag_model
 from .storage import store_file, sweep_orphans
 from .store import StoreUnavailable
+from .versions import SYSTEM, carried_metadata, carry_forward, find_previous
 
 PERIODS = ("H1", "FY")
 MAX_ZIP_MEMBERS = 5_000
@@ -73,6 +76,8 @@ class FileResult:
     pages: int = 0
     code: str | None = None
     needs_review: bool = False  # stored, but its city or period is for the evaluator to say
+    unconfirmed: dict = field(default_factory=dict)  # field → Chinese reason, for the evaluator
+    not_carried: list = field(default_factory=list)  # reviews of the previous version left behind
 
 
 @dataclass
@@ -200,6 +205,7 @@ def ingest(
                     summary.results.append(result)
                     report(result)
             jobs_by_path = {str(job.path): job for job in pending.values()}
+            # TODO(lead, issue 12): pass folders=<folder names between the ingest root and the file> once extract_files accepts it.
             for outcome in extract_files(list(jobs_by_path), limits, jobs):
                 result = _store(
                     engine,
@@ -312,14 +318,40 @@ def _write(
     analysis: Analysis,
     user: str,
 ) -> FileResult:
-    """The document, its passages (and through triggers their index entries) in one transaction."""
+    """The document, its passages (and through triggers their index entries) in one transaction.
+
+    A version replaces an earlier document only inside one submission (corpus.versions); the
+    evaluators' work on it then follows, recorded in the audit."""
     meta = outcome.metadata
+    kind = meta.kind
+    unconfirmed = unconfirmed_reasons(meta, city, year, period, kind, evidence)
+    recognised = {"city": city, "year": year, "period": period, "kind": kind}
     with session_scope(engine) as session:
-        previous = session.exec(
-            select(Document).where(
-                Document.name == job.name, Document.is_current, Document.status == "ok"
-            )
-        ).first()
+        previous = find_previous(
+            session,
+            name=job.name,
+            key=(city, year, period, kind),
+            confirmed=not unconfirmed,
+            exclude_sha=job.sha256,
+        )
+        carried_meta = None
+        if previous is not None:
+            carried_meta = carried_metadata(previous)
+            if carried_meta == recognised:
+                carried_meta = None  # nothing the evaluators changed
+            else:
+                city, year = carried_meta["city"], carried_meta["year"]
+                period, kind = carried_meta["period"], carried_meta["kind"]
+                for key, value in carried_meta.items():
+                    if recognised[key] != value:
+                        evidence[key] = [
+                            {
+                                "value": str(value or ""),
+                                "source": "evaluator",
+                                "text": f"第 {previous.version} 版（文件 {previous.id}）确认的值",
+                            },
+                            *evidence.get(key, []),
+                        ]
         # A failed attempt at the same bytes is replaced by the success.
         failed = session.exec(
             select(Document).where(Document.sha256 == job.sha256, Document.status == "failed")
@@ -328,6 +360,7 @@ def _write(
             session.delete(failed)
             session.flush()
         submission_id = submission_for(session, city, year, period)
+        record_issuer(session, meta, city)
         doc = Document(
             sha256=job.sha256,
             name=job.name,
@@ -335,14 +368,17 @@ def _write(
             size=outcome.size,
             format=outcome.format,
             pages=outcome.pages,
-            kind=meta.kind,
+            kind=kind,
             status="ok",
             title=meta.title,
             submission_id=submission_id,
             city=city,
             year=year,
             period=period,
-            needs_review=submission_id is None,
+            needs_review=bool(unconfirmed),
+            confirmed=not unconfirmed,
+            unconfirmed=unconfirmed,
+            recognised=recognised,
             metadata_evidence=evidence,
             warnings=warnings,
             structure=[_block_dict(b) for b in outcome.blocks],
@@ -420,14 +456,98 @@ def _write(
             session.add_all(
                 ApplicationTag(application_id=app.id, tag=t.tag, score=t.score) for t in found.tags
             )
+        not_carried: list = []
+        if previous is not None:
+            session.flush()
+            if carried_meta is not None:
+                session.add(
+                    ReviewEvent(
+                        user=user or SYSTEM,
+                        entity="document",
+                        entity_id=doc.id,
+                        action="carried_forward",
+                        before=recognised,
+                        after=carried_meta,
+                        comment=f"从第 {previous.version} 版（文件 {previous.id}）带入",
+                    )
+                )
+            not_carried = carry_forward(session, previous, doc, user).not_carried
+            doc.not_carried = not_carried
+            session.add(doc)
         doc_id = doc.id
     status = "version" if previous is not None else "added"
     message = f"{job.name}: {'new version ' + str(doc.version) + ' of' if previous else 'added as'} document {doc_id}"
-    if submission_id is None:
-        message += "（城市或时段未识别，请评估人员确认）"
+    needs_review = bool(unconfirmed)
+    if unconfirmed:
+        message += "（待确认，请评估人员确认：" + "；".join(unconfirmed.values()) + "）"
+    if not_carried:
+        message += f"（上一版的 {len(not_carried)} 项评审未能带到新版本，请查看文件页面）"
     return FileResult(
-        job.name, status, message, doc_id, outcome.pages or 0, needs_review=submission_id is None
+        job.name,
+        status,
+        message,
+        doc_id,
+        outcome.pages or 0,
+        needs_review=needs_review,
+        unconfirmed=unconfirmed,
+        not_carried=not_carried,
     )
+
+
+# Kinds sent for a reporting period: without one they cannot be filed under a submission.
+PERIODIC_KINDS = (Kind.progress, Kind.applications)
+_MISSING = {
+    "city": "未能识别发文单位",
+    "year": "未能识别年份",
+    "period": "未能识别时段（上半年或全年）",
+}
+
+
+def unconfirmed_reasons(
+    meta, city: str | None, year: int | None, period: str | None, kind: str, evidence: dict
+) -> dict[str, str]:
+    """Why each of city, year, period and kind is for the evaluator to confirm: extraction's
+    reasons, less the fields the evaluator gave on the command line, plus the values missing."""
+    given = {k for k, v in evidence.items() if v and v[0].get("source") in ("option", "evaluator")}
+    reasons = {k: v for k, v in dict(meta.unconfirmed or {}).items() if k not in given}
+    missing = {"city": city is None, "year": year is None}
+    missing["period"] = period is None and kind in PERIODIC_KINDS
+    for key, absent in missing.items():
+        if absent and key not in given:
+            reasons.setdefault(key, _MISSING[key])
+    return reasons
+
+
+def record_issuer(session: Session, meta, city: str | None) -> None:
+    """The issuer's level, parent city, province and code on its City row (created when
+    missing), from extraction when it speaks of this issuer, else from the gazetteer."""
+    if not city:
+        return
+    level = parent = province = code = None
+    if meta.city == city:
+        level, parent, province, code = meta.level, meta.parent, meta.province, meta.code
+    known = city_named(city)  # the evaluator named another issuer, or extraction left gaps
+    if known is not None:
+        if level is None:
+            level = Level.province if known.level in ("municipality", "sar") else Level.city
+        province = province or known.province
+    row = session.exec(select(City).where(City.name == city)).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = City(name=city)
+                session.add(row)
+        except IntegrityError:  # another ingest created it meanwhile
+            row = session.exec(select(City).where(City.name == city)).one()
+    for attr, value in (
+        ("level", level),
+        ("parent", parent),
+        ("province", province),
+        ("code", code),
+    ):
+        if value and getattr(row, attr) != value:
+            setattr(row, attr, value)
+    session.add(row)
 
 
 def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:

@@ -43,6 +43,9 @@ _TABLES = {
     "document": Document,
     "user": User,
 }
+# The column that locks an edit: `version`, except for a document, whose `version` is the
+# file's version number (v1, v2 of a submission) and whose edits are counted in `revision`.
+_LOCK = {"document": "revision"}
 FIGURE_ACTIONS: dict[str, str] = {"accept": "确认", "reject": "否决", "correct": "更正"}
 MAX_COMMENT = 5000
 BEIJING = timezone(timedelta(hours=8), "北京时间")  # evaluators read times in China's time
@@ -171,6 +174,10 @@ class DocumentView:
     structure: list  # the extracted blocks (title, heading, paragraph, table), for display
     passages: list[PassageView] = field(default_factory=list)
     figures: list = field(default_factory=list)  # corpus.figures.StoredFigure, with passage_id
+    confirmed: bool = True  # False: city, year, period or kind are suggestions (待确认)
+    unconfirmed: dict = field(default_factory=dict)  # field → Chinese reason
+    previous_id: int | None = None  # the version this one replaced
+    not_carried: list = field(default_factory=list)  # the previous version's reviews left behind
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -241,19 +248,25 @@ def format_time(at: datetime | None) -> str:
     return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
-def _check_version(session: Session, entity: str, row, expected_version: int) -> None:
-    if row.version == expected_version:
+def lock_version(entity: str, row) -> int:
+    """The version an edit of this row must name."""
+    return getattr(row, _LOCK.get(entity, "version"))
+
+
+def _check_version(session: Session, entity: str, row, expected_version: int | None) -> None:
+    current = lock_version(entity, row)
+    if expected_version is None or current == expected_version:
         return
     last = _last_change(session, entity, row.id)
     what = f"该{ENTITIES[entity]}（编号 {row.id}）"
     who = f"已被 {last.user} 于 {format_time(last.at)} 修改" if last else "已被他人修改"
     raise Conflict(
-        f"{what}{who}（当前版本 {row.version}，您看到的是版本 {expected_version}）。"
+        f"{what}{who}（当前版本 {current}，您看到的是版本 {expected_version}）。"
         "您的修改没有保存，请刷新页面查看最新内容后再修改。",
         entity=entity,
         entity_id=row.id,
         expected_version=expected_version,
-        current_version=row.version,
+        current_version=current,
         by=last.user if last else None,
         at=last.at if last else None,
     )
@@ -290,15 +303,17 @@ def _edit(
     entity_id: int,
     *,
     user: Actor,
-    expected_version: int,
-    action: str,
+    expected_version: int | None,
+    action: str | Callable[[dict, dict], str],
     comment: str | None,
     apply: Callable[[Session, Any], tuple[dict, dict]],
 ) -> Change:
     """The one path of every edit: lock the row, check its version, let `apply(session, row)`
     change it and return (before, after), bump the version and record the event, all in one
     transaction. An edit that changes nothing records nothing (unless it carries a comment,
-    which is then recorded as a comment)."""
+    which is then recorded as a comment). `expected_version` None: `apply` checks what the
+    evaluator saw itself (a document's form sends the values it showed) and raises Conflict.
+    `action` may be a function of (before, after) naming the change."""
     name = actor_name(user)
     comment = _clean_comment(comment)
     with write_scope(engine) as session:
@@ -318,20 +333,21 @@ def _edit(
                     after=None,
                     comment=comment,
                 )
-            return Change(entity, entity_id, row.version, event)
-        row.version = row.version + 1
+            return Change(entity, entity_id, lock_version(entity, row), event)
+        lock = _LOCK.get(entity, "version")
+        setattr(row, lock, getattr(row, lock) + 1)
         session.add(row)
         event = _record(
             session,
             user=name,
             entity=entity,
             entity_id=entity_id,
-            action=action,
+            action=action(before, after) if callable(action) else action,
             before=before,
             after=after,
             comment=comment,
         )
-        return Change(entity, entity_id, row.version, event)
+        return Change(entity, entity_id, lock_version(entity, row), event)
 
 
 # --- edits -------------------------------------------------------------------------------------
@@ -591,16 +607,58 @@ def describe(event: ReviewEvent | Event) -> str:
             return "停用用户"
         case "user", "activate":
             return "启用用户"
-        case "document", "set_metadata":
+        case "document", "set_metadata" | "confirm":
             changed = [
-                f"{label}：{b.get(key) or '未识别'} → {a.get(key) or '未识别'}"
-                for key, label in (("city", "城市"), ("year", "年份"), ("period", "时段"))
+                f"{label}：{_meta_label(key, b.get(key))} → {_meta_label(key, a.get(key))}"
+                for key, label in _META_LABELS
+                if key in a and b.get(key) != a.get(key)
+            ]
+            return "；".join(changed) or "确认发文单位、年份、时段和类型"
+        case "document", "carried_forward":
+            changed = [
+                f"{label}：{_meta_label(key, a.get(key))}"
+                for key, label in _META_LABELS
                 if b.get(key) != a.get(key)
             ]
-            return "；".join(changed) or "确认城市、年份和时段"
+            return "从上一版带入评估人员确认的" + ("；".join(changed) or "信息")
+        case "document", "repair_version":
+            if a.get("previous_id") is None:
+                return "版本关系修复：不再是其他文件的新版本，恢复为现行文件"
+            return f"版本关系修复：为文件 {a.get('previous_id')} 的第 {a.get('version')} 版"
+        case "passage", "carried_forward":
+            return f"从上一版带入领域：{_area_label(a.get('reviewed_area'))}"
+        case "figure", "carried_forward":
+            what = {"accepted": "确认", "rejected": "否决", "corrected": "更正"}.get(
+                a.get("review_status"), ""
+            )
+            return f"从上一版带入数据审核：{what} {_num(a.get('value'))}{a.get('unit') or ''}"
+        case "application", "carried_forward":
+            parts = []
+            if a.get("source") == "evaluator":
+                parts.append("标签 " + "、".join(_tag_names(a.get("tags") or [])))
+            if a.get("outstanding") and not b.get("outstanding"):
+                parts.append("优秀应用标记")
+            return "从上一版带入" + ("；".join(parts) or "评审")
         case _, "comment":
             return "评论"
     return event.action
+
+
+_META_LABELS = (("city", "发文单位"), ("year", "年份"), ("period", "时段"), ("kind", "类型"))
+
+
+def _meta_label(key: str, value) -> str:
+    from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
+
+    if value in (None, ""):
+        return "未识别"
+    if key == "period":
+        return PERIOD_LABELS.get(value, str(value))
+    if key == "kind":
+        return KIND_LABELS.get(value, str(value))
+    if key == "confirmed":
+        return "已确认" if value else "待确认"
+    return str(value)
 
 
 def _event(row: ReviewEvent) -> Event:
@@ -760,6 +818,10 @@ def document_view(engine: Engine, document_id: int, *, area: int | None = None) 
         warnings=list(doc.warnings or []),
         structure=list(doc.structure or []),
         passages=views,
+        confirmed=doc.confirmed,
+        unconfirmed=dict(doc.unconfirmed or {}),
+        previous_id=doc.previous_id,
+        not_carried=list(doc.not_carried or []),
         figures=list_figures(
             engine, FigureFilters(document_id=document_id, current_only=False), 100_000
         ),

@@ -65,6 +65,7 @@ class Hit:
     highlights: list[tuple[int, int]]
     score: float
     area: int | None
+    confirmed: bool = True  # False: city, year, period or kind await an evaluator (待确认)
 
 
 def _clean_tokens(tokens: list[str]) -> list[str]:
@@ -171,7 +172,7 @@ NARROW_CANDIDATES = (5_000, 50_000)
 
 _COLUMNS = (
     "p.id, p.document_id, d.name, d.city, d.year, d.period, p.page, p.heading_path, p.text, "
-    "COALESCE(p.reviewed_area, p.area)"
+    "COALESCE(p.reviewed_area, p.area), d.confirmed"
 )
 
 
@@ -275,7 +276,7 @@ def _floor(conn, source: str, key: str, match: str, params: dict, cap: int | Non
 
 
 def _hit(row, terms: list[str]) -> Hit:
-    pid, did, name, city, year, period, page, heading_path, body, area, score = row
+    pid, did, name, city, year, period, page, heading_path, body, area, confirmed, score = row
     if isinstance(heading_path, str):
         heading_path = json.loads(heading_path)
     snippet, highlights = make_snippet(body, terms)
@@ -293,6 +294,7 @@ def _hit(row, terms: list[str]) -> Hit:
         highlights,
         -float(score),
         area,
+        bool(confirmed),
     )
 
 

@@ -17,9 +17,15 @@ def utcnow() -> datetime:
 
 
 class City(SQLModel, table=True):
+    """An issuing unit at any level (浙江省, 杭州市, 洪泽区): a county's submission is its own,
+    filed under the county, with its city as `parent`."""
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)  # 杭州市
     province: str | None = None
+    level: str | None = None  # vocabulary.Level: province | city | county
+    parent: str | None = None  # a county's city (洪泽区 → 淮安市)
+    code: str | None = None  # the administrative division code, when known
 
 
 class Submission(SQLModel, table=True):
@@ -42,7 +48,7 @@ class Document(SQLModel, table=True):
     size: int = 0
     format: str = ""
     pages: int | None = None
-    kind: str = "other"  # progress | applications | other
+    kind: str = "other"  # vocabulary.Kind; an evaluator may change it (audited)
     status: str = "ok"  # ok | failed
     error_code: str | None = None
     error: str | None = None
@@ -63,6 +69,18 @@ class Document(SQLModel, table=True):
     is_current: bool = True
     ingested_at: datetime = Field(default_factory=utcnow)
     ingested_by: str = ""
+    # Unconfirmed: extraction (or a missing value) left city, year, period or kind for the
+    # evaluator to settle. `unconfirmed` maps each such field to its Chinese reason; `confirmed`
+    # turns true only when that map is empty, after extraction or an evaluator's confirmation.
+    confirmed: bool = True
+    unconfirmed: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # What extraction recognised (city, year, period, kind) before any evaluator's word: a new
+    # version of the file is recognised the same way, so it is matched against this too.
+    recognised: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # Evaluators' work on the previous version that could not be carried to this one, each
+    # {entity, id, what, reason} in Chinese: listed on the document's page and by the CLI.
+    not_carried: list = Field(default_factory=list, sa_column=Column(JSON))
+    revision: int = 1  # optimistic lock for evaluators' edits (`version` is the file's version)
 
 
 class Passage(SQLModel, table=True):

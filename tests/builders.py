@@ -156,6 +156,36 @@ def build_report_docx(path: Path, *, header: str = "杭州市经济和信息化�
     return path
 
 
+def build_sections_docx(
+    path: Path,
+    *,
+    title: str,
+    sections: list[tuple[str, list[str | tuple[str, list[str]]]]],
+    signature: tuple[str, str] | None = None,
+) -> Path:
+    """A plain report: a centred title, `一、…` headings (Heading 1) with body paragraphs or
+    `（一）…` sub-sections (Heading 2, with their paragraphs), and an optional signature
+    (organ, date). Enough to write one city's report, or a changed copy of it."""
+    document = Document()
+    head = document.add_paragraph(title)
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    head.runs[0].font.size = Pt(22)
+    for heading, items in sections:
+        document.add_paragraph(heading, style="Heading 1")
+        for item in items:
+            if isinstance(item, tuple):
+                document.add_paragraph(item[0], style="Heading 2")
+                for text in item[1]:
+                    _body(document.add_paragraph(text))
+            else:
+                _body(document.add_paragraph(item))
+    if signature:
+        for line in signature:
+            _body(document.add_paragraph(line))
+    document.save(path)
+    return path
+
+
 def convert(src: Path, fmt: str, outdir: Path) -> Path:
     """LibreOffice conversion, as cities produce their PDFs and .doc files."""
     with tempfile.TemporaryDirectory() as tmp:

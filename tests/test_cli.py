@@ -100,6 +100,7 @@ def test_ingest_status_search(tmp_path, samples):
             "documents": 1,
             "pages": 5,
             "passages": data["cells"][0]["passages"],
+            "unconfirmed": 0,
         }
     ]
     assert data["failed"][0]["code"] == "empty file"

@@ -40,8 +40,20 @@ def test_setting_metadata_files_the_document_under_its_submission(stored):
     assert {"city": "郑州市", "year": 2017, "period": "FY"}.items() <= cells[0].items()
     event = history(engine, "document", doc_id)[0]
     assert event.user == "评估员甲" and event.action == "set_metadata"
-    assert event.before == {"city": None, "year": None, "period": None}
-    assert event.after == {"city": "郑州市", "year": 2017, "period": "FY"}
+    assert event.before == {
+        "city": None,
+        "year": None,
+        "period": None,
+        "kind": "progress",
+        "confirmed": False,
+    }
+    assert event.after == {
+        "city": "郑州市",
+        "year": 2017,
+        "period": "FY",
+        "kind": "progress",
+        "confirmed": True,
+    }
     # The same values again change nothing and record nothing.
     set_document_metadata(engine, doc_id, "郑州市", 2017, "FY", user="评估员甲")
     assert len(history(engine, "document", doc_id)) == 1

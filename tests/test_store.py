@@ -125,7 +125,7 @@ def test_unknown_city_stored_and_flagged(store, tmp_path):
     assert result.count("added") == 1 and "请评估人员确认" in result.results[0].message
     (doc,) = docs(engine)
     assert doc.needs_review and doc.submission_id is None
-    assert store_status(engine).unassigned[0]["name"] == "工作情况.txt"
+    assert store_status(engine).unconfirmed[0]["name"] == "工作情况.txt"
 
 
 def test_overrides_win(store, tmp_path):

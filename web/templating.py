@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from classify import AREAS, SHORT_NAMES, load_catalogue
 from classify.tags import taxonomy
 from corpus.accounts import ROLES
-from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, PERIODS, REASONS
+from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, LEVELS, PERIODS, REASONS
 
 from .security import csrf_token
 
@@ -99,6 +99,7 @@ def make_env() -> Environment:
         SHORT_NAMES=SHORT_NAMES,
         PERIODS=PERIODS,
         KINDS=KINDS,
+        LEVELS=LEVELS,
         CHECKS=CHECKS,
         FIGURE_KINDS=FIGURE_KINDS,
         FIGURE_REVIEW=FIGURE_REVIEW,

@@ -49,5 +49,15 @@ def optional_period(value: str | None) -> str | None:
     return value
 
 
+def optional_kind(value: str | None) -> str | None:
+    from corpus.labels import KINDS
+
+    if value in (None, ""):
+        return None
+    if value not in KINDS:
+        raise BadParameter(f"未知文件类型：{value}")
+    return value
+
+
 def query_string(**params) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})

@@ -167,12 +167,15 @@ def document_page(request: Request, doc_id: int, area: str | None = None, user=v
     engine = engine_of(request)
     area_filter = optional_int(area, "领域", 0, 6)
     document = document_view(engine, doc_id, area=area_filter)
+    from corpus.status import sources_of
+
     meta = documents_metadata(engine, [doc_id])
     return render(
         request,
         "document.html",
         document=document,
         meta=meta[0] if meta else None,
+        sources=sources_of(meta[0].evidence, meta[0].unconfirmed) if meta else {},
         figures_of=_figures_by_passage(document.figures),
         area_filter=area_filter,
         events=history(engine, "document", doc_id),

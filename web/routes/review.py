@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from .. import security
-from .common import engine_of, local_path, optional_int, optional_period, see_other
+from .common import (
+    engine_of,
+    local_path,
+    optional_int,
+    optional_kind,
+    optional_period,
+    see_other,
+)
 
 router = APIRouter(dependencies=[Depends(security.require_csrf)])
 evaluator = Depends(security.evaluator)
@@ -137,9 +144,13 @@ def document_metadata(
     was_city: Annotated[str, Form(max_length=100)] = "",
     was_year: Annotated[str, Form(max_length=10)] = "",
     was_period: Annotated[str, Form(max_length=10)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "",
+    was_kind: Annotated[str, Form(max_length=20)] = "",
+    comment: Comment = "",
     next: Next = "",
     user=evaluator,
 ):
+    """Saving confirms the document (its values are no longer suggestions), even unchanged."""
     from corpus.documents import set_document_metadata
 
     set_document_metadata(
@@ -148,7 +159,14 @@ def document_metadata(
         city,
         optional_int(year, "年份"),
         optional_period(period),
+        kind=optional_kind(kind),
         user=user,
-        expected=(was_city or None, optional_int(was_year, "年份"), optional_period(was_period)),
+        expected=(
+            was_city or None,
+            optional_int(was_year, "年份"),
+            optional_period(was_period),
+            *([optional_kind(was_kind)] if was_kind else []),
+        ),
+        comment=comment or None,
     )
     return see_other(local_path(next, f"/documents/{doc_id}"))

@@ -13,7 +13,7 @@ from ..errors import UploadRejected
 from ..jobs import Job
 from ..templating import render
 from ..upload import MB, receive_upload
-from .common import engine_of, optional_int, optional_period, see_other
+from .common import engine_of, optional_int, optional_kind, optional_period, see_other
 
 router = APIRouter()
 evaluator = Depends(security.evaluator)
@@ -108,10 +108,13 @@ def confirm_form(request: Request, job_id: str, user=evaluator):
     from corpus.documents import documents_metadata
 
     job = request.app.state.jobs.get(job_id)
+    from corpus.status import sources_of
+
     documents = documents_metadata(engine_of(request), job.document_ids)
     return render(
         request,
         "confirm.html",
+        sources={d.id: sources_of(d.evidence, d.unconfirmed) for d in documents},
         job=job,
         p=job.progress(),
         documents=documents,
@@ -121,8 +124,9 @@ def confirm_form(request: Request, job_id: str, user=evaluator):
 
 @router.post("/upload/{job_id}/confirm", dependencies=[Depends(security.require_csrf)])
 async def confirm(request: Request, job_id: str, user=evaluator):
-    """Each document's city, year and period as the evaluator left them; only documents whose
-    values changed are written (each with its audit event)."""
+    """Each document's city, year, period and kind as the evaluator left them; only documents
+    whose values changed, or that the evaluator ticked as confirmed, are written (each with its
+    audit event)."""
     from corpus.documents import set_document_metadata
 
     job = request.app.state.jobs.get(job_id)
@@ -137,9 +141,9 @@ async def confirm(request: Request, job_id: str, user=evaluator):
             value = form.get(f"{name}-{doc_id}")
             return value.strip() if isinstance(value, str) else ""
 
-        now = (field("city"), field("year"), field("period"))
-        was = (field("was_city"), field("was_year"), field("was_period"))
-        if now == was:
+        now = (field("city"), field("year"), field("period"), field("kind"))
+        was = (field("was_city"), field("was_year"), field("was_period"), field("was_kind"))
+        if now == was and not field("confirm"):
             continue
         set_document_metadata(
             engine,
@@ -147,8 +151,14 @@ async def confirm(request: Request, job_id: str, user=evaluator):
             now[0],
             optional_int(now[1], "年份", 2000, 2100),
             optional_period(now[2]),
+            kind=optional_kind(now[3]),
             user=user,
-            expected=(was[0] or None, optional_int(was[1], "年份"), optional_period(was[2])),
+            expected=(
+                was[0] or None,
+                optional_int(was[1], "年份"),
+                optional_period(was[2]),
+                *([optional_kind(was[3])] if was[3] else []),
+            ),
         )
         changed += 1
     return see_other(f"/upload/{job_id}/confirm?saved={changed}")
