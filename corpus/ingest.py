@@ -5,6 +5,11 @@ The rest is extracted in parallel by isolated workers (extract.extract_files); t
 each result in its own transaction. The file is copied into the store before the transaction and
 committed with it, so a kill at any moment leaves every document whole or absent, plus at most a
 stored file without a row, which the next run sweeps away.
+
+Two ingests may run at once (the web app and the command line, two evaluators): each holds a
+lease (corpus/leases.py) so neither sweeps what the other has copied but not yet committed; a
+document whose transaction loses a race for a new city or submission is written again, and a
+file is reported as present only when its document is committed.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from models.tables import (
     Submission,
 )
 
+from . import leases
 from .analysis import Analysis, Models, analyse
 from .classifiers import area_model, tag_model
 from .storage import store_file, sweep_orphans
@@ -53,6 +59,7 @@ from .store import StoreUnavailable
 
 PERIODS = ("H1", "FY")
 MAX_ZIP_MEMBERS = 5_000
+WRITE_ATTEMPTS = 5  # a document's transaction, when another ingest created its city meanwhile
 
 
 @dataclass
@@ -190,9 +197,11 @@ def ingest(
     summary = IngestSummary()
     report = on_result or (lambda _r: None)
     try:
-        summary.swept = _sweep(engine, data_dir)
-        (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=data_dir / "tmp") as tmp:
+        with contextlib.ExitStack() as stack:
+            lease = stack.enter_context(leases.held(engine))
+            summary.swept = _sweep(engine, data_dir, lease)
+            (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(dir=data_dir / "tmp"))
             pending: dict[str, _Job] = {}
             for item in _expand([Path(p) for p in paths], Path(tmp), limits):
                 result = item if isinstance(item, FileResult) else _triage(engine, item, pending)
@@ -244,12 +253,19 @@ def _triage(
     return None
 
 
-def _sweep(engine: Engine, data_dir: Path) -> int:
-    with Session(engine) as session:
-        referenced = session.exec(
-            select(Document.stored_path).where(Document.stored_path.is_not(None))
-        ).all()
-    return len(sweep_orphans(data_dir, referenced))
+def _sweep(engine: Engine, data_dir: Path, lease: leases.Lease) -> int:
+    """Removes stored files without a row that no running ingest may still commit."""
+
+    def referenced() -> list[str]:
+        with Session(engine) as session:
+            return list(
+                session.exec(
+                    select(Document.stored_path).where(Document.stored_path.is_not(None))
+                ).all()
+            )
+
+    cutoff = leases.sweep_cutoff(engine, lease)
+    return len(sweep_orphans(data_dir, referenced, older_than=cutoff))
 
 
 def _find_by_sha(engine: Engine, sha: str) -> Document | None:
@@ -290,13 +306,40 @@ def _store(
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
     analysis = analyse(outcome, models)
-    try:
-        return _write(
-            engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
-        )
-    except IntegrityError:
-        # Another ingest stored the same bytes after this one looked: that document stands.
-        return FileResult(job.name, "present", f"{job.name}: stored meanwhile by another ingest")
+    for _ in range(WRITE_ATTEMPTS):
+        try:
+            return _write(
+                engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
+            )
+        except IntegrityError:
+            # Another ingest committed first: the same bytes (that document stands, and is
+            # reported only once it is really there), or the same new city or submission (found
+            # by the next attempt).
+            if (present := _present(engine, job)) is not None:
+                return present
+    return _conflict(job)
+
+
+def _present(engine: Engine, job: _Job) -> FileResult | None:
+    existing = _find_by_sha(engine, job.sha256)
+    if existing is None or existing.status != "ok":
+        return None
+    return FileResult(
+        job.name,
+        "present",
+        f"{job.name}: stored meanwhile by another ingest as document {existing.id}",
+        existing.id,
+        existing.pages or 0,
+    )
+
+
+def _conflict(job: _Job) -> FileResult:
+    return FileResult(
+        job.name,
+        "failed",
+        f"{job.name}: failed: conflict（与同时进行的另一次导入反复冲突，未保存；请重新运行同一命令）",
+        code="conflict",
+    )
 
 
 def _write(
@@ -431,6 +474,15 @@ def _write(
 
 
 def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
+    for _ in range(WRITE_ATTEMPTS):
+        try:
+            return _record_failure(engine, job, failure, user)
+        except IntegrityError:  # another ingest recorded the same bytes first: read it again
+            continue
+    return _conflict(job)
+
+
+def _record_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
     message = failure.message.replace(Path(failure.path).name, job.name, 1)
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
