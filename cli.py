@@ -275,6 +275,8 @@ def _run_ingest(
         progress.update(task, advance=1, pages=counts["pages"], failed=counts["failed"])
         if result.status == "failed" and not as_json:
             progress.console.print(_failure_line(result), markup=False, highlight=False)
+        elif result.status == "skipped" and not as_json:
+            progress.console.print(f"– {result.message}", markup=False, highlight=False)
 
     with progress:
         task = progress.add_task("ingest", total=None, pages=0, failed=0)
@@ -298,7 +300,9 @@ def _run_ingest(
     else:
         err.print(
             f"新增 {summary.count('added')}，新版本 {summary.count('version')}，"
-            f"已存在 {summary.count('present')}，失败 {summary.count('failed')}。"
+            f"已存在 {summary.count('present')}，失败 {summary.count('failed')}"
+            + (f"，跳过 {summary.count('skipped')}" if summary.count("skipped") else "")
+            + "。"
             + (f"（清理了 {summary.swept} 个未完成入库的残留文件）" if summary.swept else "")
         )
         for r in summary.results:

@@ -15,9 +15,12 @@ file is reported as present only when its document is committed.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +36,16 @@ from extract import (
     ExtractError,
     Failure,
     Limits,
+    NotRegular,
     check_zip,
     city_named,
+    escape_controls,
     extract_files,
-    iter_files,
-    sha256_of,
+    sha256_regular,
+    walk,
 )
 from extract import Document as Extracted
+from extract.files import decode_name
 from models.db import session_scope
 from models.tables import (
     Application,
@@ -74,7 +80,7 @@ class Overrides:
 @dataclass
 class FileResult:
     name: str
-    status: str  # added | version | present | failed
+    status: str  # added | version | present | failed | skipped (not a file to read: said why)
     message: str = ""
     document_id: int | None = None
     pages: int = 0
@@ -100,6 +106,7 @@ class IngestSummary:
             "versions": self.count("version"),
             "present": self.count("present"),
             "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
             "swept_orphans": self.swept,
             "files": [r.__dict__ for r in self.results],
         }
@@ -111,26 +118,70 @@ class _Job:
     name: str  # what the evaluator sees: the original name, NFC
     sha256: str
     origin: str = ""  # the archive a member came from
+    note: str = ""  # a warning about the name (not UTF-8: its original bytes)
 
 
 def _nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name).replace("\x00", "")
+    """A name for display and the store: NFC, control characters escaped, NUL removed."""
+    return escape_controls(unicodedata.normalize("NFC", name))
 
 
-def _expand(
-    paths: Iterable[Path], tmp: Path, limits: Limits
-) -> Iterator[tuple[Path, str, str] | FileResult]:
-    """Yields (path, display name, origin) for every file, unpacking .zip archives safely; a
-    FileResult for what cannot be unpacked."""
-    for path in iter_files(paths):
-        if path.suffix.lower() != ".zip":
-            yield path, _nfc(path.name), ""
+_Item = tuple[Path, str, str, str]  # path, display name, origin, note
+
+
+def _expand(paths: Iterable[Path], tmp: Path, limits: Limits) -> Iterator[_Item | FileResult]:
+    """Yields (path, display name, origin, note) for every file, unpacking .zip archives safely;
+    a FileResult for what is skipped or cannot be unpacked. Every entry is reported once."""
+    for n, found in enumerate(walk(paths)):
+        if found.skipped is not None:
+            yield FileResult(
+                found.name,
+                "skipped",
+                f"{found.name}: skipped: {found.skipped}（{found.detail}）",
+                code=found.skipped,
+            )
             continue
-        yield from _unzip(path, tmp, limits)
+        path, note = found.path, ""
+        if found.raw is not None:
+            note = f"文件名不是 UTF-8 编码，已按 GB18030 解读；原始字节：{found.raw}"
+            path = _named_copy(found.path, found.name, tmp / f"name{n:05d}")
+        if path.suffix.lower() != ".zip":
+            yield path, found.name, "", note
+            continue
+        yield from _unzip(path, found.name, tmp, limits)
 
 
-def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, str] | FileResult]:
-    name = _nfc(path.name)
+def _named_copy(path: Path, name: str, folder: Path) -> Path:
+    """The file under its decoded name (a hard link, else a copy), so the parser reads the city
+    and period from the name as it does for any other file."""
+    try:
+        folder.mkdir(parents=True)
+        target = folder / name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)
+        return target
+    except OSError:
+        return path
+
+
+# Methods Python's zipfile reads; anything else (Deflate64 = 9, PPMd = 98...) fails alone.
+_ZIP_METHODS = {
+    zipfile.ZIP_STORED,
+    zipfile.ZIP_DEFLATED,
+    zipfile.ZIP_BZIP2,
+    zipfile.ZIP_LZMA,
+}
+_ZIP_METHOD_NAMES = {9: "Deflate64", 98: "PPMd", 99: "AES", 93: "Zstandard", 95: "XZ"}
+MAX_ZIP_DEPTH = 3
+
+
+def _unzip(
+    path: Path, name: str, tmp: Path, limits: Limits, depth: int = 1
+) -> Iterator[_Item | FileResult]:
+    """The members of an archive, each read alone: an encrypted, corrupt or unsupported member
+    fails with its reason and the others are read; nested archives are opened to MAX_ZIP_DEPTH."""
     try:
         check_zip(
             path,
@@ -138,39 +189,132 @@ def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, s
         )
         zf = zipfile.ZipFile(path)
     except ExtractError as exc:
-        yield FileResult(name, "failed", exc.message, code=exc.code)
+        yield FileResult(name, "failed", exc.message.replace(exc.name, name, 1), code=exc.code)
         return
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        yield FileResult(
+            name,
+            "failed",
+            f"{name}: failed: parse error（压缩包已损坏：{exc}）",
+            code="parse error",
+        )
         return
     folder = Path(tempfile.mkdtemp(dir=tmp))  # one per archive: members never collide
+    macos_junk = 0
     with zf:
         for i, info in enumerate(zf.infolist()):
             if info.is_dir():
                 continue
             member = _zip_member_name(info)
             base = member.rsplit("/", 1)[-1]
-            if base.startswith(("~$", ".")) or "__MACOSX" in member:
+            if "__MACOSX/" in member or member.startswith("__MACOSX"):
+                macos_junk += 1
+                continue
+            if base.startswith(("~$", ".")):
+                yield FileResult(
+                    base,
+                    "skipped",
+                    f"{base}: skipped: hidden file（{name} 中的隐藏或临时文件，未导入）",
+                    code="hidden file",
+                )
+                continue
+            if failure := _member_problem(info, base, name, limits):
+                yield failure
                 continue
             # Generated names on disk: the member's own name never touches the file system.
             suffix = Path(base).suffix.lower()
-            target = folder / f"{i:05d}{suffix if suffix in ACCEPTED_SUFFIXES else '.bin'}"
-            if info.file_size > limits.max_file_bytes:
-                yield FileResult(
-                    base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
-                )
+            known = suffix in ACCEPTED_SUFFIXES or suffix == ".zip"
+            target = folder / f"{i:05d}{suffix if known else '.bin'}"
+            if (failure := _unpack_member(zf, info, target, base, name)) is not None:
+                yield failure
                 continue
-            with zf.open(info) as src, target.open("wb") as out:
-                while chunk := src.read(1 << 20):
+            if suffix != ".zip":
+                yield target, base, name, ""
+            elif depth >= MAX_ZIP_DEPTH:
+                yield FileResult(
+                    base,
+                    "failed",
+                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {MAX_ZIP_DEPTH} 层，在 {name} 中）",
+                    code="zip bomb",
+                )
+            else:
+                yield from _unzip(target, f"{name} › {base}", tmp, limits, depth + 1)
+    if macos_junk:
+        yield FileResult(
+            f"{name} › __MACOSX",
+            "skipped",
+            f"{name}: skipped: hidden file（{macos_junk} 个 macOS 附加信息文件，未导入）",
+            code="hidden file",
+        )
+
+
+def _member_problem(
+    info: zipfile.ZipInfo, base: str, archive: str, limits: Limits
+) -> FileResult | None:
+    """What makes a member unreadable, from the central directory alone."""
+    if info.flag_bits & 0x1:
+        return FileResult(
+            base,
+            "failed",
+            f"{base}: failed: encrypted（{archive} 中的这个文件有密码保护，不尝试密码；"
+            "请发送未加密的文件）",
+            code="encrypted",
+        )
+    if info.compress_type not in _ZIP_METHODS:
+        method = _ZIP_METHOD_NAMES.get(info.compress_type, f"方法 {info.compress_type}")
+        return FileResult(
+            base,
+            "failed",
+            f"{base}: rejected: unsupported format（{archive} 用 {method} 压缩，无法读取；"
+            "请用普通 zip（Deflate）重新打包）",
+            code="unsupported format",
+        )
+    if info.file_size > limits.max_file_bytes:
+        return FileResult(
+            base, "failed", f"{base}: rejected: too large (in {archive})", code="too large"
+        )
+    return None
+
+
+def _unpack_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, base: str, archive: str
+) -> FileResult | None:
+    """Copies one member to `target`; a member that cannot be read fails alone. Errors writing
+    (a full disk) are the store's, and propagate."""
+    with target.open("wb") as out:
+        try:
+            src = zf.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+            src = None
+            error: Exception = exc
+        if src is not None:
+            with src:
+                while True:
+                    try:
+                        chunk = src.read(1 << 20)
+                    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+                        error = exc
+                        break
+                    if not chunk:
+                        return None
                     out.write(chunk)
-            yield target, base, name
+    target.unlink(missing_ok=True)
+    return FileResult(
+        base,
+        "failed",
+        f"{base}: failed: parse error（{archive} 中的这个文件已损坏，无法解压："
+        f"{type(error).__name__}）",
+        code="parse error",
+    )
 
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name: as flagged UTF-8; else its bytes as UTF-8 (Linux and macOS `zip` do
+    not set the flag), else as GB18030 (Chinese Windows)."""
     raw = info.filename
-    if not info.flag_bits & 0x800:  # not flagged UTF-8: Chinese Windows zips use GBK
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            raw = raw.encode("cp437").decode("gbk")
+    if not info.flag_bits & 0x800:
+        with contextlib.suppress(UnicodeEncodeError):
+            raw = decode_name(info.filename.encode("cp437"))[0]
     return _nfc(raw.replace("\\", "/"))
 
 
@@ -228,15 +372,26 @@ def ingest(
     return summary
 
 
-def _triage(
-    engine: Engine, item: tuple[Path, str, str], pending: dict[str, _Job]
-) -> FileResult | None:
-    """Decides before parsing: missing, already stored, a duplicate in this batch, or to parse
-    (added to `pending` under its content key, returns None)."""
-    path, name, origin = item
-    if not path.exists():
+def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult | None:
+    """Decides before parsing: missing, empty, already stored, a duplicate in this batch, or to
+    parse (added to `pending` under its content key, returns None)."""
+    path, name, origin, note = item
+    try:
+        sha = sha256_regular(path)
+        size = path.stat().st_size
+    except NotRegular:
+        return FileResult(
+            name,
+            "skipped",
+            f"{name}: skipped: not a regular file（读取时已不是普通文件，未导入）",
+            code="not a regular file",
+        )
+    except FileNotFoundError:
         return FileResult(name, "failed", f"{name}: failed: not found", code="not found")
-    sha = sha256_of(path)
+    if size == 0:  # all empty files share one hash: each is reported, none is "the same"
+        return FileResult(
+            name, "failed", f"{name}: rejected: empty file (0 bytes)", code="empty file"
+        )
     existing = _find_by_sha(engine, sha)
     if existing is not None and existing.status == "ok":
         return FileResult(
@@ -249,7 +404,7 @@ def _triage(
     key = f"{sha}{path.suffix.lower()}"  # same bytes under another type fail on their own
     if key in pending:
         return FileResult(name, "present", f"{name}: same content as another file in this batch")
-    pending[key] = _Job(path, name, sha, origin)
+    pending[key] = _Job(path, name, sha, origin, note)
     return None
 
 
@@ -303,6 +458,8 @@ def _store(
     warnings = list(outcome.warnings)
     if job.origin:
         warnings.append(f"from the archive {job.origin}")
+    if job.note:
+        warnings.append(job.note)
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
     analysis = analyse(outcome, models)

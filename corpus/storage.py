@@ -8,7 +8,7 @@ the whole file or a `.tmp` leftover that the sweep removes.
 Several ingests may share the store (the web app and the command line). A file is swept only
 when no row refers to it and it is older than every running ingest (corpus/leases.py); an
 ingest that finds its content already on disk touches the file, so an orphan it is about to
-commit counts as new. The sweep holds an exclusive lock on `files/.lock` and copying a shared
+commit counts as new. The sweep holds an exclusive lock on `.files.lock` and copying a shared
 one, so a file is never touched and deleted at the same moment.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from extract import ACCEPTED_SUFFIXES
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-LOCK_NAME = ".lock"
+LOCK_NAME = ".files.lock"  # beside files/, not in it: files/ holds only stored files
 
 
 def storage_path(root: Path, sha256: str, suffix: str) -> Path:
@@ -39,9 +39,8 @@ def storage_path(root: Path, sha256: str, suffix: str) -> Path:
 
 @contextlib.contextmanager
 def _files_lock(root: Path, mode: int) -> Iterator[None]:
-    files = root / "files"
-    files.mkdir(parents=True, exist_ok=True)
-    fd = os.open(files / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, mode)
         yield
@@ -83,7 +82,7 @@ def sweep_orphans(
     with _files_lock(root, fcntl.LOCK_EX):
         keep = {str(root / r) for r in (referenced() if callable(referenced) else referenced or [])}
         for path in files.rglob("*"):
-            if path.name == LOCK_NAME or str(path) in keep:
+            if str(path) in keep:
                 continue
             with contextlib.suppress(FileNotFoundError):
                 st = path.lstat()

@@ -15,7 +15,15 @@ from .errors import (
     UnsupportedFormat,
     ZipBomb,
 )
-from .files import iter_files
+from .files import (
+    Found,
+    NotRegular,
+    display_name,
+    escape_controls,
+    iter_files,
+    sha256_regular,
+    walk,
+)
 from .gazetteer import by_name as city_named
 from .isolate import Failure, Outcome, extract_file, extract_files
 from .limits import Limits
@@ -36,9 +44,11 @@ __all__ = [
     "Evidence",
     "ExtractError",
     "Failure",
+    "Found",
     "Limits",
     "Metadata",
     "MissingFile",
+    "NotRegular",
     "Outcome",
     "PageInfo",
     "Passage",
@@ -49,10 +59,14 @@ __all__ = [
     "ZipBomb",
     "check_zip",
     "city_named",
+    "display_name",
+    "escape_controls",
     "extract_file",
     "extract_files",
     "iter_files",
     "read_document",
     "sha256_of",
+    "sha256_regular",
     "to_passages",
+    "walk",
 ]

@@ -15,6 +15,11 @@ class Limits:
     max_zip_member_bytes: int = 100 * 1024 * 1024
     max_zip_total_bytes: int = 300 * 1024 * 1024
     max_zip_ratio: float = 200.0
+    # What one document may produce (issue 15): a small file within every limit above can still
+    # expand to 150,000 paragraphs or tens of millions of characters, which the ingest process
+    # would tokenise, classify and write in one transaction. Checked in the worker.
+    max_blocks: int = 40_000
+    max_chars: int = 8_000_000
     # The child process that parses one file.
     memory_bytes: int = 1536 * 1024 * 1024
     timeout_s: float = 120.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import CorruptDocument
+from .errors import CorruptDocument, TooLarge
 from .limits import Limits
 from .structure import RawBlock, ReaderOutput
 
@@ -29,6 +29,8 @@ class TextReader:
             text = decode(path.read_bytes())
         except UnicodeDecodeError as exc:
             raise CorruptDocument(path, "text is neither UTF-8 nor GB18030") from exc
+        if len(text) > limits.max_chars:  # before splitting 40 MB into blocks
+            raise TooLarge(path, f"内容过多：{len(text):,} 个字符，上限 {limits.max_chars:,} 个")
         blocks: list[RawBlock] = []
         for line in text.splitlines():
             line = line.strip()
