@@ -61,7 +61,7 @@ from . import leases
 from .analysis import Analysis, Models, analyse
 from .classifiers import area_model, tag_model
 from .storage import store_file, sweep_orphans
-from .store import StoreUnavailable
+from .store import StoreUnavailable, store_fault
 
 PERIODS = ("H1", "FY")
 MAX_ZIP_MEMBERS = 5_000
@@ -133,6 +133,11 @@ def _expand(paths: Iterable[Path], tmp: Path, limits: Limits) -> Iterator[_Item 
     """Yields (path, display name, origin, note) for every file, unpacking .zip archives safely;
     a FileResult for what is skipped or cannot be unpacked. Every entry is reported once."""
     for n, found in enumerate(walk(paths)):
+        if found.skipped == "not found":
+            yield FileResult(
+                found.name, "failed", f"{found.name}: failed: not found", code="not found"
+            )
+            continue
         if found.skipped is not None:
             yield FileResult(
                 found.name,
@@ -365,7 +370,14 @@ def ingest(
                 )
                 summary.results.append(result)
                 report(result)
+    except OSError as exc:  # writing to the data directory: a full disk, a read-only mount
+        fault = store_fault(exc, data_dir)
+        if fault is None:
+            raise
+        raise fault from exc
     except (OperationalError, InterfaceError) as exc:
+        if (fault := store_fault(exc, data_dir)) is not None:
+            raise fault from exc
         raise StoreUnavailable(
             f"数据库连接中断，已保存的文件完整无损；恢复后重新运行同一命令即可补齐：{exc.__class__.__name__}"
         ) from exc
@@ -388,9 +400,12 @@ def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult
         )
     except FileNotFoundError:
         return FileResult(name, "failed", f"{name}: failed: not found", code="not found")
-    if size == 0:  # all empty files share one hash: each is reported, none is "the same"
+    except OSError as exc:  # the submitted file cannot be read: that file fails alone
         return FileResult(
-            name, "failed", f"{name}: rejected: empty file (0 bytes)", code="empty file"
+            name,
+            "failed",
+            f"{name}: failed: not found（无法读取：{exc.strerror}）",
+            code="not found",
         )
     existing = _find_by_sha(engine, sha)
     if existing is not None and existing.status == "ok":
@@ -402,6 +417,8 @@ def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult
             existing.pages or 0,
         )
     key = f"{sha}{path.suffix.lower()}"  # same bytes under another type fail on their own
+    if size == 0:  # all empty files share one hash: each fails on its own, none is "the same"
+        key += f"/{len(pending)}"
     if key in pending:
         return FileResult(name, "present", f"{name}: same content as another file in this batch")
     pending[key] = _Job(path, name, sha, origin, note)

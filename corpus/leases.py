@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, delete, select
 
 from models.db import session_scope
@@ -77,7 +76,8 @@ def acquire(engine: Engine, kind: str = "ingest") -> Lease:
 
 
 def release(engine: Engine, lease: Lease) -> None:
-    with contextlib.suppress(SQLAlchemyError), session_scope(engine) as session:
+    # Best effort: a lease left behind by a failing store is dead once this process is.
+    with contextlib.suppress(Exception), session_scope(engine) as session:
         session.exec(delete(IngestLease).where(IngestLease.id == lease.id))  # type: ignore[call-overload]
 
 
@@ -97,7 +97,7 @@ def held(engine: Engine, kind: str = "ingest") -> Iterator[Lease]:
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_S):
-            with contextlib.suppress(SQLAlchemyError):
+            with contextlib.suppress(Exception):  # the ingest itself reports store faults
                 renew(engine, lease)
 
     thread = threading.Thread(target=beat, name="infocity-lease", daemon=True)
@@ -117,7 +117,7 @@ def live_leases(engine: Engine, *, drop_dead: bool = False) -> list[IngestLease]
     live = [r for r in rows if is_live(r, now, host)]
     dead = [r.id for r in rows if r not in live]
     if drop_dead and dead:
-        with contextlib.suppress(SQLAlchemyError), session_scope(engine) as session:
+        with contextlib.suppress(Exception), session_scope(engine) as session:
             session.exec(delete(IngestLease).where(IngestLease.id.in_(dead)))  # type: ignore[call-overload, union-attr]
     return live
 

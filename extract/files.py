@@ -154,7 +154,7 @@ def _walk_folder(top: Path) -> Iterator[Found]:
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Given files and folders, yields every regular file to read (what `walk` does not skip)."""
     for found in walk(paths):
-        if found.skipped is None:
+        if found.skipped in (None, "not found"):  # a missing file is the reader's to report
             yield found.path
 
 
