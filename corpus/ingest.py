@@ -437,7 +437,21 @@ def _sweep(engine: Engine, data_dir: Path, lease: leases.Lease) -> int:
             )
 
     cutoff = leases.sweep_cutoff(engine, lease)
+    _sweep_temp(data_dir / "tmp", cutoff)
     return len(sweep_orphans(data_dir, referenced, older_than=cutoff))
+
+
+def _sweep_temp(tmp: Path, cutoff: float) -> None:
+    """Removes unpacking folders left by killed ingests (older than every running one)."""
+    if not tmp.is_dir():
+        return
+    for folder in tmp.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.lstat().st_mtime < cutoff:
+                if folder.is_dir() and not folder.is_symlink():
+                    shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    folder.unlink()
 
 
 def _find_by_sha(engine: Engine, sha: str) -> Document | None:

@@ -102,3 +102,36 @@ def test_two_ingests_of_overlapping_folders_store_every_file_once(db_url, tmp_pa
                 assert session.exec(select(IngestLease)).all() == []  # both released theirs
         finally:
             engine.dispose()
+
+
+def test_sweep_spares_what_a_running_ingest_copied(store, tmp_path):
+    """Every ingest began by deleting "orphan" files, including those another running ingest
+    had copied and not yet committed; temp folders of killed ingests were never removed."""
+    import os
+
+    from corpus import ingest, leases
+    from corpus.storage import storage_path, store_file
+
+    engine, data_dir, limits = store
+    src = tmp_path / "在途.txt"
+    src.write_text("另一次导入刚复制、尚未提交的文件", "utf-8")
+    other = leases.acquire(engine)  # another ingest, running (this process is alive)
+    try:
+        in_flight = data_dir / store_file(
+            data_dir, src, hashlib.sha256(src.read_bytes()).hexdigest()
+        )
+        crashed = storage_path(data_dir, "cd" * 32, ".pdf")
+        crashed.parent.mkdir(parents=True, exist_ok=True)
+        crashed.write_bytes(b"left by a crash long ago")
+        old_tmp = data_dir / "tmp" / "tmp_killed"
+        old_tmp.mkdir(parents=True)
+        (old_tmp / "00001.docx").write_bytes(b"member")
+        for path in (crashed, old_tmp):
+            os.utime(path, (other.started - 3600, other.started - 3600))
+        summary = ingest([], engine=engine, data_dir=data_dir, limits=limits)
+        assert in_flight.exists()  # newer than the running ingest's start: kept
+        assert not crashed.exists() and summary.swept == 1
+        assert not old_tmp.exists()
+    finally:
+        leases.release(engine, other)
+    assert ingest([], engine=engine, data_dir=data_dir, limits=limits).swept == 1  # now an orphan
