@@ -671,7 +671,7 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
 
 
 def _record_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
-    message = failure.message.replace(Path(failure.path).name, job.name, 1)
+    message = failure.message.replace(failure.name, job.name, 1)
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
         if row is not None and row.status == "ok":

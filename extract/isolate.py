@@ -41,7 +41,9 @@ class Failure:
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        from .files import display_name
+
+        return display_name(Path(self.path).name)[0]
 
 
 Outcome = Document | Failure

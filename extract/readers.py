@@ -7,12 +7,12 @@ type comes from `sniff.check_file`, never from the extension alone.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from pathlib import Path
 from typing import Protocol
 
 from .document import Document
 from .errors import UnsupportedFormat
+from .files import display_name
 from .images import ImageReader
 from .legacy import LegacyWordReader
 from .limits import Limits
@@ -64,7 +64,7 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
         raise UnsupportedFormat(path, real)
     output = reader.read(path, limits)
     blocks = build_blocks(output.blocks)
-    name = unicodedata.normalize("NFC", path.name)
+    name = display_name(path.name)[0]  # NFC; GBK bytes decoded; control characters escaped
     metadata, meta_warnings = recognise(Path(name).stem, blocks)
     warnings = list(output.warnings)
     if not blocks:
