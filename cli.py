@@ -14,7 +14,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """The store's faults (disk full, read-only, corrupt, too new) end any command with their
+    one-line message, never a traceback (issue 15)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            store = sys.modules.get("corpus.store")  # not imported: not a store fault
+            if store is None or not isinstance(exc, store.StoreUnavailable):
+                raise
+            err.print(f"✗ {exc}", markup=False, highlight=False)
+            sys.exit(1)
+
+
+app = _App(
     help="infocity：国家信息消费示范城市进展报告的读取、分类与检索工具。",
     no_args_is_help=True,
     add_completion=False,
@@ -58,6 +74,7 @@ REASONS = {
     "resource limit": "解析超出时间或内存限制",
     "converter missing": "缺少 LibreOffice，无法读取 .doc/.wps",
     "not found": "文件不存在",
+    "conflict": "与同时进行的另一次导入冲突，未保存",
 }
 
 
@@ -288,6 +305,8 @@ def _run_ingest(
         progress.update(task, advance=1, pages=counts["pages"], failed=counts["failed"])
         if result.status == "failed" and not as_json:
             progress.console.print(_failure_line(result), markup=False, highlight=False)
+        elif result.status == "skipped" and not as_json:
+            progress.console.print(f"– {result.message}", markup=False, highlight=False)
 
     with progress:
         task = progress.add_task("ingest", total=None, pages=0, failed=0)
@@ -311,7 +330,9 @@ def _run_ingest(
     else:
         err.print(
             f"新增 {summary.count('added')}，新版本 {summary.count('version')}，"
-            f"已存在 {summary.count('present')}，失败 {summary.count('failed')}。"
+            f"已存在 {summary.count('present')}，失败 {summary.count('failed')}"
+            + (f"，跳过 {summary.count('skipped')}" if summary.count("skipped") else "")
+            + "。"
             + (f"（清理了 {summary.swept} 个未完成入库的残留文件）" if summary.swept else "")
         )
         for r in summary.results:
@@ -938,6 +959,37 @@ def backup(
         err.print(f"✗ {exc}", markup=False)
         raise typer.Exit(1) from exc
     err.print(f"已备份到 {path}", markup=False)
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="infocity backup 生成的备份文件。")],
+) -> None:
+    """从备份恢复本地数据库（SQLite）：先校验备份；网页应用或导入正在使用时拒绝；原数据库（连同 -wal 日志）移到 before-restore-时间/ 保存。"""
+    from corpus import get_settings
+    from corpus.backup import BackupError, restore_sqlite
+
+    settings = get_settings()
+    url = settings.database_url or ""
+    if url and not url.startswith("sqlite"):
+        err.print(
+            "✗ PostgreSQL 数据库请用 pg_restore 恢复（例如 pg_restore -d 库名 infocity.dump）。"
+        )
+        raise typer.Exit(1)
+    database = Path(url.split("///", 1)[1]) if url else settings.data_dir / "infocity.db"
+    try:
+        restored = restore_sqlite(source, database, settings.data_dir)
+    except BackupError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    err.print(f"已从 {source} 恢复数据库：{restored.documents} 个文档。", markup=False)
+    if restored.kept:
+        err.print(f"原数据库保存在 {restored.kept}", markup=False)
+    if restored.missing_files:
+        err.print(
+            f"⚠ 有 {restored.missing_files} 个文档的原件不在 files/ 中：请重新导入这些文件。",
+            markup=False,
+        )
 
 
 user_app = typer.Typer(

@@ -5,14 +5,22 @@ The rest is extracted in parallel by isolated workers (extract.extract_files); t
 each result in its own transaction. The file is copied into the store before the transaction and
 committed with it, so a kill at any moment leaves every document whole or absent, plus at most a
 stored file without a row, which the next run sweeps away.
+
+Two ingests may run at once (the web app and the command line, two evaluators): each holds a
+lease (corpus/leases.py) so neither sweeps what the other has copied but not yet committed; a
+document whose transaction loses a race for a new city or submission is written again, and a
+file is reported as present only when its document is committed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +36,16 @@ from extract import (
     ExtractError,
     Failure,
     Limits,
+    NotRegular,
     check_zip,
     city_named,
+    escape_controls,
     extract_files,
-    iter_files,
-    sha256_of,
+    sha256_regular,
+    walk,
 )
 from extract import Document as Extracted
+from extract.files import decode_name
 from extract.vocabulary import Kind, Level
 from models.db import session_scope
 from models.tables import (
@@ -48,14 +59,16 @@ from models.tables import (
     Submission,
 )
 
+from . import leases
 from .analysis import Analysis, Models, analyse
 from .classifiers import area_model, tag_model
 from .storage import store_file, sweep_orphans
-from .store import StoreUnavailable
+from .store import StoreUnavailable, store_fault
 from .versions import SYSTEM, carried_metadata, carry_forward, find_previous
 
 PERIODS = ("H1", "FY")
 MAX_ZIP_MEMBERS = 5_000
+WRITE_ATTEMPTS = 5  # a document's transaction, when another ingest created its city meanwhile
 
 
 @dataclass
@@ -70,7 +83,7 @@ class Overrides:
 @dataclass
 class FileResult:
     name: str
-    status: str  # added | version | present | failed
+    status: str  # added | version | present | failed | skipped (not a file to read: said why)
     message: str = ""
     document_id: int | None = None
     pages: int = 0
@@ -98,6 +111,7 @@ class IngestSummary:
             "versions": self.count("version"),
             "present": self.count("present"),
             "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
             "swept_orphans": self.swept,
             "files": [r.__dict__ for r in self.results],
         }
@@ -109,26 +123,75 @@ class _Job:
     name: str  # what the evaluator sees: the original name, NFC
     sha256: str
     origin: str = ""  # the archive a member came from
+    note: str = ""  # a warning about the name (not UTF-8: its original bytes)
 
 
 def _nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name).replace("\x00", "")
+    """A name for display and the store: NFC, control characters escaped, NUL removed."""
+    return escape_controls(unicodedata.normalize("NFC", name))
 
 
-def _expand(
-    paths: Iterable[Path], tmp: Path, limits: Limits
-) -> Iterator[tuple[Path, str, str] | FileResult]:
-    """Yields (path, display name, origin) for every file, unpacking .zip archives safely; a
-    FileResult for what cannot be unpacked."""
-    for path in iter_files(paths):
-        if path.suffix.lower() != ".zip":
-            yield path, _nfc(path.name), ""
+_Item = tuple[Path, str, str, str]  # path, display name, origin, note
+
+
+def _expand(paths: Iterable[Path], tmp: Path, limits: Limits) -> Iterator[_Item | FileResult]:
+    """Yields (path, display name, origin, note) for every file, unpacking .zip archives safely;
+    a FileResult for what is skipped or cannot be unpacked. Every entry is reported once."""
+    for n, found in enumerate(walk(paths)):
+        if found.skipped == "not found":
+            yield FileResult(
+                found.name, "failed", f"{found.name}: failed: not found", code="not found"
+            )
             continue
-        yield from _unzip(path, tmp, limits)
+        if found.skipped is not None:
+            yield FileResult(
+                found.name,
+                "skipped",
+                f"{found.name}: skipped: {found.skipped}（{found.detail}）",
+                code=found.skipped,
+            )
+            continue
+        path, note = found.path, ""
+        if found.raw is not None:
+            note = f"文件名不是 UTF-8 编码，已按 GB18030 解读；原始字节：{found.raw}"
+            path = _named_copy(found.path, found.name, tmp / f"name{n:05d}")
+        if path.suffix.lower() != ".zip":
+            yield path, found.name, "", note
+            continue
+        yield from _unzip(path, found.name, tmp, limits)
 
 
-def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, str] | FileResult]:
-    name = _nfc(path.name)
+def _named_copy(path: Path, name: str, folder: Path) -> Path:
+    """The file under its decoded name (a hard link, else a copy), so the parser reads the city
+    and period from the name as it does for any other file."""
+    try:
+        folder.mkdir(parents=True)
+        target = folder / name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)
+        return target
+    except OSError:
+        return path
+
+
+# Methods Python's zipfile reads; anything else (Deflate64 = 9, PPMd = 98...) fails alone.
+_ZIP_METHODS = {
+    zipfile.ZIP_STORED,
+    zipfile.ZIP_DEFLATED,
+    zipfile.ZIP_BZIP2,
+    zipfile.ZIP_LZMA,
+}
+_ZIP_METHOD_NAMES = {9: "Deflate64", 98: "PPMd", 99: "AES", 93: "Zstandard", 95: "XZ"}
+MAX_ZIP_DEPTH = 3
+
+
+def _unzip(
+    path: Path, name: str, tmp: Path, limits: Limits, depth: int = 1
+) -> Iterator[_Item | FileResult]:
+    """The members of an archive, each read alone: an encrypted, corrupt or unsupported member
+    fails with its reason and the others are read; nested archives are opened to MAX_ZIP_DEPTH."""
     try:
         check_zip(
             path,
@@ -136,39 +199,132 @@ def _unzip(path: Path, tmp: Path, limits: Limits) -> Iterator[tuple[Path, str, s
         )
         zf = zipfile.ZipFile(path)
     except ExtractError as exc:
-        yield FileResult(name, "failed", exc.message, code=exc.code)
+        yield FileResult(name, "failed", exc.message.replace(exc.name, name, 1), code=exc.code)
         return
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield FileResult(name, "failed", f"{name}: failed: parse error ({exc})", code="parse error")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        yield FileResult(
+            name,
+            "failed",
+            f"{name}: failed: parse error（压缩包已损坏：{exc}）",
+            code="parse error",
+        )
         return
     folder = Path(tempfile.mkdtemp(dir=tmp))  # one per archive: members never collide
+    macos_junk = 0
     with zf:
         for i, info in enumerate(zf.infolist()):
             if info.is_dir():
                 continue
             member = _zip_member_name(info)
             base = member.rsplit("/", 1)[-1]
-            if base.startswith(("~$", ".")) or "__MACOSX" in member:
+            if "__MACOSX/" in member or member.startswith("__MACOSX"):
+                macos_junk += 1
+                continue
+            if base.startswith(("~$", ".")):
+                yield FileResult(
+                    base,
+                    "skipped",
+                    f"{base}: skipped: hidden file（{name} 中的隐藏或临时文件，未导入）",
+                    code="hidden file",
+                )
+                continue
+            if failure := _member_problem(info, base, name, limits):
+                yield failure
                 continue
             # Generated names on disk: the member's own name never touches the file system.
             suffix = Path(base).suffix.lower()
-            target = folder / f"{i:05d}{suffix if suffix in ACCEPTED_SUFFIXES else '.bin'}"
-            if info.file_size > limits.max_file_bytes:
-                yield FileResult(
-                    base, "failed", f"{base}: rejected: too large (in {name})", code="too large"
-                )
+            known = suffix in ACCEPTED_SUFFIXES or suffix == ".zip"
+            target = folder / f"{i:05d}{suffix if known else '.bin'}"
+            if (failure := _unpack_member(zf, info, target, base, name)) is not None:
+                yield failure
                 continue
-            with zf.open(info) as src, target.open("wb") as out:
-                while chunk := src.read(1 << 20):
+            if suffix != ".zip":
+                yield target, base, name, ""
+            elif depth >= MAX_ZIP_DEPTH:
+                yield FileResult(
+                    base,
+                    "failed",
+                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {MAX_ZIP_DEPTH} 层，在 {name} 中）",
+                    code="zip bomb",
+                )
+            else:
+                yield from _unzip(target, f"{name} › {base}", tmp, limits, depth + 1)
+    if macos_junk:
+        yield FileResult(
+            f"{name} › __MACOSX",
+            "skipped",
+            f"{name}: skipped: hidden file（{macos_junk} 个 macOS 附加信息文件，未导入）",
+            code="hidden file",
+        )
+
+
+def _member_problem(
+    info: zipfile.ZipInfo, base: str, archive: str, limits: Limits
+) -> FileResult | None:
+    """What makes a member unreadable, from the central directory alone."""
+    if info.flag_bits & 0x1:
+        return FileResult(
+            base,
+            "failed",
+            f"{base}: failed: encrypted（{archive} 中的这个文件有密码保护，不尝试密码；"
+            "请发送未加密的文件）",
+            code="encrypted",
+        )
+    if info.compress_type not in _ZIP_METHODS:
+        method = _ZIP_METHOD_NAMES.get(info.compress_type, f"方法 {info.compress_type}")
+        return FileResult(
+            base,
+            "failed",
+            f"{base}: rejected: unsupported format（{archive} 用 {method} 压缩，无法读取；"
+            "请用普通 zip（Deflate）重新打包）",
+            code="unsupported format",
+        )
+    if info.file_size > limits.max_file_bytes:
+        return FileResult(
+            base, "failed", f"{base}: rejected: too large (in {archive})", code="too large"
+        )
+    return None
+
+
+def _unpack_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, base: str, archive: str
+) -> FileResult | None:
+    """Copies one member to `target`; a member that cannot be read fails alone. Errors writing
+    (a full disk) are the store's, and propagate."""
+    with target.open("wb") as out:
+        try:
+            src = zf.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+            src = None
+            error: Exception = exc
+        if src is not None:
+            with src:
+                while True:
+                    try:
+                        chunk = src.read(1 << 20)
+                    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+                        error = exc
+                        break
+                    if not chunk:
+                        return None
                     out.write(chunk)
-            yield target, base, name
+    target.unlink(missing_ok=True)
+    return FileResult(
+        base,
+        "failed",
+        f"{base}: failed: parse error（{archive} 中的这个文件已损坏，无法解压："
+        f"{type(error).__name__}）",
+        code="parse error",
+    )
 
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name: as flagged UTF-8; else its bytes as UTF-8 (Linux and macOS `zip` do
+    not set the flag), else as GB18030 (Chinese Windows)."""
     raw = info.filename
-    if not info.flag_bits & 0x800:  # not flagged UTF-8: Chinese Windows zips use GBK
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            raw = raw.encode("cp437").decode("gbk")
+    if not info.flag_bits & 0x800:
+        with contextlib.suppress(UnicodeEncodeError):
+            raw = decode_name(info.filename.encode("cp437"))[0]
     return _nfc(raw.replace("\\", "/"))
 
 
@@ -195,9 +351,11 @@ def ingest(
     summary = IngestSummary()
     report = on_result or (lambda _r: None)
     try:
-        summary.swept = _sweep(engine, data_dir)
-        (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=data_dir / "tmp") as tmp:
+        with contextlib.ExitStack() as stack:
+            lease = stack.enter_context(leases.held(engine))
+            summary.swept = _sweep(engine, data_dir, lease)
+            (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(dir=data_dir / "tmp"))
             pending: dict[str, _Job] = {}
             for item in _expand([Path(p) for p in paths], Path(tmp), limits):
                 result = item if isinstance(item, FileResult) else _triage(engine, item, pending)
@@ -218,22 +376,43 @@ def ingest(
                 )
                 summary.results.append(result)
                 report(result)
+    except OSError as exc:  # writing to the data directory: a full disk, a read-only mount
+        fault = store_fault(exc, data_dir)
+        if fault is None:
+            raise
+        raise fault from exc
     except (OperationalError, InterfaceError) as exc:
+        if (fault := store_fault(exc, data_dir)) is not None:
+            raise fault from exc
         raise StoreUnavailable(
             f"数据库连接中断，已保存的文件完整无损；恢复后重新运行同一命令即可补齐：{exc.__class__.__name__}"
         ) from exc
     return summary
 
 
-def _triage(
-    engine: Engine, item: tuple[Path, str, str], pending: dict[str, _Job]
-) -> FileResult | None:
-    """Decides before parsing: missing, already stored, a duplicate in this batch, or to parse
-    (added to `pending` under its content key, returns None)."""
-    path, name, origin = item
-    if not path.exists():
+def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult | None:
+    """Decides before parsing: missing, empty, already stored, a duplicate in this batch, or to
+    parse (added to `pending` under its content key, returns None)."""
+    path, name, origin, note = item
+    try:
+        sha = sha256_regular(path)
+        size = path.stat().st_size
+    except NotRegular:
+        return FileResult(
+            name,
+            "skipped",
+            f"{name}: skipped: not a regular file（读取时已不是普通文件，未导入）",
+            code="not a regular file",
+        )
+    except FileNotFoundError:
         return FileResult(name, "failed", f"{name}: failed: not found", code="not found")
-    sha = sha256_of(path)
+    except OSError as exc:  # the submitted file cannot be read: that file fails alone
+        return FileResult(
+            name,
+            "failed",
+            f"{name}: failed: not found（无法读取：{exc.strerror}）",
+            code="not found",
+        )
     existing = _find_by_sha(engine, sha)
     if existing is not None and existing.status == "ok":
         return FileResult(
@@ -244,18 +423,41 @@ def _triage(
             existing.pages or 0,
         )
     key = f"{sha}{path.suffix.lower()}"  # same bytes under another type fail on their own
+    if size == 0:  # all empty files share one hash: each fails on its own, none is "the same"
+        key += f"/{len(pending)}"
     if key in pending:
         return FileResult(name, "present", f"{name}: same content as another file in this batch")
-    pending[key] = _Job(path, name, sha, origin)
+    pending[key] = _Job(path, name, sha, origin, note)
     return None
 
 
-def _sweep(engine: Engine, data_dir: Path) -> int:
-    with Session(engine) as session:
-        referenced = session.exec(
-            select(Document.stored_path).where(Document.stored_path.is_not(None))
-        ).all()
-    return len(sweep_orphans(data_dir, referenced))
+def _sweep(engine: Engine, data_dir: Path, lease: leases.Lease) -> int:
+    """Removes stored files without a row that no running ingest may still commit."""
+
+    def referenced() -> list[str]:
+        with Session(engine) as session:
+            return list(
+                session.exec(
+                    select(Document.stored_path).where(Document.stored_path.is_not(None))
+                ).all()
+            )
+
+    cutoff = leases.sweep_cutoff(engine, lease)
+    _sweep_temp(data_dir / "tmp", cutoff)
+    return len(sweep_orphans(data_dir, referenced, older_than=cutoff))
+
+
+def _sweep_temp(tmp: Path, cutoff: float) -> None:
+    """Removes unpacking folders left by killed ingests (older than every running one)."""
+    if not tmp.is_dir():
+        return
+    for folder in tmp.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.lstat().st_mtime < cutoff:
+                if folder.is_dir() and not folder.is_symlink():
+                    shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    folder.unlink()
 
 
 def _find_by_sha(engine: Engine, sha: str) -> Document | None:
@@ -293,16 +495,45 @@ def _store(
     warnings = list(outcome.warnings)
     if job.origin:
         warnings.append(f"from the archive {job.origin}")
+    if job.note:
+        warnings.append(job.note)
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
     analysis = analyse(outcome, models)
-    try:
-        return _write(
-            engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
-        )
-    except IntegrityError:
-        # Another ingest stored the same bytes after this one looked: that document stands.
-        return FileResult(job.name, "present", f"{job.name}: stored meanwhile by another ingest")
+    for _ in range(WRITE_ATTEMPTS):
+        try:
+            return _write(
+                engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
+            )
+        except IntegrityError:
+            # Another ingest committed first: the same bytes (that document stands, and is
+            # reported only once it is really there), or the same new city or submission (found
+            # by the next attempt).
+            if (present := _present(engine, job)) is not None:
+                return present
+    return _conflict(job)
+
+
+def _present(engine: Engine, job: _Job) -> FileResult | None:
+    existing = _find_by_sha(engine, job.sha256)
+    if existing is None or existing.status != "ok":
+        return None
+    return FileResult(
+        job.name,
+        "present",
+        f"{job.name}: stored meanwhile by another ingest as document {existing.id}",
+        existing.id,
+        existing.pages or 0,
+    )
+
+
+def _conflict(job: _Job) -> FileResult:
+    return FileResult(
+        job.name,
+        "failed",
+        f"{job.name}: failed: conflict（与同时进行的另一次导入反复冲突，未保存；请重新运行同一命令）",
+        code="conflict",
+    )
 
 
 def _write(
@@ -551,7 +782,16 @@ def record_issuer(session: Session, meta, city: str | None) -> None:
 
 
 def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
-    message = failure.message.replace(Path(failure.path).name, job.name, 1)
+    for _ in range(WRITE_ATTEMPTS):
+        try:
+            return _record_failure(engine, job, failure, user)
+        except IntegrityError:  # another ingest recorded the same bytes first: read it again
+            continue
+    return _conflict(job)
+
+
+def _record_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
+    message = failure.message.replace(failure.name, job.name, 1)
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
         if row is not None and row.status == "ok":

@@ -23,4 +23,5 @@ REASONS = {  # why a file failed, by its error code
     "resource limit": "解析超出时间或内存限制",
     "converter missing": "缺少 LibreOffice，无法读取 .doc/.wps",
     "not found": "文件不存在",
+    "conflict": "与同时进行的另一次导入冲突，未保存",
 }

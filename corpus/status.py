@@ -43,7 +43,23 @@ class StoreStatus:
         return self.__dict__
 
 
+def quick_check(engine: Engine) -> list[str]:
+    """SQLite's quick integrity check (seconds even for a large file); PostgreSQL checks its own
+    pages. Empty when healthy."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+    return [] if rows == ["ok"] else rows
+
+
 def store_status(engine: Engine) -> StoreStatus:
+    """What the store holds; raises StoreCorrupt first when the database file is damaged, so a
+    broken store never looks healthy."""
+    from .store import StoreCorrupt, corrupt_message
+
+    if problems := quick_check(engine):
+        raise StoreCorrupt(f"{corrupt_message(engine.url.database)}（检查结果：{problems[0]}）")
     status = StoreStatus()
     with Session(engine) as session:
         ok = (Document.status == "ok") & Document.is_current

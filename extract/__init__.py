@@ -17,7 +17,15 @@ from .errors import (
     UnsupportedFormat,
     ZipBomb,
 )
-from .files import iter_files
+from .files import (
+    Found,
+    NotRegular,
+    display_name,
+    escape_controls,
+    iter_files,
+    sha256_regular,
+    walk,
+)
 from .isolate import Failure, Outcome, extract_file, extract_files
 from .limits import Limits
 from .passages import to_passages
@@ -38,9 +46,11 @@ __all__ = [
     "Evidence",
     "ExtractError",
     "Failure",
+    "Found",
     "Limits",
     "Metadata",
     "MissingFile",
+    "NotRegular",
     "Outcome",
     "PageInfo",
     "Passage",
@@ -51,11 +61,15 @@ __all__ = [
     "ZipBomb",
     "check_zip",
     "city_named",
+    "display_name",
+    "escape_controls",
     "extract_file",
     "extract_files",
     "find_divisions",
     "iter_files",
     "read_document",
     "sha256_of",
+    "sha256_regular",
     "to_passages",
+    "walk",
 ]

@@ -18,7 +18,9 @@ class ExtractError(Exception):
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        from .files import display_name
+
+        return display_name(Path(self.path).name)[0]  # decoded, control characters escaped
 
     @property
     def message(self) -> str:

@@ -82,4 +82,3 @@ def zip_names(path: Path) -> dict[str, bytes | None] | None:
             return names
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return None
-

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document
-from .errors import CorruptDocument, ExtractError, ResourceLimit
+from .errors import CorruptDocument, ExtractError, ResourceLimit, TooLarge
 from .limits import Limits
 
 RECYCLE_AFTER = 200
@@ -41,7 +41,9 @@ class Failure:
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        from .files import display_name
+
+        return display_name(Path(self.path).name)[0]
 
 
 Outcome = Document | Failure
@@ -69,10 +71,20 @@ def _mp_context():
 
 
 def _extract_one(path: str, limits: Limits, folders: Sequence[str] = ()) -> object:
+    """The document, or the error; an error's detail never carries the absolute path (libraries
+    put it in their messages; evaluators see the file's name, not where the server keeps it)."""
+    result = _read(path, limits, folders)
+    if isinstance(result, ExtractError):
+        result.detail = result.detail.replace(path, Path(path).name)
+        result.detail = result.detail.replace(str(Path(path).parent) + "/", "")
+    return result
+
+
+def _read(path: str, limits: Limits, folders: Sequence[str]) -> object:
     from .readers import read_document
 
     try:
-        return read_document(path, limits, folders)
+        return check_output(read_document(path, limits, folders), limits)
     except ExtractError as exc:
         return exc
     except MemoryError:
@@ -81,6 +93,19 @@ def _extract_one(path: str, limits: Limits, folders: Sequence[str] = ()) -> obje
         return ResourceLimit(path, "structure nested too deeply")
     except Exception as exc:
         return CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def check_output(doc: Document, limits: Limits) -> Document:
+    """Raises TooLarge when a document produces more blocks or characters than one document may;
+    run in the worker, so nothing that large is ever sent to the ingest process."""
+    if len(doc.blocks) > limits.max_blocks:
+        raise TooLarge(doc.path, f"内容过多：{len(doc.blocks):,} 段，上限 {limits.max_blocks:,} 段")
+    chars = 0
+    for block in doc.blocks:
+        chars += len(block.text) + sum(len(c) for row in block.rows or () for c in row)
+        if chars > limits.max_chars:
+            raise TooLarge(doc.path, f"内容过多：超过 {limits.max_chars:,} 个字符的上限")
+    return doc
 
 
 def _one_malloc_arena() -> None:

@@ -18,6 +18,11 @@ class Limits:
     # Cells in the box a spreadsheet's used cells span (1000 columns × 1000 rows): past it the
     # sheet is skipped, as a sheet's grid is built whole in memory.
     max_sheet_cells: int = 1_000_000
+    # What one document may produce (issue 15): a small file within every limit above can still
+    # expand to 150,000 paragraphs or tens of millions of characters, which the ingest process
+    # would tokenise, classify and write in one transaction. Checked in the worker.
+    max_blocks: int = 40_000
+    max_chars: int = 8_000_000
     # The child process that parses one file.
     memory_bytes: int = 1536 * 1024 * 1024
     timeout_s: float = 120.0

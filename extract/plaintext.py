@@ -7,7 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import encoding
-from .errors import CorruptDocument
+from .errors import CorruptDocument, TooLarge
 from .formats import Signature
 from .limits import Limits
 from .structure import RawBlock, ReaderOutput
@@ -47,6 +47,8 @@ class TextReader:
             text, warning = decode(path.read_bytes())
         except UnicodeDecodeError as exc:
             raise CorruptDocument(path, "text in no encoding recognised") from exc
+        if len(text) > limits.max_chars:  # before splitting 40 MB into blocks
+            raise TooLarge(path, f"内容过多：{len(text):,} 个字符，上限 {limits.max_chars:,} 个")
         blocks: list[RawBlock] = []
         for line in text.splitlines():
             line = line.strip()

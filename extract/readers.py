@@ -7,12 +7,12 @@ from the registry (`registry.py`, docs/formats.md).
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 from .document import Document
 from .errors import UnsupportedFormat
+from .files import display_name
 from .formats import Reader
 from .limits import Limits
 from .metadata import recognise
@@ -48,7 +48,7 @@ def read_document(
         raise UnsupportedFormat(path, real)
     output = reader.read(path, limits)
     blocks = build_blocks(output.blocks)
-    name = unicodedata.normalize("NFC", path.name)
+    name = display_name(path.name)[0]  # NFC; GBK bytes decoded; control characters escaped
     metadata, meta_warnings = recognise(Path(name).stem, blocks, tuple(folders))
     warnings = list(output.warnings)
     if not blocks:

@@ -6,9 +6,17 @@ zip renamed `.pdf` never reaches pdfium and a PDF renamed `.docx` never reaches 
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
-from .errors import EmptyDocument, MissingFile, TooLarge, TypeMismatch, UnsupportedFormat
+from .errors import (
+    EmptyDocument,
+    EncryptedDocument,
+    MissingFile,
+    TooLarge,
+    TypeMismatch,
+    UnsupportedFormat,
+)
 from .formats import ZIP, Signature, zip_names
 from .limits import Limits
 from .registry import ALLOWED, SIGNATURES, TYPE_NAMES
@@ -62,6 +70,49 @@ def check_file(path: Path, limits: Limits) -> str:
     with path.open("rb") as fh:
         head = fh.read(4096)
     real = sniff_bytes(head, path)
+    if real == "ole2" and suffix == ".docx" and _ooxml_encrypted(path):
+        # Word saves a password-protected .docx as an OLE2 file holding the encrypted package.
+        raise EncryptedDocument(path, "password-protected Word file; no password is tried")
     if real not in ALLOWED[suffix]:
         raise TypeMismatch(path, f"named {suffix} but the content is {TYPE_NAMES[real]}")
+    if real == "docx" and (kind := _word_kind(path)) is not None:
+        raise TypeMismatch(path, f"named {suffix} but the content is {kind}")
     return real
+
+
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_WORD_KINDS = {
+    "macroEnabled.main+xml": "Word with macros (.docm)",
+    "template.main+xml": "a Word template (.dotx)",
+    "macroEnabledTemplate.main+xml": "a Word template with macros (.dotm)",
+}
+
+
+def _ooxml_encrypted(path: Path) -> bool:
+    """An OLE2 file whose directory names an `EncryptedPackage` stream (MS-OFFCRYPTO)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if _ENCRYPTED_PACKAGE in tail + chunk:
+                return True
+            tail = chunk[-len(_ENCRYPTED_PACKAGE) :]
+    return False
+
+
+def _word_kind(path: Path) -> str | None:
+    """What a Word zip is when it is not a plain document (python-docx refuses the others)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.NameToInfo.get("[Content_Types].xml")
+            if info is None or info.file_size > 1 << 20:
+                return None
+            types = zf.read(info).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return None
+    if _DOCX_MAIN in types:
+        return None
+    for marker, kind in _WORD_KINDS.items():
+        if f"wordprocessingml.{marker}" in types or f"ms-word.document.{marker}" in types:
+            return kind
+    return None

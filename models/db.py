@@ -48,6 +48,27 @@ def alembic_config(engine: Engine):
     return config
 
 
+def known_revisions() -> set[str]:
+    """The schema revisions these migrations define."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+def unknown_revisions(engine: Engine) -> list[str]:
+    """Schema revisions the database carries that these migrations do not know: written by a
+    newer version. Empty for a new database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    known = known_revisions() if current else set()
+    return [r for r in current if r not in known]
+
+
 def migrate(engine: Engine) -> None:
     """Brings the schema to the newest migration (creates it on a new database)."""
     from alembic import command

@@ -183,3 +183,47 @@ class ModelVersion(SQLModel, table=True):
     trained_at: datetime = Field(default_factory=utcnow)
     data_hash: str = ""
     metrics: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class IngestLease(SQLModel, table=True):
+    """A process that may have copied files into the store without committing them yet (an
+    ingest, or a web server that runs ingests). The orphan sweep never touches a file newer than
+    the oldest live lease, so one ingest cannot delete what another has just copied."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str  # hostname and boot id: a pid means something only on its own machine and boot
+    pid: int
+    kind: str = "ingest"  # ingest | serve
+    started: float  # the holder's clock (time.time()), compared with stored files' mtimes
+    heartbeat: float  # renewed while the holder runs; stale means dead (for other hosts)
+
+
+class Job(SQLModel, table=True):
+    """A unit of background work (today: an upload to ingest), kept in the database so it
+    survives a server restart. Generic on purpose: a task queue may run the same rows later."""
+
+    id: str = Field(primary_key=True)
+    kind: str = "upload"
+    user: str = ""
+    created: datetime = Field(default_factory=utcnow, index=True)
+    updated: datetime = Field(default_factory=utcnow)
+    state: str = "queued"  # queued | running | done | error | interrupted
+    lease_id: int | None = None  # the IngestLease of the process running it
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON))  # folder, overrides...
+    error: str | None = None
+
+
+class JobResult(SQLModel, table=True):
+    """One file's outcome within a job, written as it comes."""
+
+    __table_args__ = (Index("ix_jobresult_job_seq", "job_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="job.id")
+    seq: int
+    name: str
+    status: str  # added | version | present | failed | skipped
+    message: str = ""
+    code: str | None = None
+    document_id: int | None = None
+    pages: int = 0
+    needs_review: bool = False

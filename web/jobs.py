@@ -2,9 +2,10 @@
 
 An upload is saved under `<data dir>/uploads/<job id>/` and handed to `corpus.ingest` in a
 worker thread (ingest itself parses in isolated processes). Each file's result is recorded as it
-comes, so the page shows files done and failures with their reasons while the batch runs. The
-upload folder is removed afterwards: ingest has copied every stored file into `files/`. Jobs are
-kept in memory, the latest few hundred, until the server stops.
+comes, in memory for the page and in the database (corpus/jobs.py), so a server killed mid-ingest
+leaves a record: on the next start the job shows as interrupted, with what was stored, and can be
+resumed from its upload folder, which is kept until the job has finished. The folder is removed
+afterwards: ingest has copied every stored file into `files/`.
 """
 
 from __future__ import annotations
@@ -39,14 +40,28 @@ class Job:
     skipped: list[str] = field(default_factory=list)
     overrides: Overrides = field(default_factory=Overrides)
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
-    state: str = "queued"  # queued | running | done | error
+    state: str = "queued"  # queued | running | done | error | interrupted
     results: list[FileResult] = field(default_factory=list)
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, result: FileResult) -> None:
+    def add(self, result: FileResult) -> bool:
+        """Records a result; False for a file already reported by an earlier run of this job
+        (a resumed job finds what the interrupted run stored: it is reported once)."""
         with self._lock:
+            seen_docs = {r.document_id for r in self.results if r.document_id is not None}
+            seen = {(r.name, r.status, r.code) for r in self.results}
+            if (result.status == "present" and result.document_id in seen_docs) or (
+                result.status in ("failed", "skipped")
+                and (result.name, result.status, result.code) in seen
+            ):
+                return False
             self.results.append(result)
+            return True
+
+    @property
+    def resumable(self) -> bool:
+        return self.state == "interrupted" and self.folder.is_dir()
 
     def snapshot(self) -> list[FileResult]:
         with self._lock:
@@ -79,6 +94,8 @@ class Job:
         return {
             "id": self.id,
             "state": self.state,
+            "resumable": self.resumable,
+            "skipped_files": sum(r.status == "skipped" for r in results),
             "files": self.files,
             "skipped": len(self.skipped),
             "done": len(results),
@@ -94,22 +111,45 @@ class Job:
 
 class Jobs:
     def __init__(self, settings: Settings, engine: Engine) -> None:
+        from corpus import leases
+        from corpus.jobs import mark_interrupted
+
         self.settings = settings
         self.engine = engine
         self.root = Path(settings.data_dir) / UPLOADS
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infocity-ingest")
-        self._sweep()
+        self._lease_cm = leases.held(engine, kind="serve")
+        self.lease = self._lease_cm.__enter__()
+        interrupted = mark_interrupted(engine)
+        if interrupted:
+            log.warning("uploads interrupted by a server stop: %s", ", ".join(interrupted))
+        self._sweep(keep=set(interrupted) | self._unfinished())
 
-    def _sweep(self, older_than_s: float = 6 * 3600) -> None:
-        """Removes upload folders left by a server stopped mid-ingest (what was stored is in
-        files/ already); recent ones may belong to another server on the same data directory."""
+    def _unfinished(self) -> set[str]:
+        from sqlmodel import Session, select
+
+        from models.tables import Job as JobRow
+
+        with Session(self.engine) as session:
+            return set(
+                session.exec(
+                    select(JobRow.id).where(JobRow.state.in_(("queued", "running", "interrupted")))  # type: ignore[attr-defined]
+                ).all()
+            )
+
+    def _sweep(self, older_than_s: float = 6 * 3600, keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Removes upload folders left without a job to finish (a refused or finished upload
+        whose removal was cut short); an interrupted job keeps its folder to be resumed, and
+        recent ones may belong to another server on the same data directory."""
         import time
 
         if not self.root.is_dir():
             return
         for folder in self.root.iterdir():
+            if folder.name in keep:
+                continue
             try:
                 if time.time() - folder.stat().st_mtime > older_than_s:
                     shutil.rmtree(folder, ignore_errors=True)
@@ -121,31 +161,109 @@ class Jobs:
         return job_id, self.root / job_id
 
     def submit(self, job: Job) -> Job:
+        from corpus.jobs import create_job
+
+        params = {
+            "folder": job.folder.name,
+            "files": job.files,
+            "skipped": job.skipped,
+            "overrides": job.overrides.__dict__,
+        }
+        create_job(self.engine, job.id, job.user, params, self.lease.id)
+        self._remember(job)
+        self._pool.submit(self._run, job)
+        return job
+
+    def _remember(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP_JOBS:
                 self._jobs.popitem(last=False)
-        self._pool.submit(self._run, job)
-        return job
 
     def get(self, job_id: str) -> Job:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
+            job = self._load(job_id)
+        if job is None:
             raise JobNotFound()
         return job
 
+    def _load(self, job_id: str) -> Job | None:
+        """A job this process does not hold: finished before a restart, interrupted, or run by
+        another server process."""
+        from corpus.jobs import load_job
+
+        record = load_job(self.engine, job_id)
+        if record is None:
+            return None
+        params = record.params
+        job = Job(
+            id=record.id,
+            user=record.user,
+            folder=self.root / params.get("folder", record.id),
+            files=int(params.get("files", 0)),
+            skipped=list(params.get("skipped", [])),
+            overrides=Overrides(**params.get("overrides", {})),
+            created=record.created,
+            state=record.state,
+            results=record.results,
+            error=record.error,
+        )
+        if job.state not in ("queued", "running"):
+            self._remember(job)  # final: no need to read it again
+        return job
+
     def recent(self, limit: int = 10) -> list[Job]:
-        with self._lock:
-            return list(reversed(self._jobs.values()))[:limit]
+        from corpus.jobs import recent_jobs
+
+        return [job for i in recent_jobs(self.engine, limit) if (job := self._safe_get(i))]
+
+    def _safe_get(self, job_id: str) -> Job | None:
+        try:
+            return self.get(job_id)
+        except JobNotFound:
+            return None
+
+    def resume(self, job_id: str, user: str) -> Job:
+        """Runs an interrupted upload again from its folder: files stored before the stop are
+        found present (and not reported twice), the rest are ingested."""
+        from corpus.jobs import set_state
+
+        job = self.get(job_id)
+        if not job.resumable:
+            from .errors import UploadRejected
+
+            reason = (
+                "上传的文件已被清理，请重新上传。"
+                if job.state == "interrupted"
+                else "这次上传没有中断，无需继续。"
+            )
+            raise UploadRejected(reason, status=409)
+        job.state, job.error = "queued", None
+        set_state(self.engine, job.id, "queued", lease_id=self.lease.id)
+        log.info("upload %s resumed by %s", job.id, user)
+        self._remember(job)
+        self._pool.submit(self._run, job)
+        return job
 
     def _run(self, job: Job) -> None:
         from classify import ModelError
         from corpus import StoreUnavailable
+        from corpus.jobs import add_result, result_count, set_state
 
         job.state = "running"
         settings = self.settings
+        seq = [result_count(self.engine, job.id)]
+
+        def record(result: FileResult) -> None:
+            if job.add(result):
+                add_result(self.engine, job.id, seq[0], result)
+                seq[0] += 1
+
+        state, error = "error", None
         try:
+            set_state(self.engine, job.id, "running", lease_id=self.lease.id)
             ingest(
                 [job.folder],
                 engine=self.engine,
@@ -154,18 +272,22 @@ class Jobs:
                 jobs=settings.jobs,
                 overrides=job.overrides,
                 user=job.user,
-                on_result=job.add,
+                on_result=record,
                 review_threshold=settings.review_threshold,
             )
-            job.state = "done"
+            state = "done"
         except (StoreUnavailable, ModelError) as exc:
-            job.error, job.state = str(exc), "error"
+            error = str(exc)
         except Exception:
             log.exception("ingest of upload %s failed", job.id)
-            job.error = "入库时出现内部错误；已入库的文件完整无损，请重新上传其余文件或联系管理员。"
-            job.state = "error"
+            error = "入库时出现内部错误；已入库的文件完整无损，请重新上传其余文件或联系管理员。"
         finally:
+            try:
+                set_state(self.engine, job.id, state, error=error)
+            except Exception:  # the store itself failed: the page still shows the error
+                log.exception("recording the end of upload %s", job.id)
             shutil.rmtree(job.folder, ignore_errors=True)
+            job.error, job.state = error, state  # last: whoever waits sees everything done
 
     def wait(self, job_id: str, timeout: float = 60) -> Job:
         """For tests and scripts: blocks until the job has finished."""
@@ -179,3 +301,4 @@ class Jobs:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._lease_cm.__exit__(None, None, None)

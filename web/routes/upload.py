@@ -98,6 +98,14 @@ def progress_page(request: Request, job_id: str, user=evaluator):
     return render(request, "progress.html", job=job, p=job.progress())
 
 
+@router.post("/upload/{job_id}/resume", dependencies=[Depends(security.require_csrf)])
+def resume(request: Request, job_id: str, user=evaluator):
+    """Runs an upload interrupted by a server stop again: what was stored is found present,
+    the rest is ingested."""
+    request.app.state.jobs.resume(job_id, user.name)
+    return see_other(f"/upload/{job_id}")
+
+
 @router.get("/upload/{job_id}/progress.json")
 def progress_json(request: Request, job_id: str, user=evaluator):
     return request.app.state.jobs.get(job_id).progress()

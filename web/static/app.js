@@ -50,7 +50,7 @@
     check();
   }
 
-  const STATES = { queued: "排队中", running: "入库中", done: "已完成", error: "出错" };
+  const STATES = { queued: "排队中", running: "入库中", done: "已完成", error: "出错", interrupted: "已中断" };
 
   function progress() {
     const box = document.getElementById("progress");

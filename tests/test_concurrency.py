@@ -1,0 +1,137 @@
+"""Two at once (reliability row 12, issue 15): two real ingest processes of overlapping folders.
+
+Issue 15 found two ways to lose documents: on PostgreSQL the loser of the race to create a new
+city's submission was rolled back yet reported as `present` (exit 0), and each ingest began by
+sweeping "orphan" files, including those another running ingest had copied but not committed,
+leaving documents without their original. Here two `infocity ingest` processes start together
+on overlapping folders of a city new to the store, several times, on SQLite and PostgreSQL;
+afterwards every file is stored exactly once, with its original file, and everything reported
+as stored is in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from models.db import integrity_problems, make_engine
+from models.tables import Document, IngestLease, Submission
+from tests.test_crash import REPO, env_for
+
+CITIES = ("宁波市", "成都市", "郑州市")
+
+
+def _folders(root: Path, city: str, trial: int) -> tuple[Path, Path, dict[str, str]]:
+    """Two folders sharing half their files; returns them and {sha256: name} of all files."""
+    made: dict[str, str] = {}
+    src = root / f"all{trial}"
+    src.mkdir()
+    for i in range(12):
+        name = f"{city}2016年上半年信息消费示范城市建设进展情况（第{trial}-{i}稿）.txt"
+        lines = [name.removesuffix(".txt")]
+        lines += [f"第{j}段：新增光纤到户用户{trial}{i:02d}{j}户。" * 6 for j in range(150)]
+        data = "\n".join(lines).encode()
+        (src / name).write_bytes(data)
+        made[hashlib.sha256(data).hexdigest()] = name
+    names = sorted(p.name for p in src.iterdir())
+    a, b = root / f"甲{trial}", root / f"乙{trial}"
+    a.mkdir()
+    b.mkdir()
+    for n in names[:8]:
+        shutil.copy(src / n, a / n)
+    for n in names[4:]:
+        shutil.copy(src / n, b / n)
+    return a, b, made
+
+
+def _ingest(folder: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [REPO / ".venv/bin/python", "-m", "cli", "ingest", str(folder), "--json", "-j", "1"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_ingests_of_overlapping_folders_store_every_file_once(db_url, tmp_path):
+    data_dir = tmp_path / "data"
+    env = env_for(data_dir, db_url)
+    rng = random.Random(12)
+    expected: dict[str, str] = {}
+    for trial, city in enumerate(CITIES):
+        a, b, made = _folders(tmp_path, city, trial)
+        expected |= made
+        first = _ingest(a, env)
+        time.sleep(rng.uniform(0.0, 1.5))  # the second starts while the first copies and commits
+        second = _ingest(b, env)
+        outputs = []
+        for proc in (first, second):
+            stdout, stderr = proc.communicate(timeout=300)
+            assert proc.returncode == 0, stderr
+            assert "Traceback" not in stderr
+            outputs.append(json.loads(stdout))
+        engine = make_engine(db_url)
+        try:
+            assert integrity_problems(engine) == []
+            with Session(engine) as session:
+                docs = session.exec(select(Document)).all()
+                by_id = {d.id: d for d in docs}
+                # Nothing reported as stored that is not.
+                for out in outputs:
+                    for r in out["files"]:
+                        assert r["status"] in ("added", "present"), r
+                        assert r["document_id"] in by_id, r
+                # Every file exactly once, each with its original.
+                assert sorted(d.sha256 for d in docs) == sorted(expected)
+                for doc in docs:
+                    assert doc.status == "ok" and doc.name == expected[doc.sha256]
+                    original = data_dir / doc.stored_path
+                    assert original.is_file(), f"{doc.name}: the original file is gone"
+                    assert hashlib.sha256(original.read_bytes()).hexdigest() == doc.sha256
+                    assert doc.submission_id is not None
+                assert len(session.exec(select(Submission)).all()) == trial + 1
+                assert session.exec(select(IngestLease)).all() == []  # both released theirs
+        finally:
+            engine.dispose()
+
+
+def test_sweep_spares_what_a_running_ingest_copied(store, tmp_path):
+    """Every ingest began by deleting "orphan" files, including those another running ingest
+    had copied and not yet committed; temp folders of killed ingests were never removed."""
+    import os
+
+    from corpus import ingest, leases
+    from corpus.storage import storage_path, store_file
+
+    engine, data_dir, limits = store
+    src = tmp_path / "在途.txt"
+    src.write_text("另一次导入刚复制、尚未提交的文件", "utf-8")
+    other = leases.acquire(engine)  # another ingest, running (this process is alive)
+    try:
+        in_flight = data_dir / store_file(
+            data_dir, src, hashlib.sha256(src.read_bytes()).hexdigest()
+        )
+        crashed = storage_path(data_dir, "cd" * 32, ".pdf")
+        crashed.parent.mkdir(parents=True, exist_ok=True)
+        crashed.write_bytes(b"left by a crash long ago")
+        old_tmp = data_dir / "tmp" / "tmp_killed"
+        old_tmp.mkdir(parents=True)
+        (old_tmp / "00001.docx").write_bytes(b"member")
+        for path in (crashed, old_tmp):
+            os.utime(path, (other.started - 3600, other.started - 3600))
+        summary = ingest([], engine=engine, data_dir=data_dir, limits=limits)
+        assert in_flight.exists()  # newer than the running ingest's start: kept
+        assert not crashed.exists() and summary.swept == 1
+        assert not old_tmp.exists()
+    finally:
+        leases.release(engine, other)
+    assert ingest([], engine=engine, data_dir=data_dir, limits=limits).swept == 1  # now an orphan
