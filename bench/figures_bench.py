@@ -33,8 +33,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify.figures import Figure, figures_in_table, find_figures  # noqa: E402
+from classify.figures import Figure, find_figures  # noqa: E402
 from classify.indicators import load_catalogue  # noqa: E402
+from classify.table_figures import figures_in_table  # noqa: E402
 
 LABELLED = ROOT / "bench" / "data" / "figures_labelled.jsonl"
 SAMPLES = ROOT / "scripts" / "samples"

@@ -23,9 +23,10 @@ from .areas import (
 from .areas import load_model as load_area_model
 from .artifact import ModelError
 from .evaluation import Evaluation, cross_validate, evaluate
-from .figures import Figure, check_figure, figures_in_table, find_figures
+from .figures import Figure, check_figure, find_figures
 from .indicators import CatalogueError, check_target, load_catalogue
 from .indicators import resolve as resolve_indicator
+from .table_figures import figures_in_table
 from .tokens import phrase_tokens, search_tokens, to_simplified
 
 __all__ = [
