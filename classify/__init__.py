@@ -23,6 +23,7 @@ from .areas import (
 from .areas import load_model as load_area_model
 from .artifact import ModelError
 from .evaluation import Evaluation, cross_validate, evaluate
+from .figure_time import AsOf, When, as_of_label, date_figures, date_table_figures
 from .figures import Figure, check_figure, find_figures
 from .indicators import CatalogueError, check_target, load_catalogue
 from .indicators import resolve as resolve_indicator
@@ -31,6 +32,11 @@ from .tokens import phrase_tokens, search_tokens, to_simplified
 
 __all__ = [
     "AREAS",
+    "AsOf",
+    "When",
+    "as_of_label",
+    "date_figures",
+    "date_table_figures",
     "SHORT_NAMES",
     "ApplicationCase",
     "AreaModel",

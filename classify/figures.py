@@ -58,6 +58,15 @@ class Figure:
     end: int
     row: int | None = None
     col: int | None = None
+    # When and what: set by classify.figure_time (None until then). `as_of` is the ISO date of
+    # the last day the figure covers, `precision` how finely the text gave it (day, month, half,
+    # year), `role` an extract.vocabulary.FigureRole, `pair_start` the start of the other figure
+    # of a from→to pair (由2M提升至50M) in the same text.
+    role: str | None = None
+    as_of: str | None = None
+    precision: str | None = None
+    as_of_source: str | None = None
+    pair_start: int | None = None
 
 
 # Units ----------------------------------------------------------------------------------------
@@ -730,11 +739,13 @@ def find_figures(text: str, *, catalogue: Catalogue | None = None) -> list[Figur
 def check_figure(
     figure: Figure, previous: float | None = None, *, catalogue: Catalogue | None = None
 ) -> Verdict:
-    """Whether a figure meets the guide's target for its indicator. Only a level figure with an
-    indicator can: a change (提高3个百分点) or a plan (力争达到70%) says nothing about the level
+    """Whether a figure meets the guide's target for its indicator. Only a current level figure
+    (role current, or not yet dated) with an indicator can: a change (提高3个百分点) or a plan (力争达到70%) says nothing about the level
     reached, so it is not_comparable. See indicators.check_target."""
     if figure.kind != "level" or figure.indicator is None:
         return "not_comparable"
+    if figure.role is not None and figure.role != "current":
+        return "not_comparable"  # a baseline (2015年底), a plan or a change is not the result
     return check_target(
         figure.indicator,
         figure.value,

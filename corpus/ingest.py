@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from classify import AreaModel
+from classify import AreaModel, When
 from classify.tags import TagModel
 from extract import (
     ACCEPTED_SUFFIXES,
@@ -289,7 +289,7 @@ def _store(
         warnings.append(f"from the archive {job.origin}")
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
-    analysis = analyse(outcome, models)
+    analysis = analyse(outcome, models, When(year, period))
     try:
         return _write(
             engine, job, outcome, stored, city, year, period, evidence, warnings, analysis, user
@@ -393,6 +393,11 @@ def _write(
                         end=f.end,
                         row=f.row,
                         col=f.col,
+                        role=f.role,
+                        as_of=f.as_of,
+                        as_of_precision=f.precision,
+                        as_of_source=f.as_of_source,
+                        pair_start=f.pair_start,
                     )
                     for f, check in item.figures
                 )
