@@ -1,12 +1,13 @@
 """The app's routes, one module per part of the workflow."""
 
-from . import auth, compare, pages, review, search, upload, users
+from . import auth, compare, figures, pages, review, search, upload, users
 
 ROUTERS = [
     auth.router,
     pages.router,
     review.router,
     search.router,
+    figures.router,
     compare.router,
     upload.router,
     users.router,

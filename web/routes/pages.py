@@ -67,6 +67,7 @@ def city_view(
     indicator: str | None = None,
     user=viewer,
 ):
+    from corpus.checks import check_city
     from corpus.compare import city_overview
     from corpus.review import document_view
 
@@ -87,6 +88,7 @@ def city_view(
         area_filter=area_filter,
         base=f"/city/{quote(city, safe='')}/{year}/{period}",
         trend=_trend(engine, overview, indicator),
+        checks=check_city(engine, city, year, period),
     )
 
 
