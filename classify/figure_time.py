@@ -264,15 +264,18 @@ def _plan_role(before: str) -> str:
 
 def level_role(gap: str, as_of: AsOf | None, when: When) -> str:
     """A level figure's role: an increment (新增, 新建, 净增 with no 累计/达到 after it) is a change;
-    a level dated before the submission's year is a baseline; the rest is current."""
+    a level dated before the submission's year is a baseline, one dated after its period a plan;
+    the rest is current."""
     last_increment = None
     for match in _INCREMENT_RE.finditer(gap):
         last_increment = match
     if last_increment is not None and not _TOTAL_RE.search(gap, last_increment.end()):
         return FigureRole.change
-    start = period_start(when)
+    start, end = period_start(when), period_end(when)
     if as_of is not None and start is not None and as_of.date < start:
         return FigureRole.baseline
+    if as_of is not None and end is not None and as_of.date > end.date:
+        return FigureRole.plan  # a level dated after the report: 2024年安排… in a 2023 report
     return FigureRole.current
 
 
