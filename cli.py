@@ -816,32 +816,33 @@ def scorecard(
         title=f"{card.city} {card.year}年{PERIODS.get(card.period or '', '')} 指标对照",
         title_justify="left",
     )
-    for column in (
-        "指标",
-        "报告值（所指日期）",
-        "指南目标",
-        "结论",
-        "上次报告",
-        "出处",
-        "未采用的数据",
-    ):
+    for column in ("指标", "报告值（所指日期）", "指南目标", "结论", "上次报告", "出处"):
         table.add_column(column)
     for line in card.lines:
         f, prev = line.figure, line.previous
-        if verbose:
-            passed = [f"[{p.figure.id}] {p.figure.raw}：{p.reason}" for p in line.passed_over]
-        else:
-            passed = [f"{len(line.passed_over)} 条（-v 查看原因）"] if line.passed_over else []
+        shown = line.shown + (f"（评估人员 {line.chosen_by} 选定）" if line.chosen_by else "")
+        if line.passed_over:
+            shown += f"（未采用 {len(line.passed_over)} 条）"
         table.add_row(
             line.name,
-            line.shown + (f"（评估人员 {line.chosen_by} 选定）" if line.chosen_by else ""),
+            shown + (f"\n⚠ {line.note}" if line.note else ""),
             line.target or "",
             CHECKS.get(line.check or "", ""),
             f"{prev.raw}（{prev.as_of_label}）" if prev else "",
             f"{f.document} 第{f.page or '?'}页" if f else "",
-            "\n".join(passed + ([f"⚠ {line.note}"] if line.note else [])),
         )
     out.print(table)
+    if verbose:
+        out.print("未采用的数据及原因（编号可用于 infocity headline / figure-role）：")
+        for line in card.lines:
+            for p in line.passed_over:
+                out.print(
+                    f"  {line.name}：[{p.figure.id}] {p.figure.raw} — {p.reason}",
+                    markup=False,
+                    highlight=False,
+                )
+    else:
+        out.print("报告值取本期内日期最晚的当期值；加 -v 列出未采用的数据及原因。")
 
 
 def _print_app(app_, extra: str = "") -> None:

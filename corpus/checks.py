@@ -71,7 +71,10 @@ def _where(f: StoredFigure) -> Where:
 
 
 def _num(value: float | None, unit: str | None) -> str:
-    return "" if value is None else f"{value:g}{unit or ''}"
+    """2360000户 as 2,360,000户: no exponent, at most two decimals."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + (unit or "")
 
 
 def _differ(a: float, b: float) -> bool:
@@ -221,7 +224,7 @@ def total_rows(engine: Engine, city: str, when: tuple) -> list[Finding]:
                                 doc.name,
                                 block.get("page"),
                                 None,
-                                f"{miss.stated:g}",
+                                _num(miss.stated, ""),
                                 "",
                                 row_text,
                             )
