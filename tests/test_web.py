@@ -706,9 +706,9 @@ def test_figures_in_time_search_scorecard_dates_checks_and_headline_choice(app):
     doc = tree(page)
     assert doc.xpath("//section[@id='checks']")
     headline_cells = doc.xpath("//section[@id='scorecard']//td[@class='headline']")
-    assert any(
-        "2016年10月底" in cell.text_content() for cell in headline_cells
-    ), "the table's 10月底 column is the headline of a full-year report"
+    assert any("2016年10月底" in cell.text_content() for cell in headline_cells), (
+        "the table's 10月底 column is the headline of a full-year report"
+    )
     form = doc.xpath("//details[@class='passed-over']//form[contains(@class, 'headline-form')]")[0]
     data = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
     response = c.post(form.get("action"), data=data)
