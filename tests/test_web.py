@@ -429,7 +429,7 @@ def test_home_lists_the_submissions(app):
 def test_city_view(app):
     page = tree(logged_in(app, "vic").get("/city/宁波市/2016/FY"))
     sections = [s.get("id") for s in page.xpath("//section")]
-    assert sections == ["queue", "areas", "scorecard", "apps", "document"]
+    assert sections == ["queue", "areas", "checks", "scorecard", "apps", "document"]
     area_rows = page.xpath("//section[@id='areas']//tbody/tr/th/a")
     assert [a.text_content() for a in area_rows][:6] == [
         "1 信息基础设施",
