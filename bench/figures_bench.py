@@ -13,6 +13,11 @@ kind, cmp, approx, period and indicator; then every miss and every false hit, so
 Each line of the file is a JSON object with the text under "text" (or "sentence"/"passage"), or a
 table under "rows" (a list of rows of cell strings), and the expected figures under "figures" (or
 "labels"/"expected"/"gold"): objects with at least "value" and "unit".
+
+Time, when bench/data/figures_asof.jsonl exists (labelled by hand before the code existed, see
+figures_asof.md): the same (value, unit) precision and recall, and on the matched figures the
+agreement on `role` and `as_of` (classify.figure_time, given each item's submission year and
+period), with the commonest disagreements.
 """
 
 from __future__ import annotations
@@ -33,10 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify.figures import Figure, figures_in_table, find_figures  # noqa: E402
+from classify.figure_time import When, date_figures, date_table_figures  # noqa: E402
+from classify.figures import Figure, find_figures  # noqa: E402
 from classify.indicators import load_catalogue  # noqa: E402
+from classify.table_figures import figures_in_table  # noqa: E402
 
 LABELLED = ROOT / "bench" / "data" / "figures_labelled.jsonl"
+ASOF = ROOT / "bench" / "data" / "figures_asof.jsonl"
 SAMPLES = ROOT / "scripts" / "samples"
 TEXT_KEYS = ("text", "sentence", "passage", "input")
 TABLE_KEYS = ("rows", "table")
@@ -80,6 +88,11 @@ def extract_all(sentences: list[str]) -> int:
     return sum(len(find_figures(s)) for s in sentences)
 
 
+def extract_and_date(sentences: list[str]) -> int:
+    when = When(2016, "FY")
+    return sum(len(date_figures(s, find_figures(s), when)) for s in sentences)
+
+
 def speed(n: int, repeat: int) -> None:
     pool = sample_sentences()
     sentences = list(itertools.islice(itertools.cycle(pool), n))
@@ -87,6 +100,7 @@ def speed(n: int, repeat: int) -> None:
     find_figures(pool[0])  # warm-up: regexes compiled, catalogue read
     ours = best_time(lambda: extract_all(sentences), repeat)
     bare = best_time(lambda: bare_regex_pass(sentences), repeat)
+    timed = best_time(lambda: extract_and_date(sentences), repeat)
     figures = extract_all(sentences)
     chars = sum(len(s) for s in sentences)
     print(
@@ -94,6 +108,7 @@ def speed(n: int, repeat: int) -> None:
     )
     print(f"  {'measurement':<36} {'sentences/s':>12} {'seconds':>9}")
     print(f"  {'find_figures':<36} {n / ours:>12,.0f} {ours:>9.3f}")
+    print(f"  {'find_figures + date_figures':<36} {n / timed:>12,.0f} {timed:>9.3f}")
     baseline = 're.finditer(r"\\d+(\\.\\d+)?", s)'
     print(f"  {baseline:<36} {n / bare:>12,.0f} {bare:>9.3f}")
     print(
@@ -284,14 +299,68 @@ def print_quality(path: Path, show: int) -> None:
         print(f"    {figure.raw!r} = {figure.value:g} {figure.unit}  ← {_where(item)}")
 
 
+def dated(obj: dict[str, Any]) -> list[Figure]:
+    """An as-of item's figures, dated with its submission."""
+    when = When(**obj.get("submission", {}))
+    if obj.get("rows") is not None:
+        rows = obj["rows"]
+        return date_table_figures(rows, figures_in_table(rows), when)
+    text = obj["text"]
+    return date_figures(text, find_figures(text), when)
+
+
+def print_time(path: Path, show: int) -> None:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    total = Tally()
+    agree: Counter[str] = Counter()
+    compared: Counter[str] = Counter()
+    confusions: dict[str, Counter[tuple[str, str]]] = {"role": Counter(), "as_of": Counter()}
+    wrong: list[str] = []
+    for obj in items:
+        found = dated(obj)
+        pairs, misses, false_hits = match(obj["figures"], found)
+        total.tp += len(pairs)
+        total.fn += len(misses)
+        total.fp += len(false_hits)
+        for expected, figure in pairs:
+            if "role" not in expected:
+                continue
+            for name in ("role", "as_of"):
+                want, got = _norm(name, expected[name]), _norm(name, getattr(figure, name))
+                compared[name] += 1
+                if want == got:
+                    agree[name] += 1
+                else:
+                    confusions[name][(want, got)] += 1
+                    wrong.append(f"{obj['id']} {figure.raw!r} {name}: labelled {want}, got {got}")
+    n_gold = total.tp + total.fn
+    print(f"\nTime against {path}: {len(items)} items, {n_gold} expected figures")
+    print(
+        f"  (value, unit) pairs: precision {_pct(total.precision())}  recall {_pct(total.recall())}"
+        f"  (matched {total.tp}, missed {total.fn}, false hits {total.fp})"
+    )
+    for name in ("role", "as_of"):
+        rate = agree[name] / compared[name] if compared[name] else math.nan
+        common = ", ".join(f"{w}→{g} ×{n}" for (w, g), n in confusions[name].most_common(5))
+        print(f"  {name:<6} agreement {_pct(rate)} of {compared[name]}   (labelled→ours: {common})")
+    print(f"\n  Disagreements ({len(wrong)}; first {min(show, len(wrong))}):")
+    for line in wrong[:show]:
+        print(f"    {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--labelled", type=Path, default=LABELLED)
+    parser.add_argument("--asof", type=Path, default=ASOF, help="the role/as-of labelled set")
     parser.add_argument("--show", type=int, default=200, help="misses and false hits listed")
+    parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
     args = parser.parse_args()
-    speed(args.sentences, args.repeat)
+    if not args.no_speed:
+        speed(args.sentences, args.repeat)
+    if args.asof.exists():
+        print_time(args.asof.resolve(), args.show)
     if args.labelled.exists():
         print_quality(args.labelled.resolve(), args.show)
     else:

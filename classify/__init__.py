@@ -23,9 +23,11 @@ from .areas import (
 from .areas import load_model as load_area_model
 from .artifact import ModelError
 from .evaluation import Evaluation, cross_validate, evaluate
-from .figures import Figure, check_figure, figures_in_table, find_figures
+from .figure_time import AsOf, When, as_of_label, date_figures, date_table_figures
+from .figures import Figure, check_figure, find_figures
 from .indicators import CatalogueError, check_target, load_catalogue
 from .indicators import resolve as resolve_indicator
+from .table_figures import figures_in_table
 from .tokens import phrase_tokens, search_tokens, to_simplified
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "SHORT_NAMES",
     "ApplicationCase",
     "AreaModel",
+    "AsOf",
     "CatalogueError",
     "Evaluation",
     "Example",
@@ -41,9 +44,13 @@ __all__ = [
     "Params",
     "Prediction",
     "Section",
+    "When",
+    "as_of_label",
     "check_figure",
     "check_target",
     "cross_validate",
+    "date_figures",
+    "date_table_figures",
     "evaluate",
     "figures_in_table",
     "find_cases",

@@ -12,7 +12,10 @@ from classify import (
     AreaModel,
     Figure,
     Prediction,
+    When,
     check_figure,
+    date_figures,
+    date_table_figures,
     figures_in_table,
     find_figures,
     phrase_tokens,
@@ -125,17 +128,25 @@ def title_of(passage: ExtractedPassage) -> str:
     return " > ".join(passage.heading_path)
 
 
-def passage_figures(doc: Extracted, passages: list[ExtractedPassage]) -> list[list[Figure]]:
-    """Each passage's figures. A table row's figures are read from the table itself, so a bare
-    number takes its unit and indicator from the column and row headers."""
+def passage_figures(
+    doc: Extracted, passages: list[ExtractedPassage], when: When | None = None
+) -> list[list[Figure]]:
+    """Each passage's figures, dated and with their roles (classify.figure_time). A table row's
+    figures are read from the table itself, so a bare number takes its unit and indicator from
+    the column and row headers, and its date from its column header. `when` is the submission's
+    year and period, the date of a figure whose text names none (the document's own metadata by
+    default)."""
+    when = when or When(doc.metadata.year, doc.metadata.period)
     tables: dict[int, list[Figure]] = {}
     out = []
     for p in passages:
+        heading = " ".join(p.heading_path)
         if p.row is None:
-            out.append(find_figures(p.text))
+            out.append(date_figures(p.text, find_figures(p.text), when, heading))
             continue
         if p.block not in tables:
-            tables[p.block] = figures_in_table(doc.blocks[p.block].rows or [])
+            rows = doc.blocks[p.block].rows or []
+            tables[p.block] = date_table_figures(rows, figures_in_table(rows), when, heading)
         out.append([f for f in tables[p.block] if f.row == p.row])
     # A long row split into several passages: its figures go with the first piece only.
     seen: set[tuple[int, int | None]] = set()
@@ -147,12 +158,14 @@ def passage_figures(doc: Extracted, passages: list[ExtractedPassage]) -> list[li
     return out
 
 
-def analyse(doc: Extracted, models: Models) -> Analysis:
+def analyse(doc: Extracted, models: Models, when: When | None = None) -> Analysis:
+    """`when`: the submission's year and period as ingest settled them (options win over the
+    document's metadata); figures that name no date of their own speak of its end."""
     passages = to_passages(doc)
     predictions = models.areas.predict(
         [p.text for p in passages], [title_of(p) for p in passages], models.review_threshold
     )
-    figures = passage_figures(doc, passages)
+    figures = passage_figures(doc, passages, when)
     return Analysis(
         [
             AnalysedPassage(

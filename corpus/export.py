@@ -19,6 +19,7 @@ from typing import Literal
 from sqlalchemy import Engine
 
 from classify import SHORT_NAMES
+from extract.vocabulary import ROLE_LABELS
 
 from .applications import CASE_KINDS, AppFilters, list_apps
 from .compare import area_matrix, indicator_table, latest_period, periods
@@ -160,6 +161,9 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
         "上次报告原文",
         "出处",
         "页码",
+        "所指日期",
+        "评估人员选定",
+        "未采用的数据及原因",
     ]
     rows = []
     for row in table.rows:
@@ -185,6 +189,9 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
                     prev.raw if prev else "",
                     f.document if f else "",
                     f.page if f else None,
+                    f.as_of_label if f else "",
+                    line.chosen_by or "",
+                    "；".join(f"{p.figure.raw}：{p.reason}" for p in line.passed_over),
                 ]
             )
     return Sheet(f"{KINDS['indicators']} {_when(year, period)}", headers, rows)
@@ -208,6 +215,8 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
         "比较词",
         "类型",
         "所指时段",
+        "所指日期",
+        "数据类型",
         "指标",
         "目标判定",
         "评审",
@@ -229,6 +238,8 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
             f.cmp or "",
             FIGURE_KINDS.get(f.kind or "", f.kind or ""),
             {**PERIOD_NAMES, "cumulative": "累计"}.get(f.period or "", f.period or ""),
+            f.as_of_label if f.as_of else "",
+            ROLE_LABELS.get(f.role or "", f.role or ""),
             f.indicator or "",
             CHECK_NAMES.get(f.target_check or "", "") if f.indicator else "",
             REVIEW_NAMES.get(f.review_status or "", ""),

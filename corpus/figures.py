@@ -1,21 +1,26 @@
-"""The figures in the store: listing them, and a city's scorecard against the guide's targets.
+"""The figures in the store: listing and searching them (by indicator, role, date, value), and a
+city's scorecard against the guide's targets.
 
 Only current versions of documents count: a superseded file's figures were restated (or
-corrected) in the new version.
+corrected) in the new version. Each figure knows the date it speaks of (`as_of`) and its role
+(classify.figure_time); an evaluator's word on a role or a headline (corpus.figure_review) is
+looked up by a key that survives re-ingest and new versions, and wins over the extractor's.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from classify import load_catalogue
+from classify import When, as_of_label, load_catalogue
+from classify.figure_time import period_end
 from classify.indicators import check_target
-from extract.vocabulary import Kind
-from models.tables import Document, Passage
+from extract.vocabulary import PERIOD_LABELS, ROLE_LABELS, FigureRole, Kind
+from models.tables import Document, FigureChoice, Passage
 from models.tables import Figure as FigureRow
 
 PERIOD_ORDER = {"H1": 0, "FY": 1}
@@ -35,6 +40,10 @@ class FigureFilters:
     current_only: bool = True  # False: superseded versions too (reading an old document)
     include_rejected: bool = True  # False: leave out figures an evaluator rejected
     kinds: tuple[str, ...] | None = None  # only documents of these kinds (vocabulary.Kind)
+    role: str | None = None  # a FigureRole, the evaluator's when they gave one
+    as_of: str | None = None  # a date prefix: 2016, 2016-11, 2016-11-30
+    min_value: float | None = None  # the value that counts (a correction when there is one)
+    max_value: float | None = None
 
 
 @dataclass
@@ -60,6 +69,24 @@ class StoredFigure:
     review_status: str | None = None  # accepted | rejected | corrected, by an evaluator
     corrected_value: float | None = None
     version: int = 1  # send back with a review (corpus.review.review_figure)
+    role: str | None = None  # the role that counts: the evaluator's, else the extractor's
+    extracted_role: str | None = None
+    role_by: str | None = None  # the evaluator who set the role, when one did
+    as_of: str | None = None
+    as_of_precision: str | None = None
+    as_of_source: str | None = None
+    row: int | None = None  # table figures: the cell's row
+    passage_key: str = ""  # what an evaluator's choice is keyed by (see passage_key)
+    start: int = 0
+
+    @property
+    def as_of_label(self) -> str:
+        """2016年11月底, 2015年底, 2016年上半年…: the date as evaluators read it."""
+        return as_of_label(self.as_of, self.as_of_precision)
+
+    @property
+    def in_table(self) -> bool:
+        return self.row is not None
 
     @property
     def effective_value(self) -> float | None:
@@ -84,7 +111,9 @@ def _context(text: str, start: int, end: int, width: int = 30) -> str:
 def list_figures(
     engine: Engine, filters: FigureFilters | None = None, limit: int = 200
 ) -> list[StoredFigure]:
-    """Figures of current documents, in city, year, period and document order."""
+    """Figures of current documents, in city, year, period and document order, with the
+    evaluators' roles applied. Role and value filters read what counts (the evaluator's role,
+    the corrected value), so they are applied after the evaluators' word is."""
     f = filters or FigureFilters()
     query = (
         select(FigureRow, Passage, Document)
@@ -112,6 +141,9 @@ def list_figures(
         query = query.where(FigureRow.indicator == f.indicator)
     if f.kind:
         query = query.where(FigureRow.kind == f.kind)
+    if f.as_of:
+        query = query.where(FigureRow.as_of.startswith(f.as_of.strip()))
+    post_filter = f.role is not None or f.min_value is not None or f.max_value is not None
     query = query.order_by(
         Document.city,
         Document.year,
@@ -122,10 +154,104 @@ def list_figures(
         FigureRow.col,  # table figures of one row all start at 0 in their cells
         FigureRow.id,  # a total order: PostgreSQL returns ties in any order, and a
         # headline must not change because an evaluator reviewed a figure
-    ).limit(limit)
+    )
+    if not post_filter:
+        query = query.limit(limit)
     with Session(engine) as session:
         rows = session.exec(query).all()
-    return [_stored(fig, passage, doc) for fig, passage, doc in rows]
+        figures = [_stored(fig, passage, doc) for fig, passage, doc in rows]
+        figures = apply_role_choices(session, figures)
+    if post_filter:
+        figures = [x for x in figures if _passes(x, f)][:limit]
+    return figures
+
+
+def _passes(figure: StoredFigure, f: FigureFilters) -> bool:
+    if f.role is not None and figure.role != f.role:
+        return False
+    value = figure.effective_value
+    if f.min_value is not None and (value is None or value < f.min_value):
+        return False
+    return not (f.max_value is not None and (value is None or value > f.max_value))
+
+
+def passage_key(text: str) -> str:
+    """The key of a passage's text for an evaluator's choice: the same text in a re-ingested file
+    or a new version gives the same key."""
+    normal = unicodedata.normalize("NFC", text or "").strip()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+
+
+def _fallback_role(kind: str | None) -> str | None:
+    """Figures stored before roles existed: a level counts as current, as it did then."""
+    return {
+        "level": FigureRole.current,
+        "change": FigureRole.change,
+        "target": FigureRole.plan,
+    }.get(kind or "")
+
+
+def choice_matches(choice: FigureChoice, figure: StoredFigure) -> bool:
+    """Whether a stored choice names this figure: the same passage text, offset and raw text;
+    or, when the passage was edited in a new version, the same indicator, raw text, value and
+    unit (the caller makes sure that match is unique)."""
+    if choice.passage_key == figure.passage_key and choice.raw == figure.raw:
+        return choice.start == figure.start
+    return False
+
+
+def find_chosen(choice: FigureChoice, figures: list[StoredFigure]) -> StoredFigure | None:
+    """The figure a choice was made on, found again among a submission's figures: by passage,
+    offset and raw text, else by a unique (indicator, raw, value, unit); None when it is gone."""
+    exact = [f for f in figures if choice_matches(choice, f)]
+    if exact:
+        return exact[0]
+    loose = [
+        f
+        for f in figures
+        if f.indicator == choice.indicator
+        and f.raw == choice.raw
+        and f.value == choice.value
+        and f.unit == choice.unit
+    ]
+    return loose[0] if len(loose) == 1 else None
+
+
+def _choices(session: Session, submissions: set[tuple], kind: str) -> dict[tuple, list]:
+    out: dict[tuple, list[FigureChoice]] = {}
+    for city, year, period in submissions:
+        if not (city and year and period):
+            continue
+        rows = session.exec(
+            select(FigureChoice)
+            .where(FigureChoice.city == city, FigureChoice.year == year)
+            .where(FigureChoice.period == period, FigureChoice.choice == kind)
+            .where(FigureChoice.active)
+            .order_by(FigureChoice.id)
+        ).all()
+        out[(city, year, period)] = list(rows)
+    return out
+
+
+def apply_role_choices(session: Session, figures: list[StoredFigure]) -> list[StoredFigure]:
+    """The figures with the roles evaluators gave them (the latest choice per figure wins)."""
+    submissions = {(f.city, f.year, f.submission_period) for f in figures}
+    by_submission = _choices(session, submissions, "role")
+    if not any(by_submission.values()):
+        return figures
+    grouped: dict[tuple, list[StoredFigure]] = {}
+    for figure in figures:
+        grouped.setdefault((figure.city, figure.year, figure.submission_period), []).append(figure)
+    chosen: dict[int, FigureChoice] = {}
+    for key, choices in by_submission.items():
+        for choice in choices:  # oldest first: a later choice on the same figure wins
+            found = find_chosen(choice, grouped.get(key, []))
+            if found is not None:
+                chosen[found.id] = choice
+    return [
+        replace(f, role=chosen[f.id].role, role_by=chosen[f.id].user) if f.id in chosen else f
+        for f in figures
+    ]
 
 
 def _stored(fig: FigureRow, passage: Passage, doc: Document) -> StoredFigure:
@@ -152,7 +278,23 @@ def _stored(fig: FigureRow, passage: Passage, doc: Document) -> StoredFigure:
         review_status=fig.review_status,
         corrected_value=fig.corrected_value,
         version=fig.version,
+        role=fig.role or _fallback_role(fig.kind),
+        extracted_role=fig.role or _fallback_role(fig.kind),
+        as_of=fig.as_of,
+        as_of_precision=fig.as_of_precision,
+        as_of_source=fig.as_of_source,
+        row=fig.row,
+        passage_key=passage_key(passage.text),
+        start=fig.start,
     )
+
+
+@dataclass
+class PassedOver:
+    """A figure of the indicator that the headline rule did not take, and why (in Chinese)."""
+
+    figure: StoredFigure
+    reason: str
 
 
 @dataclass
@@ -164,7 +306,17 @@ class ScoreLine:
     figure: StoredFigure | None  # the headline figure, None when the report states none
     previous: StoredFigure | None  # the same indicator in the city's previous submission
     check: str | None  # met | not_met | not_comparable; None when nothing is reported or asked
-    others: int = 0  # further level figures of this indicator in the submission
+    others: int = 0  # further figures of this indicator in the submission (= len(passed_over))
+    passed_over: list[PassedOver] = field(default_factory=list)
+    chosen_by: str | None = None  # the evaluator who chose the headline, when one did
+    note: str | None = None  # what an evaluator should know (a choice not found again…)
+
+    @property
+    def shown(self) -> str:
+        """The value with its date: 100%（2016年11月底）."""
+        if self.figure is None:
+            return "未报告"
+        return f"{self.figure.raw}（{self.figure.as_of_label}）"
 
 
 @dataclass
@@ -175,7 +327,10 @@ class Scorecard:
     lines: list[ScoreLine] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        for line, raw in zip(self.lines, data["lines"], strict=True):
+            raw["shown"] = line.shown
+        return data
 
 
 class NoSubmission(LookupError):
@@ -194,25 +349,64 @@ def _submissions(engine: Engine, city: str) -> list[tuple[int, str]]:
     return sorted(rows, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
 
 
-_INCREMENT_RE = re.compile(r"(?:新增|新建|新开通|新发展|净增|增加|新认定|新培育)[^，。；]{0,8}$")
+_NOT_A_RESULT = {
+    FigureRole.baseline: "基期值，不是本期结果",
+    FigureRole.change: "变化量（新增、增长等），不与水平目标比较",
+    FigureRole.plan: "计划值，不是实际结果",
+    FigureRole.target: "目标值，不是实际结果",
+}
 
 
-def _is_increment(figure: StoredFigure) -> bool:
-    """新建4G基站1.3万个 is what was added, not the total the indicator asks for."""
-    before = figure.context.split(figure.raw, 1)[0]
-    return bool(_INCREMENT_RE.search(before))
+@dataclass
+class Headline:
+    figure: StoredFigure | None
+    passed_over: list[PassedOver]
+    chosen_by: str | None = None
 
 
-def _headline(figures: list[StoredFigure], period: str) -> tuple[StoredFigure | None, int]:
-    """The figure a scorecard shows: the first level figure, in document order, that refers to
-    the submission's own period (or says none) and states a total rather than an increment;
-    and the count of the others."""
-    levels = [f for f in figures if f.kind == "level"]
-    if not levels:
-        return None, 0
-    own = [f for f in levels if f.period in (None, period, "cumulative")] or levels
-    totals = [f for f in own if not _is_increment(f)] or own
-    return totals[0], len(levels) - 1
+def headline(
+    figures: list[StoredFigure], when: When, chosen: StoredFigure | None = None
+) -> Headline:
+    """The headline rule. For one indicator of one submission: the latest current-level figure
+    dated inside the submission's period (1月1日 to its end: 6月30日 for H1, 12月31日 for FY);
+    among figures of the same date a table's over the prose's, then the first in the document.
+    Baselines, plans, targets and changes are never the headline. `chosen` (an evaluator's pick)
+    wins over the rule. Every other figure is listed with the reason it was passed over."""
+    start = f"{when.year:04d}-01-01" if when.year else None
+    end_as_of = period_end(when)
+    end = end_as_of.date if end_as_of else None
+    period_words = f"{when.year}年{PERIOD_LABELS.get(when.period or '', '')}"
+    passed: list[PassedOver] = []
+    eligible: list[tuple[int, StoredFigure]] = []
+    for order, f in enumerate(figures):
+        if chosen is not None and f.id == chosen.id:
+            continue
+        if f.role != FigureRole.current:
+            why = _NOT_A_RESULT.get(f.role or "", "不是本期水平值")
+            passed.append(
+                PassedOver(f, f"{ROLE_LABELS.get(f.role or '', '')}（{f.as_of_label}）：{why}")
+            )
+        elif f.as_of and ((start and f.as_of < start) or (end and f.as_of > end)):
+            passed.append(PassedOver(f, f"日期（{f.as_of_label}）不在本期（{period_words}）内"))
+        else:
+            eligible.append((order, f))
+    if chosen is not None:
+        passed = [PassedOver(f, "评估人员选定了另一条数据") for _, f in eligible] + passed
+        return Headline(chosen, passed, chosen.role_by)
+    if not eligible:
+        return Headline(None, passed)
+    # latest date first (undated last), then table before prose, then document order
+    eligible.sort(key=lambda item: (item[1].as_of or "", item[1].in_table, -item[0]), reverse=True)
+    best = eligible[0][1]
+    for _, f in eligible[1:]:
+        if (f.as_of or "") < (best.as_of or ""):
+            why = f"日期（{f.as_of_label}）早于所选数据（{best.as_of_label}）"
+        elif best.in_table and not f.in_table:
+            why = "同一日期以表格数据为准"
+        else:
+            why = "同一日期已取文中先出现的数据"
+        passed.append(PassedOver(f, why))
+    return Headline(best, passed)
 
 
 def _target_text(target, unit: str) -> str | None:
@@ -227,7 +421,7 @@ def _target_text(target, unit: str) -> str | None:
 
 def _reviewed(engine: Engine, city: str, year: int, period: str) -> list[StoredFigure]:
     """A submission's figures as the evaluators left them: rejected ones out, corrected ones
-    with the corrected value."""
+    with the corrected value, roles as they set them."""
     figures = list_figures(
         engine,
         FigureFilters(
@@ -241,11 +435,33 @@ def _reviewed(engine: Engine, city: str, year: int, period: str) -> list[StoredF
     ]
 
 
+def headline_choices(engine: Engine, city: str, year: int, period: str) -> dict[str, FigureChoice]:
+    """The evaluators' headline choices of a submission, by indicator (the latest wins)."""
+    with Session(engine) as session:
+        rows = _choices(session, {(city, year, period)}, "headline").get((city, year, period), [])
+    return {row.indicator: row for row in rows if row.indicator}
+
+
+def _line_headline(
+    mine: list[StoredFigure], when: When, choice: FigureChoice | None
+) -> tuple[Headline, str | None]:
+    if choice is None:
+        return headline(mine, when), None
+    found = find_chosen(choice, mine)
+    if found is None:
+        note = (
+            f"评估人员 {choice.user} 选定的数据“{choice.raw}”在当前版本中未找到，已按规则重新选取"
+        )
+        return headline(mine, when), note
+    return headline(mine, when, replace(found, role_by=choice.user)), None
+
+
 def scorecard(
     engine: Engine, city: str, year: int | None = None, period: str | None = None
 ) -> Scorecard:
     """The city's indicators in one submission (the latest by default) against the guide's
-    targets; rising targets are judged against the city's previous submission. Only progress
+    targets, each with its headline figure (see `headline`) and the figures passed over; rising
+    targets are judged against the headline of the city's previous submission. Only progress
     reports count (SCORED_KINDS)."""
     submissions = _submissions(engine, city)
     chosen = [s for s in submissions if (year is None or s[0] == year)]
@@ -258,16 +474,22 @@ def scorecard(
     before = submissions[index - 1] if index > 0 else None
     current = _reviewed(engine, city, year, period)
     previous = _reviewed(engine, city, *before) if before else []
+    picks = headline_choices(engine, city, year, period)
+    earlier_picks = headline_choices(engine, city, *before) if before else {}
     catalogue = load_catalogue()
     card = Scorecard(city, year, period)
     for indicator in catalogue.indicators.values():
         mine = [f for f in current if f.indicator == indicator.id]
-        figure, others = _headline(mine, period)
+        found, note = _line_headline(mine, When(year, period), picks.get(indicator.id))
         earlier = None
         if before:
-            earlier, _ = _headline([f for f in previous if f.indicator == indicator.id], before[1])
+            theirs = [f for f in previous if f.indicator == indicator.id]
+            earlier = _line_headline(theirs, When(*before), earlier_picks.get(indicator.id))[
+                0
+            ].figure
         target = indicator.target
-        if figure is None and target is None:
+        figure = found.figure
+        if figure is None and target is None and not mine:
             continue  # nothing reported and nothing asked: not worth a line
         check = None
         if figure is not None and figure.value is not None and target is not None:
@@ -288,7 +510,10 @@ def scorecard(
                 figure=figure,
                 previous=earlier,
                 check=check,
-                others=others,
+                others=len(found.passed_over),
+                passed_over=found.passed_over,
+                chosen_by=found.chosen_by,
+                note=note,
             )
         )
     return card

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from classify import AreaModel
+from classify import AreaModel, When
 from classify.tags import TagModel
 from extract import (
     ACCEPTED_SUFFIXES,
@@ -499,7 +499,7 @@ def _store(
         warnings.append(job.note)
     # Tokenised and classified before the transaction opens, so the write lock is held only
     # for writing.
-    analysis = analyse(outcome, models)
+    analysis = analyse(outcome, models, When(year, period))
     for _ in range(WRITE_ATTEMPTS):
         try:
             return _write(
@@ -660,6 +660,11 @@ def _write(
                         end=f.end,
                         row=f.row,
                         col=f.col,
+                        role=f.role,
+                        as_of=f.as_of,
+                        as_of_precision=f.precision,
+                        as_of_source=f.as_of_source,
+                        pair_start=f.pair_start,
                     )
                     for f, check in item.figures
                 )

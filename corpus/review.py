@@ -586,6 +586,17 @@ def describe(event: ReviewEvent | Event) -> str:
             old = b.get("corrected_value")
             old = a.get("value") if old is None else old
             return f"更正数值：{_num(old)} → {_num(a.get('corrected_value'))}{a.get('unit') or ''}"
+        case "figure", "set_role":  # corpus.figure_review (issue 13)
+            from extract.vocabulary import ROLE_LABELS
+
+            def role(r):
+                return ROLE_LABELS.get(r or "", r or "未定")
+
+            return f"数据“{a.get('raw')}”类型：{role(b.get('role'))} → {role(a.get('role'))}"
+        case "figure", "set_headline":
+            return f"选定“{a.get('headline')}”为该指标本期报告值"
+        case "figure", "clear_headline":
+            return f"取消选定的报告值“{b.get('headline') or ''}”，按规则选取"
         case "application", "set_tags":
             old, new = set(b.get("tags") or []), set(a.get("tags") or [])
             if not new:

@@ -121,6 +121,14 @@ class Figure(SQLModel, table=True):
     review_status: str | None = None  # accepted | rejected | corrected
     corrected_value: float | None = None
     version: int = 1  # optimistic lock for evaluators' reviews
+    # When and what (issue 13): the date the figure speaks of, as ISO (sorts as dates do), how
+    # finely the text gave it, where it came from, its role (extract.vocabulary.FigureRole), and
+    # the start of the other figure of a from→to pair (由2M提升至50M) in the same passage/cell.
+    role: str | None = Field(default=None, index=True)
+    as_of: str | None = Field(default=None, index=True)
+    as_of_precision: str | None = None  # day | month | half | year
+    as_of_source: str | None = None  # column | clause | row | heading | submission
+    pair_start: int | None = None
 
 
 class Application(SQLModel, table=True):
@@ -139,6 +147,32 @@ class Application(SQLModel, table=True):
     area_confidence: float | None = None
     outstanding: bool = False
     version: int = 1
+
+
+class FigureChoice(SQLModel, table=True):
+    """An evaluator's word on a figure: its role, or that it is the headline of its indicator.
+
+    Keyed by what can be found again in a re-ingested file or a new version (the submission, the
+    indicator, a hash of the passage text, the figure's raw text and offset), not by figure id, so
+    the choice outlives the rows ingest writes. Only the latest active choice of a kind counts;
+    the audit of each change is a ReviewEvent on the figure it was made on."""
+
+    __table_args__ = (Index("ix_figurechoice_submission", "city", "year", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    city: str
+    year: int
+    period: str
+    indicator: str | None = None
+    passage_key: str  # sha256 of the passage text (NFC), first 32 hex digits
+    start: int = 0
+    raw: str
+    value: float | None = None
+    unit: str | None = None
+    choice: str  # role | headline
+    role: str | None = None  # for choice == role: the evaluator's FigureRole
+    user: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    active: bool = True
 
 
 class ApplicationTag(SQLModel, table=True):

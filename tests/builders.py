@@ -186,6 +186,49 @@ def build_sections_docx(
     return path
 
 
+# A full-year report as cities write it (issue 13): an indicator table whose columns compare the
+# 2015 baseline with the current value and the guide's target, prose with from→to pairs and
+# increments beside totals.
+COMPARISON_TABLE = [
+    ["指标", "2015年底", "2016年11月底", "指南目标"],
+    ["城市光纤网络覆盖率", "93%", "100%", "全覆盖"],
+    ["20M以上宽带用户占比", "41.2%", "80.5%", "50%以上"],
+    ["光纤入户(FTTH)用户数（万户）", "180", "236", "—"],
+]
+COMPARISON_PROSE = [
+    "截至2016年11月底，全市城市家庭宽带接入能力由2M提升至50M以上，城市光纤网络覆盖率达到100%。",
+    "全年新增农村宽带用户3.2万户，累计达到41.5万户，同比增长15%。",
+    "2015年底，全市公共数据开放共享比例为30%；截至11月底，已提高到45%。",
+    "力争到2017年底，20M以上宽带用户比例达到90%。",
+]
+
+
+def build_comparison_docx(
+    path: Path,
+    *,
+    title: str = "杭州市2016年国家信息消费示范城市建设全年工作总结",
+    table: list[list[str]] | None = None,
+    paragraphs: list[str] | None = None,
+) -> Path:
+    """A full-year report with a comparison table (指标 | 2015年底 | 2016年11月底 | 指南目标) and
+    prose with 由…提升至…, 新增…累计…: baselines beside current values, as in real reports."""
+    document = Document()
+    document.add_heading(title, level=0)
+    document.add_heading("一、总体进展情况", level=1)
+    document.add_paragraph("主要指标完成情况见下表。")
+    rows = table if table is not None else COMPARISON_TABLE
+    grid = document.add_table(rows=len(rows), cols=len(rows[0]))
+    grid.style = "Table Grid"
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            grid.cell(r, c).text = cell
+    document.add_heading("二、信息基础设施升级改造", level=1)
+    for text in paragraphs if paragraphs is not None else COMPARISON_PROSE:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
 def convert(src: Path, fmt: str, outdir: Path) -> Path:
     """LibreOffice conversion, as cities produce their PDFs and .doc files."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from classify import figures as fg
-from classify.figures import Figure, check_figure, figures_in_table, find_figures
+from classify import table_figures as tf
+from classify.figures import Figure, check_figure, find_figures
 from classify.indicators import (
     CATALOGUE_PATH,
     Catalogue,
@@ -30,6 +31,7 @@ from classify.numerals import (
     split_suffix,
     to_chinese,
 )
+from classify.table_figures import figures_in_table
 
 
 def only(text: str, catalogue: Catalogue | None = None) -> Figure:
@@ -863,12 +865,12 @@ def test_table_bare_number_without_a_unit_is_not_a_figure():
 
 
 def test_header_unit_step():
-    assert fg.header_unit("投资额（万元）") == (10_000, "元")
-    assert fg.header_unit("覆盖率(%)") == (1, "%")
-    assert fg.header_unit("用户数/万户") == (10_000, "户")
-    assert fg.header_unit("出口带宽（G）") == (1000, "Mbps")
-    assert fg.header_unit("光纤入户(FTTH)用户数") is None
-    assert fg.header_unit("指标") is None
+    assert tf.header_unit("投资额（万元）") == (10_000, "元")
+    assert tf.header_unit("覆盖率(%)") == (1, "%")
+    assert tf.header_unit("用户数/万户") == (10_000, "户")
+    assert tf.header_unit("出口带宽（G）") == (1000, "Mbps")
+    assert tf.header_unit("光纤入户(FTTH)用户数") is None
+    assert tf.header_unit("指标") is None
 
 
 def test_empty_table():

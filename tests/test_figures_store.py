@@ -103,9 +103,13 @@ def test_figures_listing_and_scorecard(store, two_reports):
     assert lines["open_data_share"].check == "met"
     # Indicators with a target that the report does not state are listed as not reported.
     assert lines["village_fibre"].figure is None and lines["village_fibre"].check is None
-    # An indicator without a target is shown, but not judged; an increment is not its total.
-    assert lines["lte_base_stations"].figure.value == 3200
-    assert lines["lte_base_stations"].check is None and lines["lte_base_stations"].target is None
+    # An increment (新建…3200个) is a change, never the headline: the line says so.
+    lte = lines["lte_base_stations"]
+    assert lte.figure is None and lte.check is None and lte.target is None
+    assert [(p.figure.value, p.figure.role) for p in lte.passed_over] == [(3200, "change")]
+    assert "变化量" in lte.passed_over[0].reason
+    # Each headline carries its date: 62.5%（2016年6月底）.
+    assert lines["broadband_20m_share"].shown == "达到62.5%（2016年6月底）"
     earlier = scorecard(engine, "杭州市", 2015, "FY")
     assert {line.indicator: line.check for line in earlier.lines}["open_data_share"] == (
         "not_comparable"  # no earlier submission to rise from
@@ -165,18 +169,35 @@ def test_classify_output_carries_figures():
     }
 
 
-def test_scorecard_headline_prefers_a_total_over_an_increment():
-    from corpus.figures import StoredFigure, _headline
+def test_headline_rule_takes_the_latest_current_level_inside_the_period():
+    from classify import When
+    from corpus.figures import StoredFigure, headline
 
-    def fig(raw: str, value: float, context: str, period: str | None = None) -> StoredFigure:
+    def fig(n, raw, value, role, as_of, row=None) -> StoredFigure:
         return StoredFigure(
-            1, raw, value, "个", False, None, "level", period, "lte_base_stations", None,
-            "杭州市", 2016, "FY", 1, "报告.docx", 1, 1, context,
+            n, raw, value, "%", False, None, "level", None, "fibre_coverage", None,
+            "杭州市", 2016, "FY", 1, "报告.docx", 1, 1, raw, role=role, as_of=as_of,
+            as_of_precision="month", row=row,
         )  # fmt: skip
 
-    added = fig("1.3万个", 13000, "全年新建4G基站1.3万个，")
-    total = fig("3.45万个", 34500, "累计建成4G基站3.45万个。", "cumulative")
-    plan = StoredFigure(**{**total.__dict__, "kind": "target", "value": 50000})
-    assert _headline([added, total, plan], "FY") == (total, 1)
-    assert _headline([added], "FY") == (added, 0)
-    assert _headline([plan], "FY") == (None, 0)
+    base = fig(1, "93%", 93, "baseline", "2015-12-31", row=1)
+    june = fig(2, "97%", 97, "current", "2016-06-30", row=1)
+    nov_prose = fig(3, "100%", 100, "current", "2016-11-30")
+    nov_table = fig(4, "100%", 100, "current", "2016-11-30", row=1)
+    plan = fig(5, "100%", 100, "plan", "2017-12-31")
+    change = fig(6, "7个百分点", 7, "change", "2016-11-30")
+    old = fig(7, "90%", 90, "current", "2015-12-31")
+    found = headline([base, june, nov_prose, nov_table, plan, change, old], When(2016, "FY"))
+    assert found.figure is nov_table  # latest date; the table over the prose for that date
+    reasons = {p.figure.id: p.reason for p in found.passed_over}
+    assert set(reasons) == {1, 2, 3, 5, 6, 7}
+    assert "基期值" in reasons[1] and "2015年底" in reasons[1]
+    assert "早于所选数据" in reasons[2] and "以表格数据为准" in reasons[3]
+    assert "计划" in reasons[5] and "变化量" in reasons[6] and "不在本期" in reasons[7]
+    # An H1 submission ends on 6月30日: the November figure is outside it.
+    assert headline([june, nov_prose], When(2016, "H1")).figure is june
+    # No baseline is ever a headline, even alone.
+    assert headline([base, plan, change], When(2016, "FY")).figure is None
+    # An evaluator's pick wins, and the rule's pick is listed as passed over.
+    chosen = headline([june, nov_table], When(2016, "FY"), chosen=june)
+    assert chosen.figure is june and chosen.passed_over[0].figure is nov_table

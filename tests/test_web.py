@@ -429,7 +429,7 @@ def test_home_lists_the_submissions(app):
 def test_city_view(app):
     page = tree(logged_in(app, "vic").get("/city/宁波市/2016/FY"))
     sections = [s.get("id") for s in page.xpath("//section")]
-    assert sections == ["queue", "areas", "scorecard", "apps", "document"]
+    assert sections == ["queue", "areas", "checks", "scorecard", "apps", "document"]
     area_rows = page.xpath("//section[@id='areas']//tbody/tr/th/a")
     assert [a.text_content() for a in area_rows][:6] == [
         "1 信息基础设施",
@@ -726,3 +726,35 @@ def test_summary_page_and_its_exports(app):
     assert vic.get(links[1]).status_code == 200
     assert vic.get("/summary/2016/FY.pdf").status_code == 400
     assert vic.get("/summary/2015/FY.xlsx").status_code == 404
+
+
+def test_figures_in_time_search_scorecard_dates_checks_and_headline_choice(app):
+    """Issue 13 in the browser: search by number, the date beside each scorecard value, the
+    passed-over figures with a button to choose one, and the consistency-check section."""
+    c = logged_in(app, "eva")
+    found = c.get(
+        "/figures",
+        params={"indicator": "broadband_20m_share", "role": "current", "min": "50", "max": "100"},
+    )
+    assert found.status_code == 200, found.text
+    rows = tree(found).xpath("//table[contains(@class, 'figures-list')]//tbody/tr")
+    assert rows
+    for row in rows:
+        value = float(row.xpath("./td[4]")[0].text_content().strip().rstrip("%"))
+        assert 50 <= value <= 100
+        assert row.xpath("./td[6]")[0].text_content().strip().startswith("当期值")
+    assert c.get("/figures", params={"min": "abc"}).status_code == 400
+    page = c.get("/city/成都市/2016/FY")
+    assert page.status_code == 200
+    doc = tree(page)
+    assert doc.xpath("//section[@id='checks']")
+    headline_cells = doc.xpath("//section[@id='scorecard']//td[@class='headline']")
+    assert any("2016年10月底" in cell.text_content() for cell in headline_cells), (
+        "the table's 10月底 column is the headline of a full-year report"
+    )
+    form = doc.xpath("//details[@class='passed-over']//form[contains(@class, 'headline-form')]")[0]
+    data = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+    response = c.post(form.get("action"), data=data)
+    assert response.status_code == 303, response.text
+    after = tree(c.get("/city/成都市/2016/FY"))
+    assert "评估人员 eva 选定" in after.xpath("string(//section[@id='scorecard'])")

@@ -19,6 +19,7 @@ from classify import AREAS, SHORT_NAMES, load_catalogue
 from classify.tags import taxonomy
 from corpus.accounts import ROLES
 from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, LEVELS, PERIODS, REASONS
+from extract.vocabulary import ROLE_LABELS
 
 from .security import csrf_token
 
@@ -105,6 +106,7 @@ def make_env() -> Environment:
         FIGURE_REVIEW=FIGURE_REVIEW,
         REASONS=REASONS,
         ROLES=ROLES,
+        FIGURE_ROLES=ROLE_LABELS,
         tag_names={t.id: t.name for t in taxonomy().values()},
         indicator_names={i.id: i.name for i in load_catalogue().indicators.values()},
     )

@@ -67,6 +67,7 @@ def city_view(
     indicator: str | None = None,
     user=viewer,
 ):
+    from corpus.checks import check_city
     from corpus.compare import city_overview
     from corpus.diff import previous_submission
     from corpus.review import document_view
@@ -89,6 +90,7 @@ def city_view(
         base=f"/city/{quote(city, safe='')}/{year}/{period}",
         trend=_trend(engine, overview, indicator),
         previous=previous_submission(engine, city, year, period),
+        checks=check_city(engine, city, year, period),
     )
 
 

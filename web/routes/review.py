@@ -73,6 +73,54 @@ def figure_review(
     return see_other(local_path(next, "/"))
 
 
+@router.post("/figures/{figure_id}/role")
+def figure_role(
+    request: Request,
+    figure_id: int,
+    expected_version: Version,
+    role: Annotated[str, Form(max_length=20)] = "",
+    comment: Comment = "",
+    next: Next = "",
+    user=evaluator,
+):
+    """`role` '' goes back to the extractor's role."""
+    from corpus.figure_review import set_figure_role
+
+    set_figure_role(
+        engine_of(request),
+        figure_id,
+        role or None,
+        user=user,
+        expected_version=expected_version,
+        comment=comment or None,
+    )
+    return see_other(local_path(next, "/"))
+
+
+@router.post("/figures/{figure_id}/headline")
+def figure_headline(
+    request: Request,
+    figure_id: int,
+    expected_version: Version,
+    clear: Annotated[str, Form(max_length=5)] = "",
+    comment: Comment = "",
+    next: Next = "",
+    user=evaluator,
+):
+    """Choose the figure as its indicator's headline; `clear` drops the choice."""
+    from corpus.figure_review import choose_headline
+
+    choose_headline(
+        engine_of(request),
+        figure_id,
+        user=user,
+        expected_version=expected_version,
+        comment=comment or None,
+        clear=bool(clear),
+    )
+    return see_other(local_path(next, "/"))
+
+
 @router.post("/apps/{app_id}/tags")
 def app_tags(
     request: Request,
