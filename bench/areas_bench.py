@@ -1,18 +1,25 @@
-"""Area classifier: quality and speed, against two baselines measured in the same run.
+"""Area classifier: quality on written and on real text, against two baselines, in one run.
 
     python bench/areas_bench.py [--grid]
 
-Quality: 5-fold cross-validation on the training corpus (classify/data/areas/), then the model
-trained on all of it scored on the held-out set bench/data/areas_holdout.jsonl, which was written
-independently of the training corpus (other writers, other cities) and is never trained on.
-Baselines on the same held-out set: keyword counting (one keyword list per area) and nearest guide
-section (TF-IDF cosine to the guide's own section texts: what "compare with the guide" gets).
-Speed: passages per second on one core with the model loaded, and the model's load time.
+Quality, side by side for the model and the baselines:
+- CV: 5-fold cross-validation on all training data (classify/data/areas/: the written corpora and
+  real_train.jsonl; the real paragraphs of one document stay in one fold), reported on all of it,
+  on its written part and on its real part;
+- held-out written: bench/data/areas_holdout.jsonl, written by another writer, never trained on;
+- held-out real: classify/data/areas/real_holdout.jsonl, real paragraphs of 21 public documents
+  that no training paragraph comes from, never trained on and never used to choose anything.
+Baselines: keyword counting (one keyword list per area) and nearest guide section (TF-IDF cosine to
+the guide's own section texts: what "compare with the guide" gets). A model trained on the
+written corpora alone shows what the real paragraphs add.
+Speed: passages per second on one core with the model loaded, on the same 2,000 written passages
+as before the real corpus (so the figure is comparable), and on real paragraphs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -26,8 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify import Params, cross_validate, evaluate, load_examples, train  # noqa: E402
-from classify.areas import AreaModel  # noqa: E402
+from classify import Params, evaluate, load_examples, train  # noqa: E402
+from classify.areas import REAL_HOLDOUT, AreaModel, fit, out_of_fold_scores  # noqa: E402
 from classify.tokens import normalize  # noqa: E402
 
 HOLDOUT = ROOT / "bench" / "data" / "areas_holdout.jsonl"
@@ -93,7 +100,12 @@ def guide_predict(texts: list[str], sections: dict[int, str]) -> np.ndarray:
 def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y, pred, average="macro"))
+    return float(f1_score(y, pred, labels=sorted(set(y.tolist())), average="macro"))
+
+
+def recall_of(y: np.ndarray, pred: np.ndarray, area: int) -> float:
+    mask = y == area
+    return float((pred[mask] == area).mean()) if mask.any() else float("nan")
 
 
 def speed(model: AreaModel, texts: list[str], repeat: int = 3) -> float:
@@ -106,70 +118,149 @@ def speed(model: AreaModel, texts: list[str], repeat: int = 3) -> float:
     return len(texts) / best
 
 
+def row(name: str, cells: list[float | None]) -> str:
+    shown = [f"{c:8.3f}" if c is not None else "       —" for c in cells]
+    return f"  {name:<26}" + " ".join(shown)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grid", action="store_true", help="also print a small parameter grid")
+    parser.add_argument(
+        "--grid", action="store_true", help="also print a small parameter grid (CV only)"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another model file (e.g. the one shipped before) to time on the same texts",
+    )
     args = parser.parse_args()
 
     examples = load_examples()
-    counts = np.bincount([e.area for e in examples], minlength=7)
-    print(f"training corpus: {len(examples)} passages, per area {counts.tolist()}")
-    holdout = load_examples([HOLDOUT])
-    y_hold = np.array([e.area for e in holdout])
-    hold_texts = [e.text for e in holdout]
-    print(f"held-out set: {len(holdout)} passages, per area {np.bincount(y_hold).tolist()}")
+    y = np.array([e.area for e in examples])
+    real = np.array([e.real for e in examples])
+    print(
+        f"training data: {len(examples)} passages, {int((~real).sum())} written and "
+        f"{int(real.sum())} real; per area {np.bincount(y, minlength=7).tolist()}"
+    )
+    written_hold = load_examples([HOLDOUT])
+    real_hold = load_examples([REAL_HOLDOUT])
+    sets = {"written": written_hold, "real": real_hold}
+    truth = {k: np.array([e.area for e in v]) for k, v in sets.items()}
+    for name, items in sets.items():
+        docs = len({e.doc for e in items if e.doc}) or "—"
+        print(
+            f"held-out {name}: {len(items)} passages ({docs} documents), "
+            f"per area {np.bincount(truth[name], minlength=7).tolist()}"
+        )
 
     if args.grid:
-        for C in (5.0, 20.0, 50.0):
-            for title_weight in (0.3, 0.5):
-                p = Params(C=C, title_weight=title_weight)
-                cv = cross_validate(examples, p, 5)
-                print(f"  grid C={C:<5} title_weight={title_weight}: CV macro-F1 {cv.macro_f1:.3f}")
+        from sklearn.metrics import f1_score
+
+        print("\ngrid (5-fold CV macro-F1 on all / written / real training data):")
+        for p in (
+            Params(segment_chars=0),
+            Params(),
+            Params(real_weight=2.0),
+            Params(C=5.0),
+            Params(C=50.0),
+        ):
+            pred = out_of_fold_scores(examples, p, 5).argmax(axis=1)
+            cells = [f1_score(y[m], pred[m], average="macro") for m in (real | ~real, ~real, real)]
+            print(f"  {p}: " + " / ".join(f"{c:.3f}" for c in cells))
 
     start = time.perf_counter()
     model, probs = train(examples)
     train_s = time.perf_counter() - start
-    y = np.array([e.area for e in examples])
-    cv = evaluate(y, probs, model.classes, model.threshold)
     print(
-        f"\ntrained in {train_s:.1f} s (5 folds + final fit); temperature {model.temperature:.2f}"
+        f"\ntrained in {train_s:.1f} s (5 folds + final fit); temperature {model.temperature:.2f} "
+        f"fitted on {model.meta['calibrated_on']} text; review threshold {model.threshold:.2f}"
     )
-    print(
-        f"5-fold CV:        macro-F1 {cv.macro_f1:.3f}  accuracy {cv.accuracy:.3f}  "
-        f"calibration error {cv.calibration_error:.3f}"
-    )
-    print("  per area F1:", " ".join(f"{a}:{f:.2f}" for a, f in zip(cv.labels, cv.f1, strict=True)))
+    oof = model.classes[probs.argmax(axis=1)]
+    written_only = fit([e for e in examples if not e.real], model.params)
 
-    hold_probs = model.probabilities(hold_texts, [e.title for e in holdout])
-    held = evaluate(y_hold, hold_probs, model.classes, model.threshold)
-    print(
-        f"held-out:         macro-F1 {held.macro_f1:.3f}  accuracy {held.accuracy:.3f}  "
-        f"calibration error {held.calibration_error:.3f}"
-    )
-    print(
-        "  per area F1:",
-        " ".join(f"{a}:{f:.2f}" for a, f in zip(held.labels, held.f1, strict=True)),
-    )
-    print(
-        f"  review threshold {held.threshold:.2f}: {held.review_share:.1%} sent to review, "
-        f"accuracy of the rest {held.accuracy_kept:.3f}"
-    )
-    print("  confusion (rows true, columns predicted):")
-    for label, row in zip(held.labels, held.confusion, strict=True):
-        print(f"    {label}: " + " ".join(f"{v:3d}" for v in row))
-    no_title = model.probabilities(hold_texts)
-    print(
-        f"held-out, titles withheld: macro-F1 {macro_f1(y_hold, model.classes[no_title.argmax(1)]):.3f}"
-    )
-
-    kw = keyword_predict(hold_texts)
-    print(f"\nbaseline keywords, held-out:      macro-F1 {macro_f1(y_hold, kw):.3f}")
+    held = {
+        name: model.probabilities([e.text for e in items], [e.title for e in items])
+        for name, items in sets.items()
+    }
+    predicted = {name: model.classes[p.argmax(axis=1)] for name, p in held.items()}
     sections = guide_sections()
-    if sections:
-        g = guide_predict(hold_texts, sections)
-        print(f"baseline guide sections, held-out: macro-F1 {macro_f1(y_hold, g):.3f}")
-    else:
-        print(f"baseline guide sections: skipped ({GUIDE} not found)")
+
+    def baselines(texts: list[str]) -> dict[str, np.ndarray]:
+        out = {"keywords": keyword_predict(texts)}
+        if sections:
+            out["guide sections"] = guide_predict(texts, sections)
+        return out
+
+    train_base = baselines([e.text for e in examples])
+    held_base = {name: baselines([e.text for e in items]) for name, items in sets.items()}
+    masks = (real | ~real, ~real, real)
+
+    print("\nmacro-F1             CV all  CV writ.  CV real  held-out written  held-out real")
+    print(
+        row("model", [macro_f1(y[m], oof[m]) for m in masks])
+        + "  "
+        + f"{macro_f1(truth['written'], predicted['written']):8.3f}        "
+        + f"{macro_f1(truth['real'], predicted['real']):8.3f}"
+    )
+    wo = {
+        name: written_only.classes[
+            written_only.probabilities([e.text for e in items], [e.title for e in items]).argmax(1)
+        ]
+        for name, items in sets.items()
+    }
+    print(
+        row("model, written text only", [None, None, None])
+        + "  "
+        + f"{macro_f1(truth['written'], wo['written']):8.3f}        "
+        + f"{macro_f1(truth['real'], wo['real']):8.3f}"
+    )
+    for base in train_base:
+        print(
+            row(f"baseline {base}", [macro_f1(y[m], train_base[base][m]) for m in masks])
+            + "  "
+            + f"{macro_f1(truth['written'], held_base['written'][base]):8.3f}        "
+            + f"{macro_f1(truth['real'], held_base['real'][base]):8.3f}"
+        )
+    if not sections:
+        print(f"  (baseline guide sections skipped: {GUIDE} not found)")
+
+    print("\narea-0 recall        CV real  held-out real")
+    print(
+        f"  model                {recall_of(y[real], oof[real], 0):7.3f}  "
+        f"{recall_of(truth['real'], predicted['real'], 0):13.3f}"
+    )
+    print(f"  written text only          —  {recall_of(truth['real'], wo['real'], 0):13.3f}")
+
+    for name in ("written", "real"):
+        result = evaluate(truth[name], held[name], model.classes, model.threshold)
+        print(
+            f"\nheld-out {name}: macro-F1 {result.macro_f1:.3f}  accuracy {result.accuracy:.3f}  "
+            f"calibration error {result.calibration_error:.3f}"
+        )
+        print(
+            "  per area F1:",
+            " ".join(f"{a}:{f:.2f}" for a, f in zip(result.labels, result.f1, strict=True)),
+        )
+        print(
+            f"  review threshold {result.threshold:.2f}: {result.review_share:.1%} sent to "
+            f"review, accuracy of the rest {result.accuracy_kept:.3f}"
+        )
+        print("  confusion (rows true, columns predicted):")
+        for label, counts in zip(result.labels, result.confusion, strict=True):
+            print(f"    {label}: " + " ".join(f"{v:3d}" for v in counts))
+    no_title = model.probabilities([e.text for e in written_hold])
+    print(
+        "held-out written, titles withheld: macro-F1 "
+        f"{macro_f1(truth['written'], model.classes[no_title.argmax(1)]):.3f}"
+    )
+    rows = [json.loads(line) for line in REAL_HOLDOUT.read_text(encoding="utf-8").splitlines()]
+    top2 = model.classes[np.argsort(-held["real"], axis=1)[:, :2]]
+    with_second = [(r, t) for r, t in zip(rows, top2, strict=True) if r.get("second") is not None]
+    found = sum(r["second"] in t.tolist() for r, t in with_second)
+    print(
+        f"held-out real, paragraphs with a second area: {len(with_second)}; "
+        f"that area among the model's best two: {found}"
+    )
 
     path = ROOT / "bench" / ".areas-bench.npz"
     model.save(path)
@@ -177,14 +268,38 @@ def main() -> None:
     loaded = AreaModel.load(path)
     load_s = time.perf_counter() - start
     path.unlink()
-    texts = [e.text for e in examples] + hold_texts
-    texts = (texts * (2000 // len(texts) + 1))[:2000]
-    rate = speed(loaded, texts)
+    written_texts = [e.text for e in examples if not e.real] + [e.text for e in written_hold]
+    written_texts = (written_texts * (2000 // len(written_texts) + 1))[:2000]
+    real_texts = [e.text for e in examples if e.real] + [e.text for e in real_hold]
+    rate = speed(loaded, written_texts)
+    real_rate = speed(loaded, real_texts)
+    if args.against:
+        # Alternate the two models so that both see the same load on a shared machine.
+        other = AreaModel.load(args.against)
+        pairs = [
+            (speed(other, written_texts, 1), speed(loaded, written_texts, 1)) for _ in range(3)
+        ]
+        old_rate, new_rate = max(p[0] for p in pairs), max(p[1] for p in pairs)
+        print(
+            f"\nspeed against {args.against.name}, alternating: {old_rate:,.0f} passages/s "
+            f"then, {new_rate:,.0f} now (written passages); on real paragraphs "
+            f"{speed(other, real_texts):,.0f} then, {speed(loaded, real_texts):,.0f} now"
+        )
     start = time.perf_counter()
-    keyword_predict(texts)
-    kw_rate = len(texts) / (time.perf_counter() - start)
-    mean_len = sum(map(len, texts)) / len(texts)
-    print(f"\nspeed: {rate:,.0f} passages/s on one core (mean {mean_len:.0f} characters)")
+    keyword_predict(written_texts)
+    kw_rate = len(written_texts) / (time.perf_counter() - start)
+
+    def mean_len(texts: list[str]) -> float:
+        return sum(map(len, texts)) / len(texts)
+
+    print(
+        f"\nspeed: {rate:,.0f} passages/s on one core, 2,000 written passages "
+        f"(mean {mean_len(written_texts):.0f} characters)"
+    )
+    print(
+        f"  {real_rate:,.0f} passages/s on {len(real_texts)} real paragraphs "
+        f"(mean {mean_len(real_texts):.0f} characters)"
+    )
     print(f"  keyword baseline {kw_rate:,.0f} passages/s; model/keywords = {rate / kw_rate:.2f}")
     print(f"model load: {load_s * 1000:.0f} ms ({len(loaded.coef[0]):,} features)")
 

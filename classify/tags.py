@@ -3,8 +3,13 @@
 One logistic regression per tag (one-vs-rest) over the shared text features, plus one extra
 feature per tag: how many of the tag's vocabulary words the case uses. With 15-20 labelled cases
 for some tags, the words evaluators would name for a tag carry evidence the few examples cannot;
-the model learns how much to trust them. One threshold for all tags is chosen on cross-validated
-probabilities (per-tag thresholds would be fitted to a dozen positives each).
+the model learns how much to trust them.
+
+Which tags a case gets is one rule for all tags, chosen on cross-validated probabilities (per-tag
+thresholds would be fitted to a dozen positives each): the best tag always; others at or above a
+threshold, only if they score at least a share (`ratio`) of the best one, and no more than
+`max_tags` in all. The ratio and the cap stop the over-tagging that a threshold alone allows on
+long cases that mention many applications in passing.
 """
 
 from __future__ import annotations
@@ -99,6 +104,8 @@ class TagModel:
     coef: np.ndarray  # tags x features
     intercept: np.ndarray
     threshold: float = 0.5
+    ratio: float = 0.0  # a further tag must score at least this share of the best one
+    max_tags: int = 0  # at most this many tags per case; 0: no cap
     meta: dict = field(default_factory=dict)
 
     def _matrix(self, texts: Sequence[str], titles: Sequence[str | None] | None, fit: bool):
@@ -115,19 +122,26 @@ class TagModel:
         scores = np.asarray(self._matrix(texts, titles, fit=False) @ self.coef.T) + self.intercept
         return 1 / (1 + np.exp(-scores))
 
+    def decide(self, probs: np.ndarray) -> np.ndarray:
+        """0/1 per case and tag, by this model's decision rule."""
+        return decide(probs, self.threshold, self.ratio, self.max_tags)
+
     def predict(
         self, texts: Sequence[str], titles: Sequence[str | None] | None = None
     ) -> list[list[TagScore]]:
-        """Per text, the tags scoring at or above the threshold, best first."""
+        """Per text, the tags the decision rule keeps (see `decide`), best first; a case whose
+        best tag is below the threshold gets none, and is left to the evaluator."""
         if not texts:
             return []
+        probs = self.probabilities(texts, titles)
+        chosen = self.decide(probs)
         return [
             [
                 TagScore(self.tags[j], round(float(row[j]), 4))
                 for j in np.argsort(-row)
-                if row[j] >= self.threshold
+                if keep[j] and row[j] >= self.threshold
             ]
-            for row in self.probabilities(texts, titles)
+            for row, keep in zip(probs, chosen, strict=True)
         ]
 
     def save(self, path: Path) -> None:
@@ -143,6 +157,8 @@ class TagModel:
             "tags": self.tags,
             "words": [list(w) for w in self.words],
             "threshold": self.threshold,
+            "ratio": self.ratio,
+            "max_tags": self.max_tags,
         }
         artifact.save(path, meta, arrays)
 
@@ -161,6 +177,8 @@ class TagModel:
                 coef=arrays["coef"].astype(np.float64),
                 intercept=arrays["intercept"],
                 threshold=float(meta["threshold"]),
+                ratio=float(meta.get("ratio", 0.0)),
+                max_tags=int(meta.get("max_tags", 0)),
                 meta={k: v for k, v in meta.items() if k not in ("params", "words")},
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -224,17 +242,41 @@ def micro_f1(y: np.ndarray, predicted: np.ndarray) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def decide(probs: np.ndarray, threshold: float) -> np.ndarray:
-    """Tags at or above the threshold, and always the best one: every case is about something."""
-    predicted = (probs >= threshold).astype(int)
+def decide(
+    probs: np.ndarray, threshold: float, ratio: float = 0.0, max_tags: int = 0
+) -> np.ndarray:
+    """Always the best tag (every case is about something); besides it, tags at or above the
+    threshold that score at least `ratio` × the best, at most `max_tags` in all (0: no cap)."""
+    best = probs.max(axis=1, keepdims=True)
+    predicted = ((probs >= threshold) & (probs >= ratio * best)).astype(int)
+    if max_tags > 0:
+        rank = np.argsort(np.argsort(-probs, axis=1), axis=1)
+        predicted[rank >= max_tags] = 0
     predicted[np.arange(len(probs)), probs.argmax(axis=1)] = 1
     return predicted
 
 
+def precision(y: np.ndarray, predicted: np.ndarray) -> float:
+    kept = int(predicted.sum())
+    return int((y & predicted).sum()) / kept if kept else 0.0
+
+
+def choose_rule(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
+    """The threshold, ratio and cap with the best micro-F1 on held-out probabilities; among
+    equals (within 0.002), the most precise: a wrong tag misleads, a missing one is added."""
+    scored = []
+    for t in np.arange(0.2, 0.81, 0.05):
+        for ratio in (0.0, 0.3, 0.5):
+            for cap in (0, 4, 3, 2):
+                predicted = decide(probs, t, ratio, cap)
+                scored.append((micro_f1(y, predicted), precision(y, predicted), t, ratio, cap))
+    top = max(s[0] for s in scored)
+    _, _, t, ratio, cap = max((s for s in scored if s[0] >= top - 0.002), key=lambda s: s[1])
+    return round(float(t), 2), ratio, cap
+
+
 def choose_threshold(probs: np.ndarray, y: np.ndarray) -> float:
-    grid = np.arange(0.2, 0.81, 0.05)
-    scores = [micro_f1(y, decide(probs, t)) for t in grid]
-    return round(float(grid[int(np.argmax(scores))]), 2)
+    return choose_rule(probs, y)[0]
 
 
 data_hash = artifact.data_hash
@@ -249,7 +291,7 @@ def train(
         raise ValueError(f"训练数据含有分类表中没有的标签：{', '.join(sorted(unknown))}")
     probs = out_of_fold(cases, params, folds)
     model = fit(cases, params)
-    model.threshold = choose_threshold(probs, _targets(cases, model.tags))
+    model.threshold, model.ratio, model.max_tags = choose_rule(probs, _targets(cases, model.tags))
     model.meta = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_hash": data_hash(cases),

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from classify import AreaModel, Evaluation, Example, evaluate, load_area_model, load_examples
 from classify import train as train_areas_model
-from classify.tags import Case, TagModel, decide, load_cases, micro_f1
+from classify.tags import Case, TagModel, load_cases, micro_f1
 from classify.tags import load_model as load_tag_model
 from classify.tags import train as train_tags_model
 from classify.tokens import normalize
@@ -160,7 +160,7 @@ def train_tags(
     cases = [c for c in corpus if normalize(c.text) not in fixed] + fixes
     model, probs = train_tags_model(cases, folds=folds)
     y = np.array([[1 if t in c.tags else 0 for t in model.tags] for c in cases])
-    score = round(micro_f1(y, decide(probs, model.threshold)), 4)
+    score = round(micro_f1(y, model.decide(probs)), 4)
     version = "tags-" + model.meta["trained_at"].replace(":", "").replace("-", "")[:15]
     model.meta.update(version=version, corrections=len(fixes), micro_f1=score)
     target = _save(model, data_dir, version, CURRENT_TAGS, out)

@@ -149,6 +149,22 @@ def test_micro_f1_and_decide():
     assert micro_f1(y, predicted) == pytest.approx(2 * 1 / (2 * 1 + 1 + 2))
 
 
+def test_decide_caps_tags_and_drops_weak_company():
+    """Over-tagging: a tag far below the best one, or beyond the cap, is not kept."""
+    probs = np.array([[0.9, 0.5, 0.45, 0.4], [0.3, 0.29, 0.1, 0.05]])
+    assert decide(probs, 0.35).tolist() == [[1, 1, 1, 1], [1, 0, 0, 0]]
+    assert decide(probs, 0.35, ratio=0.55).tolist() == [[1, 1, 0, 0], [1, 0, 0, 0]]
+    assert decide(probs, 0.35, max_tags=2).tolist() == [[1, 1, 0, 0], [1, 0, 0, 0]]
+    assert decide(probs, 0.2, max_tags=1).tolist() == [[1, 0, 0, 0], [1, 0, 0, 0]]
+
+
+def test_shipped_tag_model_rule_was_chosen_on_cross_validation():
+    model = load_model()
+    assert 0.2 <= model.threshold <= 0.8 and 0 <= model.ratio < 1 and model.max_tags >= 0
+    loaded = TagModel.load(DEFAULT_MODEL)
+    assert (loaded.ratio, loaded.max_tags) == (model.ratio, model.max_tags)
+
+
 def test_ingest_finds_tags_and_links_applications(store, submissions):
     engine, data_dir, limits = store
     summary = ingest([submissions], engine=engine, data_dir=data_dir, limits=limits, jobs=2)

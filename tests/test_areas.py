@@ -347,3 +347,96 @@ def test_sentences_keep_offsets():
         "下一步继续推进",
     ]
     assert sentences("   ") == []
+
+
+# --- the real corpus (issue 16) -------------------------------------------------------------
+
+REAL_DIR = Path("classify/data/areas")
+
+
+def real_rows(name: str) -> list[dict]:
+    path = REAL_DIR / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_real_holdout_documents_are_never_trained_on():
+    train_rows, held_rows = real_rows("real_train"), real_rows("real_holdout")
+    assert len(train_rows) + len(held_rows) >= 600
+    held_docs = {r["doc"] for r in held_rows}
+    assert not held_docs & {r["doc"] for r in train_rows}
+    assert 0.15 <= len(held_rows) / (len(train_rows) + len(held_rows)) <= 0.25
+    trained = load_examples()
+    assert not held_docs & {e.doc for e in trained}
+    assert {r["text"] for r in held_rows}.isdisjoint(e.text for e in trained)
+    assert sum(e.real for e in trained) == len(train_rows)
+
+
+def test_every_real_paragraph_has_its_source_and_two_labels():
+    rows = real_rows("real_train") + real_rows("real_holdout")
+    for r in rows:
+        assert r["source"] and r["doc"], r["id"]
+        assert len(r["labels"]) == 2 and r["area"] in AREAS
+        if r["labels"][0] != r["labels"][1]:
+            assert r["ruling"], r["id"]  # every disagreement was settled by a written rule
+        else:
+            assert r["area"] == r["labels"][0], r["id"]
+    assert {r["area"] for r in rows} == set(AREAS)
+    assert sum(r["area"] == 0 for r in rows) >= 300  # area 0's real faces
+
+
+def test_agreement_figures_in_the_readme_are_the_corpus_s():
+    rows = real_rows("real_train") + real_rows("real_holdout")
+    first = np.array([r["labels"][0] for r in rows])
+    second = np.array([r["labels"][1] for r in rows])
+    observed = float((first == second).mean())
+    expected = sum((first == a).mean() * (second == a).mean() for a in AREAS)
+    kappa = (observed - expected) / (1 - expected)
+    readme = (REAL_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"raw {observed:.3f}" in readme and f"Cohen's kappa {kappa:.3f}" in readme
+
+
+def test_long_paragraphs_are_cut_into_whole_sentences():
+    from classify.areas import segments
+
+    text = "".join(f"第{i}句讲的是一件事情，内容比较长，需要凑够字数才行。" for i in range(30))
+    runs = segments(text, 200)
+    assert len(runs) > 1 and "".join(runs) == text
+    assert all(r.endswith("。") for r in runs)
+    assert all(len(r) <= 200 + 40 for r in runs[:-1])
+    assert segments("短的一段。", 200) == ["短的一段。"]
+
+
+def test_a_paragraph_on_two_areas_shows_both(model):
+    broadband = (
+        "全市新建4G基站1200个，城区光纤到户覆盖率达到98%，行政村光纤通达率达到100%，"
+        "20M以上宽带用户占比提高到62%，主要商业区和旅游景点实现免费WLAN全覆盖。"
+        "电信普遍服务试点完成农村宽带建设任务，新增光纤宽带用户5.6万户，4G网络深度覆盖进一步扩大。"
+    )
+    makers = (
+        "新认定市级众创空间12家，国家级科技企业孵化器3家，在孵企业超过600家，"
+        "举办创新创业大赛、创业训练营和投融资路演活动30余场次，"
+        "设立天使投资引导基金，为初创企业提供创业培训、融资对接和知识产权服务。"
+    )
+    (prediction,) = model.predict([broadband + makers])
+    assert {prediction.area, prediction.second_area} == {1, 6}
+
+
+def test_real_paragraphs_count_at_most_as_much_as_written_ones():
+    from classify.areas import sample_weights
+
+    examples = [Example(f"w{i}", 0) for i in range(10)] + [
+        Example(f"r{i}", 0, source="x", doc="d") for i in range(40)
+    ]
+    examples += [Example(f"a{i}", 1) for i in range(10)] + [
+        Example(f"b{i}", 1, source="y", doc="e") for i in range(5)
+    ]
+    w = sample_weights(examples)
+    area0, area1 = w[:50].sum(), w[50:].sum()
+    assert area0 == pytest.approx(area1)  # areas count the same
+    assert w[10:50].sum() == pytest.approx(w[:10].sum())  # 40 real count as the 10 written
+    assert w[60:].sum() == pytest.approx(w[50:60].sum() / 2)  # 5 real count as 5
+
+
+def test_shipped_model_is_calibrated_on_real_text(model):
+    assert model.meta["calibrated_on"] == "real" and model.meta["real_examples"] >= 500
+    assert 0.5 <= model.threshold <= 0.9
