@@ -360,6 +360,21 @@ def test_unconfirmed_document_on_the_confirm_and_document_pages(tmp_path):
         assert event.user == "eva" and event.after["city"] == "郑州市" and event.after["confirmed"]
         page = lxml.html.fromstring(client.get(f"/upload/{job_id}/confirm").text)
         assert "已确认" in page.xpath(f"//tr[@id='doc-{doc_id}']")[0].text_content()
+        # The kind from the document page's form, audited.
+        form = {"city": "郑州市", "year": "2016", "period": "H1", "kind": "work_report"}
+        was = {"was_city": "郑州市", "was_year": "2016", "was_period": "H1", "was_kind": "progress"}
+        posted = client.post(
+            f"/documents/{doc_id}/metadata",
+            data={"csrf_token": token(f"/documents/{doc_id}"), **form, **was},
+        )
+        assert posted.status_code == 303
+        event = history(web.state.engine, "document", doc_id)[0]
+        assert (event.before["kind"], event.after["kind"]) == ("progress", "work_report")
+        stale = client.post(
+            f"/documents/{doc_id}/metadata",
+            data={"csrf_token": token(f"/documents/{doc_id}"), **form, **was, "kind": "budget"},
+        )
+        assert stale.status_code == 409 and "政府工作报告" in stale.text
 
         # A new version whose reviews could not all follow lists them on its page.
         from models.tables import Document
