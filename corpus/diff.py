@@ -255,9 +255,18 @@ def _where(figure) -> str | None:
     return f"{figure.document} 第{figure.page or '?'}页" if figure else None
 
 
+def _headlines(engine: Engine, city: str, submission: tuple[int, str]) -> dict:
+    """The scorecard lines of one submission by indicator; none when it holds no progress
+    report (the scorecard reads only those)."""
+    try:
+        return {line.indicator: line for line in scorecard(engine, city, *submission).lines}
+    except NoSubmission:
+        return {}
+
+
 def _figures(engine: Engine, city: str, before: tuple[int, str], after: tuple[int, str]):
-    old = {line.indicator: line for line in scorecard(engine, city, *before).lines}
-    new = {line.indicator: line for line in scorecard(engine, city, *after).lines}
+    old = _headlines(engine, city, before)
+    new = _headlines(engine, city, after)
     changes = []
     for indicator in [*new, *(i for i in old if i not in new)]:
         a, b = old.get(indicator), new.get(indicator)

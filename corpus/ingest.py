@@ -124,6 +124,7 @@ class _Job:
     sha256: str
     origin: str = ""  # the archive a member came from
     note: str = ""  # a warning about the name (not UTF-8: its original bytes)
+    folders: tuple[str, ...] = ()  # folder names from the ingest root down: issuer evidence
 
 
 def _nfc(name: str) -> str:
@@ -131,12 +132,24 @@ def _nfc(name: str) -> str:
     return escape_controls(unicodedata.normalize("NFC", name))
 
 
-_Item = tuple[Path, str, str, str]  # path, display name, origin, note
+_Item = tuple[Path, str, str, str, tuple[str, ...]]  # path, display name, origin, note, folders
+
+
+def _folders_of(path: Path, roots: list[Path]) -> tuple[str, ...]:
+    """The folder names between the ingest root and the file, the root folder's own name
+    included (`杭州市/2016上半年/进展.docx` given as `杭州市` → 杭州市, 2016上半年): evaluators
+    file submissions under the unit's name, which extract weighs as evidence of the issuer."""
+    for root in roots:
+        if root in path.parents:
+            return tuple(path.relative_to(root.parent).parts[:-1])
+    return ()
 
 
 def _expand(paths: Iterable[Path], tmp: Path, limits: Limits) -> Iterator[_Item | FileResult]:
     """Yields (path, display name, origin, note) for every file, unpacking .zip archives safely;
     a FileResult for what is skipped or cannot be unpacked. Every entry is reported once."""
+    paths = list(paths)
+    roots = [p for p in paths if p.is_dir()]
     for n, found in enumerate(walk(paths)):
         if found.skipped == "not found":
             yield FileResult(
@@ -155,10 +168,11 @@ def _expand(paths: Iterable[Path], tmp: Path, limits: Limits) -> Iterator[_Item 
         if found.raw is not None:
             note = f"文件名不是 UTF-8 编码，已按 GB18030 解读；原始字节：{found.raw}"
             path = _named_copy(found.path, found.name, tmp / f"name{n:05d}")
+        folders = _folders_of(found.path, roots)
         if path.suffix.lower() != ".zip":
-            yield path, found.name, "", note
+            yield path, found.name, "", note, folders
             continue
-        yield from _unzip(path, found.name, tmp, limits)
+        yield from _unzip(path, found.name, tmp, limits, folders=(*folders, Path(found.name).stem))
 
 
 def _named_copy(path: Path, name: str, folder: Path) -> Path:
@@ -188,7 +202,12 @@ MAX_ZIP_DEPTH = 3
 
 
 def _unzip(
-    path: Path, name: str, tmp: Path, limits: Limits, depth: int = 1
+    path: Path,
+    name: str,
+    tmp: Path,
+    limits: Limits,
+    depth: int = 1,
+    folders: tuple[str, ...] = (),
 ) -> Iterator[_Item | FileResult]:
     """The members of an archive, each read alone: an encrypted, corrupt or unsupported member
     fails with its reason and the others are read; nested archives are opened to MAX_ZIP_DEPTH."""
@@ -238,8 +257,9 @@ def _unzip(
             if (failure := _unpack_member(zf, info, target, base, name)) is not None:
                 yield failure
                 continue
+            inner = (*folders, *(p for p in member.split("/")[:-1] if p))
             if suffix != ".zip":
-                yield target, base, name, ""
+                yield target, base, name, "", inner
             elif depth >= MAX_ZIP_DEPTH:
                 yield FileResult(
                     base,
@@ -248,7 +268,14 @@ def _unzip(
                     code="zip bomb",
                 )
             else:
-                yield from _unzip(target, f"{name} › {base}", tmp, limits, depth + 1)
+                yield from _unzip(
+                    target,
+                    f"{name} › {base}",
+                    tmp,
+                    limits,
+                    depth + 1,
+                    folders=(*inner, Path(base).stem),
+                )
     if macos_junk:
         yield FileResult(
             f"{name} › __MACOSX",
@@ -363,8 +390,8 @@ def ingest(
                     summary.results.append(result)
                     report(result)
             jobs_by_path = {str(job.path): job for job in pending.values()}
-            # TODO(lead, issue 12): pass folders=<folder names between the ingest root and the file> once extract_files accepts it.
-            for outcome in extract_files(list(jobs_by_path), limits, jobs):
+            folders = {path: job.folders for path, job in jobs_by_path.items()}
+            for outcome in extract_files(list(jobs_by_path), limits, jobs, folders):
                 result = _store(
                     engine,
                     data_dir,
@@ -393,7 +420,7 @@ def ingest(
 def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult | None:
     """Decides before parsing: missing, empty, already stored, a duplicate in this batch, or to
     parse (added to `pending` under its content key, returns None)."""
-    path, name, origin, note = item
+    path, name, origin, note, folders = item
     try:
         sha = sha256_regular(path)
         size = path.stat().st_size
@@ -427,7 +454,7 @@ def _triage(engine: Engine, item: _Item, pending: dict[str, _Job]) -> FileResult
         key += f"/{len(pending)}"
     if key in pending:
         return FileResult(name, "present", f"{name}: same content as another file in this batch")
-    pending[key] = _Job(path, name, sha, origin, note)
+    pending[key] = _Job(path, name, sha, origin, note, folders)
     return None
 
 

@@ -31,6 +31,7 @@ from classify.tags import taxonomy
 from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
 from models.tables import Document, Passage
 
+from .checks import check_city
 from .compare import DEMO_AREAS, CityOverview, cities, city_overview
 from .diff import SubmissionDiff, previous_submission, submission_diff, submissions_of
 from .figures import NoSubmission, StoredFigure
@@ -208,7 +209,7 @@ SECTIONS = (
     "二、指标与指南目标对照",
     "三、六大领域进展",
     "四、主要数据",
-    "五、需要核实的事项",
+    "五、需要核实的事项与一致性检查",
     "六、典型应用",
     "七、与上期报送相比的变化",
     "八、评估意见",
@@ -243,17 +244,23 @@ def _scorecard(w: _Writer, o: CityOverview) -> None:
     rows = []
     for line in card.lines:
         f = line.figure
+        value = "未报告"
+        if f is not None:
+            value = f"{_figure_text(f)}（{f.as_of_label}）"
+            if line.chosen_by:
+                value += f"（评估人员 {line.chosen_by} 选定）"
         rows.append(
             [
                 line.name,
-                _figure_text(f) if f else "未报告",
+                value,
                 line.target or "—",
                 CHECK_WORDS.get(line.check or "", "—"),
                 _where(f.document, f.page) if f else "—",
             ]
         )
     w.para(
-        "下表“报告数据”均摘自报送材料原文，“出处”注明文件和页码；结论按指南目标自动比对，须经评估人员核实。"
+        "下表“报告数据”均摘自报送材料原文，括号内为数据所指的时间，“出处”注明文件和页码；"
+        "结论按指南目标自动比对，须经评估人员核实。"
     )
     w.table(["指标", "报告数据", "指南目标", "结论", "出处"], rows, (3.2, 3.4, 3.4, 1.6, 4.0))
 
@@ -300,11 +307,19 @@ def _to_verify(w: _Writer, engine: Engine, o: CityOverview) -> None:
     if rejected:
         items.append(f"评估人员否决了 {rejected} 个数据，本稿未采用。")
     for line in o.scorecard.lines if o.scorecard else []:
-        if line.figure and line.others:
+        if line.note:
+            items.append(f"“{line.name}”：{line.note}。")
+        if line.figure and line.others and not line.chosen_by:
             items.append(
                 f"“{line.name}”在报送材料中另有 {line.others} 处数据，本稿采用"
-                f"{_where(line.figure.document, line.figure.page)}的“{line.figure.raw}”，请核实。"
+                f"{_where(line.figure.document, line.figure.page)}的“{line.figure.raw}”"
+                f"（{line.figure.as_of_label}），请核实。"
             )
+    for finding in check_city(engine, o.city, o.year, o.period):
+        places = "；".join(
+            f"{_where(x.document, x.page)}“{x.raw}”" for x in finding.where if x.document
+        )
+        items.append(f"【{finding.label}】{finding.message}" + (f"（{places}）" if places else ""))
     if not items:
         w.para("程序未发现需要另行核实的事项；以上内容仍须评估人员核对原文。")
     for item in items:
