@@ -44,7 +44,11 @@ def figures(outcome: Document | Failure) -> dict:
 
 
 def measure() -> dict[str, dict]:
-    files = sorted(p for p in REALDOCS.iterdir() if p.suffix.lower() in ACCEPTED_SUFFIXES)
+    files = sorted(
+        p
+        for p in REALDOCS.iterdir()
+        if p.suffix.lower() in ACCEPTED_SUFFIXES and p.name != "SOURCES.md"
+    )
     return {path.name: figures(extract_file(path)) for path in files}
 
 
