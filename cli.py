@@ -829,28 +829,16 @@ def figures(
         out.print("没有找到数字。")
         return
     table = Table(title=f"共 {len(rows)} 个数字", title_justify="left")
-    for column in (
-        "编号",
-        "城市",
-        "时段",
-        "原文",
-        "数值",
-        "所指日期",
-        "类型",
-        "指标",
-        "目标",
-        "出处",
-    ):
+    for column in ("编号", "报告", "原文", "数值", "类型（所指日期）", "指标", "目标", "出处"):
         table.add_column(column)
     for r in rows:
+        role = ROLE_LABELS.get(r.role or "", r.role or "") + ("（评估人员）" if r.role_by else "")
         table.add_row(
             str(r.id),
-            r.city or "?",
-            f"{r.year or ''}{PERIODS.get(r.submission_period or '', '')}",
+            f"{r.city or '?'} {r.year or ''}{PERIODS.get(r.submission_period or '', '')}",
             r.raw,
             ("≈" if r.approx else "") + (r.cmp or "") + _number(r.effective_value, r.unit),
-            r.as_of_label,
-            ROLE_LABELS.get(r.role or "", r.role or "") + ("（评估人员）" if r.role_by else ""),
+            f"{role}\n{r.as_of_label}",
             r.indicator or "",
             CHECKS.get(r.target_check or "", "") if r.indicator else "",
             f"{r.document} 第{r.page or '?'}页",
