@@ -135,3 +135,25 @@ def test_sweep_spares_what_a_running_ingest_copied(store, tmp_path):
     finally:
         leases.release(engine, other)
     assert ingest([], engine=engine, data_dir=data_dir, limits=limits).swept == 1  # now an orphan
+
+
+def test_two_processes_opening_a_new_store_at_once(db_url, tmp_path):
+    """Both ran the migrations: one failed with "数据库无法打开" (table exists on SQLite, a
+    unique violation on PostgreSQL)."""
+    code = (
+        "import sys; from pathlib import Path; from corpus.settings import Settings; "
+        "from corpus.store import open_store; "
+        "open_store(Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2]))"
+    )
+    procs = [
+        subprocess.Popen(
+            [REPO / ".venv/bin/python", "-c", code, str(tmp_path / "data"), db_url],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
