@@ -13,7 +13,7 @@ from corpus.figures import PERIOD_ORDER, FigureFilters, list_figures
 
 from .. import security
 from ..templating import render
-from .common import engine_of, optional_int
+from .common import Id, Year, engine_of, optional_int
 
 router = APIRouter()
 viewer = Depends(security.viewer)
@@ -60,7 +60,7 @@ def _figures_by_passage(figures) -> dict[int, list]:
 def city_view(
     request: Request,
     city: str,
-    year: int,
+    year: Year,
     period: str,
     doc: str | None = None,
     area: str | None = None,
@@ -136,7 +136,7 @@ def _trend(engine, overview, indicator: str | None):
 
 
 @router.get("/city/{city}/{year}/{period}/area/{area}")
-def city_area(request: Request, city: str, year: int, period: str, area: int, user=viewer):
+def city_area(request: Request, city: str, year: Year, period: str, area: int, user=viewer):
     """Every passage of one city's submission in one area: where a matrix cell leads."""
     from corpus.documents import submission_documents
     from corpus.review import document_view
@@ -160,7 +160,7 @@ def city_area(request: Request, city: str, year: int, period: str, area: int, us
 
 
 @router.get("/documents/{doc_id}")
-def document_page(request: Request, doc_id: int, area: str | None = None, user=viewer):
+def document_page(request: Request, doc_id: Id, area: str | None = None, user=viewer):
     from corpus.documents import documents_metadata
     from corpus.review import document_view, history
 
@@ -180,7 +180,7 @@ def document_page(request: Request, doc_id: int, area: str | None = None, user=v
 
 
 @router.get("/passages/{passage_id}")
-def passage_page(request: Request, passage_id: int, user=viewer):
+def passage_page(request: Request, passage_id: Id, user=viewer):
     from corpus.review import get_passage, history
 
     engine = engine_of(request)
@@ -203,7 +203,7 @@ def passage_page(request: Request, passage_id: int, user=viewer):
 
 
 @router.get("/apps/{app_id}")
-def app_page(request: Request, app_id: int, user=viewer):
+def app_page(request: Request, app_id: Id, user=viewer):
     from classify.tags import taxonomy
     from corpus.applications import UnknownApp, get_app, similar
     from corpus.review import history

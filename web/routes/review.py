@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from .. import security
-from .common import engine_of, local_path, optional_int, optional_period, see_other
+from .common import Id, engine_of, local_path, optional_int, optional_period, see_other
 
 router = APIRouter(dependencies=[Depends(security.require_csrf)])
 evaluator = Depends(security.evaluator)
@@ -20,7 +20,7 @@ Next = Annotated[str, Form(max_length=2000)]
 @router.post("/passages/{passage_id}/area")
 def passage_area(
     request: Request,
-    passage_id: int,
+    passage_id: Id,
     expected_version: Version,
     area: Annotated[str, Form()] = "",
     comment: Comment = "",
@@ -44,7 +44,7 @@ def passage_area(
 @router.post("/figures/{figure_id}/review")
 def figure_review(
     request: Request,
-    figure_id: int,
+    figure_id: Id,
     expected_version: Version,
     action: Annotated[str, Form()],
     corrected_value: Annotated[str, Form(max_length=50)] = "",
@@ -69,7 +69,7 @@ def figure_review(
 @router.post("/apps/{app_id}/tags")
 def app_tags(
     request: Request,
-    app_id: int,
+    app_id: Id,
     expected_version: Version,
     tags: Annotated[list[str], Form()] = (),
     comment: Comment = "",
@@ -92,7 +92,7 @@ def app_tags(
 @router.post("/apps/{app_id}/outstanding")
 def app_outstanding(
     request: Request,
-    app_id: int,
+    app_id: Id,
     expected_version: Version,
     value: Annotated[str, Form()] = "0",
     comment: Comment = "",
@@ -130,7 +130,7 @@ def comment(
 @router.post("/documents/{doc_id}/metadata")
 def document_metadata(
     request: Request,
-    doc_id: int,
+    doc_id: Id,
     city: Annotated[str, Form(max_length=100)] = "",
     year: Annotated[str, Form(max_length=10)] = "",
     period: Annotated[str, Form(max_length=10)] = "",
