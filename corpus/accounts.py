@@ -136,7 +136,9 @@ def _audit(session: Session, user: User, action: str, by: str, before, after) ->
             entity_id=user.id,
             action=action,
             before=before,
-            after=after,
+            # The user's name and role go with every account event, so the audit names whom it
+            # was about, whatever happens to the account later.
+            after={**(after or {}), "name": user.name, "role": user.role},
         )
     )
 

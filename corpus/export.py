@@ -191,6 +191,9 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
 
 
 def _figures(engine: Engine, year, period, city) -> Sheet:
+    from classify import load_catalogue
+
+    indicator_names = {i.id: i.name for i in load_catalogue().indicators.values()}
     figures = list_figures(
         engine, FigureFilters(city=city, year=year, period=period), limit=MAX_ROWS
     )
@@ -227,7 +230,7 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
             f.cmp or "",
             FIGURE_KINDS.get(f.kind or "", f.kind or ""),
             {**PERIOD_NAMES, "cumulative": "累计"}.get(f.period or "", f.period or ""),
-            f.indicator or "",
+            indicator_names.get(f.indicator, f.indicator) if f.indicator else "",
             CHECK_NAMES.get(f.target_check or "", "") if f.indicator else "",
             REVIEW_NAMES.get(f.review_status or "", ""),
             f.corrected_value,

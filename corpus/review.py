@@ -544,6 +544,17 @@ def _tag_names(tags: list[str]) -> list[str]:
     return [known[t].name if t in known else t for t in tags]
 
 
+def _role(role) -> str:
+    from .accounts import ROLES
+
+    return ROLES.get(role, role or "未知角色")
+
+
+def _who(after: dict) -> str:
+    """' 名字' when the event names the user (events recorded since issue 19 do)."""
+    return f" {after['name']} " if after.get("name") else ""
+
+
 def _num(value) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -582,15 +593,21 @@ def describe(event: ReviewEvent | Event) -> str:
         case "application", "set_outstanding":
             return "标为优秀应用" if a.get("outstanding") else "取消优秀应用"
         case "user", "create":
-            return f"创建用户（{a.get('role')}）"
+            return f"创建用户{_who(a)}（{_role(a.get('role'))}）"
         case "user", "set_role":
-            return f"角色：{b.get('role')} → {a.get('role')}"
+            return f"用户{_who(a)}的角色：{_role(b.get('role'))} → {_role(a.get('role'))}"
         case "user", "set_password":
-            return "修改密码"
+            return f"修改用户{_who(a)}的密码"
         case "user", "deactivate":
-            return "停用用户"
+            return f"停用用户{_who(a)}"
         case "user", "activate":
-            return "启用用户"
+            return f"启用用户{_who(a)}"
+        case "document", "retire":
+            return "撤回文件（不再计入检索、报送情况和城市视图）"
+        case "document", "restore":
+            return "恢复已撤回的文件"
+        case _, "undo":
+            return f"撤销自己的上一次修改（{a.get('undone') or ''}）"
         case "document", "set_metadata":
             changed = [
                 f"{label}：{b.get(key) or '未识别'} → {a.get(key) or '未识别'}"

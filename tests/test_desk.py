@@ -118,3 +118,107 @@ def test_head_is_answered_where_get_is(app):
         assert head.status_code == 200, url
         assert head.content == b""
     assert vic.head("/no/such/page").status_code == 404
+
+
+# --- 2. Chinese everywhere ---------------------------------------------------------------------
+
+
+def _json_free(response) -> None:
+    assert response.headers["content-type"].startswith("text/html")
+    assert not response.text.lstrip().startswith("{")
+    assert '"detail"' not in response.text
+
+
+def test_validation_and_method_errors_are_chinese_pages(app):
+    eva = logged_in(app, "eva")
+    csrf = token(eva, "/")
+    bad = eva.post("/passages/1/area", data={"csrf_token": csrf, "expected_version": "abc"})
+    assert bad.status_code == 422
+    _json_free(bad)
+    message = tree(bad).xpath("//p[@class='error']")[0].text_content()
+    assert "版本号：应为整数" in message
+    wrong_method = eva.get("/logout")
+    assert wrong_method.status_code == 405
+    _json_free(wrong_method)
+    assert "不支持这种请求方式" in wrong_method.text
+    missing = eva.get("/no/such/page")
+    assert missing.status_code == 404 and "没有这个页面" in missing.text
+    _json_free(missing)
+
+
+def test_stored_warnings_and_failures_are_shown_in_chinese(app):
+    from sqlmodel import Session, select
+
+    from models.tables import Document
+
+    engine = app.state.engine
+    with Session(engine) as session:
+        doc = session.exec(select(Document).where(Document.status == "ok")).first()
+        doc.warnings = [
+            "city is unclear: title says 杭州市 (杭州市信息消费); filename says 宁波市 (宁波); "
+            "using 杭州市",
+            "page 3 has no text layer: needs OCR (OCR is off)",
+            "2 image(s): text inside images is not extracted",
+        ]
+        session.add(doc)
+        session.add(
+            Document(
+                sha256="f" * 64,
+                name="坏文件.exe",
+                status="failed",
+                error_code="unsupported format",
+                error="坏文件.exe: rejected: unsupported format (extension .exe)",
+            )
+        )
+        session.commit()
+        doc_id = doc.id
+    eva = logged_in(app, "eva")
+    page = eva.get(f"/documents/{doc_id}")
+    notes = [p.text_content() for p in tree(page).xpath("//p[@class='warn-note']")]
+    assert any("城市不确定：标题为 杭州市" in n and "暂按 杭州市" in n for n in notes), notes
+    assert any("第 3 页没有文字层，需要文字识别（OCR 已关闭）" in n for n in notes), notes
+    assert any("2 张图片" in n for n in notes), notes
+    assert not any("unclear" in n or "needs OCR" in n for n in notes), notes
+    home = eva.get("/")
+    row = next(r for r in tree(home).xpath("//tr") if "坏文件.exe" in r.text_content())
+    assert "不支持的文件格式" in row.text_content() and "扩展名 .exe" in row.text_content()
+    assert "rejected" not in row.text_content()
+
+
+def test_figures_export_names_indicators(app):
+    import csv
+    import io
+
+    from classify import load_catalogue
+
+    ids = set(load_catalogue().indicators)
+    names = {i.name for i in load_catalogue().indicators.values()}
+    vic = logged_in(app, "vic")
+    response = vic.get("/export/figures.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = rows[0].index("指标")
+    values = {r[column] for r in rows[1:] if r[column]}
+    assert values, "the samples have figures with indicators"
+    assert not values & ids and values <= names
+
+
+def test_audit_names_the_user_with_chinese_roles(app):
+    admin = logged_in(app, "admin")
+    csrf = token(admin, "/admin/users")
+    response = admin.post("/admin/users/eve/role", data={"csrf_token": csrf, "role": "viewer"})
+    assert response.status_code == 303
+    page = admin.get("/admin/users")
+    text = page.text
+    assert "用户 eve 的角色：评估员 → 只读用户" in text
+    assert "evaluator" not in tree(page).xpath("string(//ul[@class='events'])")
+
+
+def test_money_is_shown_in_wan_and_yi():
+    from web.templating import number
+
+    assert number(76_850_000_000, "元") == "768.5 亿元"
+    assert number(560_000, "元") == "56 万元"
+    assert number(12_000, "万元") == "1.2 亿元"
+    assert number(980, "元") == "980 元"
+    assert number(15, "%") == "15 %"

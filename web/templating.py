@@ -21,6 +21,7 @@ from corpus.accounts import ROLES
 from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, PERIODS, REASONS
 
 from .security import csrf_token
+from .wording import failure_text, warning_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -50,6 +51,16 @@ def period_label(period) -> str:
 
 
 def number(value, unit=None) -> str:
+    """A figure's value with its unit; money (元, 万元, 亿元) in 万元/亿元 as evaluators say it."""
+    if unit in MONEY:
+        return money(value, unit)
+    return _plain(value, unit)
+
+
+MONEY = {"元": 1, "万元": 1e4, "亿元": 1e8}
+
+
+def _plain(value, unit=None) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value % 1:
@@ -57,6 +68,19 @@ def number(value, unit=None) -> str:
     else:
         text = f"{value:,.0f}"
     return f"{text} {unit or ''}".strip()
+
+
+def money(value, unit=None) -> str:
+    """Amounts in 元 as evaluators say them: 768.5亿元, 56万元; other units as `number`."""
+    if value is None:
+        return ""
+    if unit in MONEY and isinstance(value, int | float):
+        yuan = value * MONEY[unit]
+        for size, name in ((1e8, "亿元"), (1e4, "万元")):
+            if abs(yuan) >= size:
+                text = f"{yuan / size:,.2f}".rstrip("0").rstrip(".")
+                return f"{text} {name}"
+    return _plain(value, unit)
 
 
 def beijing(at) -> str:
@@ -93,6 +117,8 @@ def make_env() -> Environment:
         beijing=beijing,
         percent=percent,
         seg=segment,
+        warning=warning_text,
+        money=money,
     )
     env.globals.update(
         AREAS=AREAS,
@@ -103,6 +129,7 @@ def make_env() -> Environment:
         FIGURE_KINDS=FIGURE_KINDS,
         FIGURE_REVIEW=FIGURE_REVIEW,
         REASONS=REASONS,
+        failure_text=failure_text,
         ROLES=ROLES,
         tag_names={t.id: t.name for t in taxonomy().values()},
         indicator_names={i.id: i.name for i in load_catalogue().indicators.values()},

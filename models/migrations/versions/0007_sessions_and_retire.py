@@ -15,19 +15,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Existing rows start at 0 / not retired: server_default fills them.
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
-    with op.batch_alter_table("document", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("retired", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Existing rows start at 0 / not retired: server_default fills them. A plain ADD COLUMN
+    # (not a batch copy): SQLite cannot drop and rebuild `document`, which passages refer to.
+    op.add_column(
+        "user",
+        sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
+    op.add_column(
+        "document",
+        sa.Column("retired", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("document", schema=None) as batch_op:
-        batch_op.drop_column("retired")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("session_version")
+    # SQLite's own DROP COLUMN (3.35+), not a batch copy of `document` (see upgrade).
+    op.drop_column("document", "retired")
+    op.drop_column("user", "session_version")
