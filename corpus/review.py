@@ -171,6 +171,8 @@ class DocumentView:
     structure: list  # the extracted blocks (title, heading, paragraph, table), for display
     passages: list[PassageView] = field(default_factory=list)
     figures: list = field(default_factory=list)  # corpus.figures.StoredFigure, with passage_id
+    retired: bool = False  # withdrawn by an evaluator (corpus.retire)
+    format: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -780,4 +782,6 @@ def document_view(engine: Engine, document_id: int, *, area: int | None = None) 
         figures=list_figures(
             engine, FigureFilters(document_id=document_id, current_only=False), 100_000
         ),
+        retired=bool(doc.retired),
+        format=doc.format or "",
     )

@@ -222,3 +222,346 @@ def test_money_is_shown_in_wan_and_yi():
     assert number(12_000, "万元") == "1.2 亿元"
     assert number(980, "元") == "980 元"
     assert number(15, "%") == "15 %"
+
+
+# --- 3. errors keep the input ------------------------------------------------------------------
+
+
+def _figure(app, unit=None):
+    from sqlmodel import Session, select
+
+    from models.tables import Figure
+
+    with Session(app.state.engine) as session:
+        query = select(Figure)
+        if unit:
+            query = query.where(Figure.unit == unit)
+        return session.exec(query.order_by(Figure.id)).first()
+
+
+def _passage_ids(app, n=3):
+    from sqlmodel import Session, select
+
+    from models.tables import Document, Passage
+
+    with Session(app.state.engine) as session:
+        return session.exec(
+            select(Passage.id)
+            .join(Document, Document.id == Passage.document_id)
+            .where(Document.is_current, Passage.area.is_not(None), Passage.page.is_not(None))
+            .order_by(Passage.id)
+            .limit(n)
+        ).all()
+
+
+def test_corrections_accept_chinese_numerals(app):
+    from corpus.corrections import parse_correction
+
+    assert parse_correction("56万", "元") == 560_000
+    assert parse_correction("1.2亿", "万元") == 12_000
+    assert parse_correction("1.2亿", "亿元") == 1.2
+    assert parse_correction("百分之十五", "%") == 15
+    assert parse_correction("１２，３４５", "户") == 12_345
+    with pytest.raises(Exception, match="百分数"):
+        parse_correction("15%", "户")
+    figure = _figure(app)
+    eva = logged_in(app, "eva")
+    page = f"/passages/{figure.passage_id}"
+    csrf = token(eva, page)
+    data = {
+        "csrf_token": csrf,
+        "expected_version": figure.version,
+        "action": "correct",
+        "corrected_value": "56万",
+        "next": page,
+    }
+    assert eva.post(f"/figures/{figure.id}/review", data=data).status_code == 303
+    expected = 560_000 / (10_000 if (figure.unit or "").startswith("万") else 1)
+    if (figure.unit or "").startswith("亿"):
+        expected = 560_000 / 100_000_000
+    assert _figure_row(app, figure.id).corrected_value == pytest.approx(expected)
+
+
+def _figure_row(app, figure_id):
+    from sqlmodel import Session
+
+    from models.tables import Figure
+
+    with Session(app.state.engine) as session:
+        return session.get(Figure, figure_id)
+
+
+def test_a_bad_correction_reshows_the_page_with_the_input_kept(app):
+    figure = _figure(app)
+    eva = logged_in(app, "eva")
+    page = f"/passages/{figure.passage_id}"
+    data = {
+        "csrf_token": token(eva, page),
+        "expected_version": figure.version,
+        "action": "correct",
+        "corrected_value": "大约很多",
+        "next": page,
+    }
+    response = eva.post(f"/figures/{figure.id}/review", data=data)
+    assert response.status_code == 303 and response.headers["location"] == page
+    shown = tree(eva.get(page))
+    form = shown.xpath(f"//div[@id='f{figure.id}']//form")[0]
+    assert "无法识别的数值：大约很多" in form.xpath("string(.//p[@class='error'])")
+    assert form.xpath(".//input[@name='corrected_value']/@value") == ["大约很多"]
+    # shown once: the next view of the page is clean
+    assert not tree(eva.get(page)).xpath("//div[@class='problem']")
+    # the page's script asks for JSON and gets the message, no page
+    data["csrf_token"] = token(eva, page)
+    js = eva.post(f"/figures/{figure.id}/review", data=data, headers={"Accept": "application/json"})
+    assert js.status_code == 400 and "无法识别的数值" in js.json()["error"]
+
+
+def test_a_conflict_shows_theirs_and_yours_side_by_side(app):
+    from corpus.review import get_passage
+
+    pid = _passage_ids(app, 1)[0]
+    version = get_passage(app.state.engine, pid).version
+    eva, eve = logged_in(app, "eva"), logged_in(app, "eve")
+    page = f"/passages/{pid}"
+    first = {"csrf_token": token(eve, page), "expected_version": version, "area": "2", "next": page}
+    assert eve.post(f"/passages/{pid}/area", data=first).status_code == 303
+    mine = {"csrf_token": token(eva, page), "expected_version": version, "area": "5", "next": page}
+    assert eva.post(f"/passages/{pid}/area", data=mine).status_code == 303
+    shown = tree(eva.get(page))
+    problem = shown.xpath("//div[@class='problem']")[0]
+    sides = [s.text_content() for s in problem.xpath(".//div[@class='side']")]
+    assert "2 " in sides[0] and "eve" in problem.text_content()
+    assert "领域 5" in sides[1]
+    assert shown.xpath("//form[contains(@class,'area-form')]//option[@selected]/@value") == ["5"]
+    # choosing "mine": the form now carries the current version, so it overwrites
+    version_now = shown.xpath(
+        "//form[contains(@class,'area-form')]//input[@name='expected_version']/@value"
+    )[0]
+    mine.update(csrf_token=token(eva, page), expected_version=version_now)
+    assert eva.post(f"/passages/{pid}/area", data=mine).status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area == 5
+
+
+def test_a_bad_query_keeps_the_query_on_the_search_page(app):
+    vic = logged_in(app, "vic")
+    response = vic.get("/search?q=OR%20-")
+    assert response.status_code == 400
+    page = tree(response)
+    assert page.xpath("//form[@class='search-form']//input[@name='q']/@value") == ["OR -"]
+    assert page.xpath("//form[@class='search-form']/following::p[@class='error']")
+
+
+# --- 4. the review queue -----------------------------------------------------------------------
+
+
+def _mark_for_review(app, ids):
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from models.tables import Passage
+
+    with Session(app.state.engine) as session:
+        session.exec(
+            update(Passage).where(Passage.id.in_(ids)).values(needs_review=True, reviewed_area=None)
+        )
+        session.commit()
+
+
+def _queue_ids(page) -> list[int]:
+    return [int(a.get("data-id")) for a in page.xpath("//article[contains(@class,'queue-item')]")]
+
+
+def test_queue_lists_waiting_passages_oldest_first_with_counts_on_the_grid(app):
+    from corpus.queue import queue_page
+
+    ids = _passage_ids(app, 3)
+    _mark_for_review(app, ids)
+    vic = logged_in(app, "vic")
+    page = tree(vic.get("/queue"))
+    total = queue_page(app.state.engine).total
+    assert f"共 {total} 个段落等待复核" in page.xpath("string(//p[@id='queue-count'])")
+    listed = _queue_ids(page)
+    assert set(ids) <= set(listed)
+    assert not page.xpath("//form[@id='bulk-form']")  # a viewer reads, cannot act
+    home = tree(vic.get("/"))
+    pending = home.xpath("//table[@class='grid']//a[@class='pending']")
+    assert pending and sum(int(a.text_content().split()[-1]) for a in pending) == total
+    one = pending[0].get("href")
+    assert one.startswith("/queue?city=")
+    assert _queue_ids(tree(vic.get(one)))
+
+
+def test_submitting_the_model_default_confirms_it(app):
+    from corpus.review import get_passage
+
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])
+    before = get_passage(app.state.engine, pid)
+    eva = logged_in(app, "eva")
+    form = tree(eva.get("/queue")).xpath(f"//article[@id='q{pid}']//form")[0]
+    assert form.xpath(".//option[@selected]/@value") == ["confirm"]  # the default choice
+    data = {
+        "csrf_token": token(eva, "/queue"),
+        "expected_version": before.version,
+        "area": "confirm",
+        "next": "/queue",
+    }
+    response = eva.post(f"/passages/{pid}/area", data=data, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.json()["message"] == "已保存"
+    after = get_passage(app.state.engine, pid)
+    assert after.reviewed_area == before.predicted_area and after.version == before.version + 1
+    assert pid not in _queue_ids(tree(eva.get("/queue")))
+
+
+def test_bulk_confirm_saves_the_page_and_names_conflicts(app):
+    from corpus.review import get_passage, set_passage_area
+
+    ids = _passage_ids(app, 3)
+    _mark_for_review(app, ids)
+    eva = logged_in(app, "eva")
+    page = tree(eva.get("/queue"))
+    versions = {i.get("name"): i.get("value") for i in page.xpath("//form[@id='bulk-form']//input")}
+    # someone else reviews one of them meanwhile
+    stale = ids[0]
+    set_passage_area(
+        app.state.engine,
+        stale,
+        3,
+        user="eve",
+        expected_version=get_passage(app.state.engine, stale).version,
+    )
+    response = eva.post("/queue/confirm", data=versions)
+    assert response.status_code == 303
+    note = tree(eva.get("/queue")).xpath("string(//p[@class='saved-note'])")
+    assert f"段落 {stale}" in note and "未保存" in note
+    for pid in ids[1:]:
+        p = get_passage(app.state.engine, pid)
+        assert p.reviewed_area == p.predicted_area
+    assert get_passage(app.state.engine, stale).reviewed_area == 3  # theirs, not overwritten
+
+
+def test_undo_puts_back_ones_own_last_change_and_is_audited(app):
+    from corpus.review import get_passage, history
+
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])
+    eva = logged_in(app, "eva")
+    version = get_passage(app.state.engine, pid).version
+    data = {"csrf_token": token(eva, "/queue"), "expected_version": version, "area": "6"}
+    assert eva.post(f"/passages/{pid}/area", data=data).status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area == 6
+    assert tree(eva.get("/queue")).xpath("//form[@id='undo-form']")
+    undo = eva.post("/undo", data={"csrf_token": token(eva, "/queue"), "next": "/queue"})
+    assert undo.status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area is None
+    last = history(app.state.engine, "passage", pid)[0]
+    assert last.action == "undo" and last.user == "eva" and "撤销" in last.summary
+    # nothing more to undo: an undo is not undone again
+    again = eva.post("/undo", data={"csrf_token": token(eva, "/queue"), "next": "/queue"})
+    assert again.status_code == 400 and "没有可以撤销的修改" in again.text
+
+
+def test_undo_is_refused_after_someone_else_changed_the_item(app):
+    from corpus.queue import undo_last
+    from corpus.review import InvalidValue, get_passage, set_passage_area
+
+    engine = app.state.engine
+    pid = _passage_ids(app, 1)[0]
+    set_passage_area(engine, pid, 2, user="eva", expected_version=get_passage(engine, pid).version)
+    set_passage_area(engine, pid, 4, user="eve", expected_version=get_passage(engine, pid).version)
+    with pytest.raises(InvalidValue):
+        undo_last(engine, user="eva")
+    assert get_passage(engine, pid).reviewed_area == 4
+
+
+# --- 5. the source beside the text -------------------------------------------------------------
+
+
+def _pdf_document(app):
+    from sqlmodel import Session, select
+
+    from models.tables import Document
+
+    with Session(app.state.engine) as session:
+        return session.exec(
+            select(Document).where(Document.format == "pdf", Document.status == "ok")
+        ).first()
+
+
+def test_original_download_and_page_image(app):
+    doc = _pdf_document(app)
+    assert doc is not None, "the samples hold a PDF"
+    vic = logged_in(app, "vic")
+    original = vic.get(f"/documents/{doc.id}/file")
+    assert original.status_code == 200 and original.content.startswith(b"%PDF")
+    assert "filename*=utf-8''" in original.headers["content-disposition"].lower()
+    page = tree(vic.get(f"/documents/{doc.id}?page=1"))
+    img = page.xpath("//section[@id='source']//img/@src")
+    assert img == [f"/documents/{doc.id}/pages/1.png"]
+    caption = page.xpath("string(//section[@id='source']//figcaption)")
+    assert "没有段落在页面上的位置" in caption or "没有提取出段落" in caption
+    png = vic.get(img[0])
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    cached = list((app.state.settings.data_dir / "cache" / "pages").rglob("*.png"))
+    assert len(cached) == 1
+    assert vic.get(img[0]).content == png.content  # served from the cache
+    assert vic.get(f"/documents/{doc.id}/pages/9999.png").status_code == 404
+
+
+def test_retiring_a_document_takes_it_out_of_views_and_an_admin_restores_it(app):
+    from corpus import Filters, search
+    from corpus.review import history
+
+    doc = _pdf_document(app)
+    engine = app.state.engine
+    eva, admin = logged_in(app, "eva"), logged_in(app, "admin")
+    home_before = eva.get("/").text
+    csrf = token(eva, f"/documents/{doc.id}")
+    data = {"csrf_token": csrf, "comment": "误传"}
+    assert eva.post(f"/documents/{doc.id}/retire", data=data).status_code == 303
+    page = tree(eva.get(f"/documents/{doc.id}"))
+    assert page.xpath("//p[@id='retired-note']")
+    assert not page.xpath("//form[contains(@class,'area-form')]")  # no edits on a retired file
+    assert not page.xpath("//form[@id='restore-form']")  # evaluators cannot restore
+    hits = search(engine, "信息消费", Filters(), limit=500)
+    assert all(h.document_id != doc.id for h in hits)
+    assert eva.get("/").text != home_before
+    event = history(engine, "document", doc.id)[0]
+    assert event.action == "retire" and event.user == "eva" and event.comment == "误传"
+    restored = admin.post(f"/documents/{doc.id}/restore", data={"csrf_token": token(admin, "/")})
+    assert restored.status_code == 303
+    assert not tree(admin.get(f"/documents/{doc.id}")).xpath("//p[@id='retired-note']")
+    assert history(engine, "document", doc.id)[0].action == "restore"
+    denied = eva.post(f"/documents/{doc.id}/restore", data={"csrf_token": token(eva, "/")})
+    assert denied.status_code == 403
+
+
+def test_versions_are_linked_both_ways(app):
+    from sqlmodel import Session
+
+    from models.tables import Document
+
+    doc = _pdf_document(app)
+    with Session(app.state.engine) as session:
+        newer = Document(
+            sha256="e" * 64,
+            name=doc.name,
+            format="pdf",
+            version=2,
+            previous_id=doc.id,
+            city=doc.city,
+            year=doc.year,
+            period=doc.period,
+        )
+        session.add(newer)
+        old = session.get(Document, doc.id)
+        old.is_current = False
+        session.add(old)
+        session.commit()
+        newer_id = newer.id
+    vic = logged_in(app, "vic")
+    old_page = tree(vic.get(f"/documents/{doc.id}"))
+    assert old_page.xpath(f"//span[@class='versions']//a[@href='/documents/{newer_id}']")
+    assert old_page.xpath("//p[@id='superseded-note']")
+    new_page = tree(vic.get(f"/documents/{newer_id}"))
+    assert new_page.xpath(f"//span[@class='versions']//a[@href='/documents/{doc.id}']")

@@ -129,6 +129,11 @@ TITLES = {
 }
 
 
+def wants_json(request: Request) -> bool:
+    """The page's own script asked (fetch with Accept: application/json), or a .json URL."""
+    return _wants_json(request)
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.endswith(".json") or "application/json" in request.headers.get(
         "accept", ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -130,6 +130,9 @@ def make_env() -> Environment:
         FIGURE_REVIEW=FIGURE_REVIEW,
         REASONS=REASONS,
         failure_text=failure_text,
+        query_string=lambda **params: urlencode(
+            {k: v for k, v in params.items() if v not in (None, "")}
+        ),
         ROLES=ROLES,
         tag_names={t.id: t.name for t in taxonomy().values()},
         indicator_names={i.id: i.name for i in load_catalogue().indicators.values()},
@@ -149,4 +152,9 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         user = None
     context.setdefault("user", user)
     context["csrf_token"] = csrf_token(request)
+    # A refused edit and the "saved" note live in the session for exactly one page view: the
+    # page the form was on shows them at the form, with the evaluator's input kept.
+    if status_code < 400 and hasattr(request, "session"):
+        context.setdefault("form_error", request.session.pop("form_error", None))
+        context.setdefault("saved_note", request.session.pop("saved", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,11 +1,12 @@
 """The app's routes, one module per part of the workflow."""
 
-from . import auth, compare, pages, reports, review, search, upload, users
+from . import auth, compare, desk, pages, reports, review, search, upload, users
 
 ROUTERS = [
     auth.router,
     pages.router,
     review.router,
+    desk.router,
     search.router,
     compare.router,
     reports.router,

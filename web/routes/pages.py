@@ -33,6 +33,7 @@ def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[di
 
 @router.get("/")
 def home(request: Request, user=viewer):
+    from corpus.queue import queue_counts
     from corpus.review import count_queue, recent_events
 
     engine = engine_of(request)
@@ -45,6 +46,7 @@ def home(request: Request, user=viewer):
         columns=columns,
         rows=rows,
         queue_total=count_queue(engine),
+        queue_counts=queue_counts(engine),
         events=recent_events(engine, 15),
     )
 
@@ -160,14 +162,29 @@ def city_area(request: Request, city: str, year: Year, period: str, area: int, u
 
 
 @router.get("/documents/{doc_id}")
-def document_page(request: Request, doc_id: Id, area: str | None = None, user=viewer):
+def document_page(
+    request: Request, doc_id: Id, area: str | None = None, page: str | None = None, user=viewer
+):
+    """A document's text; for a PDF or scan, one page's image beside that page's passages
+    (`page`), and the document's versions linked both ways."""
     from corpus.documents import documents_metadata
-    from corpus.review import document_view, history
+    from corpus.pageimage import original
+    from corpus.retire import versions
+    from corpus.review import NotFound, document_view, history
 
     engine = engine_of(request)
     area_filter = optional_int(area, "领域", 0, 6)
+    page_no = optional_int(page, "页码", 1, 100_000)
     document = document_view(engine, doc_id, area=area_filter)
     meta = documents_metadata(engine, [doc_id])
+    try:
+        source = original(engine, request.app.state.settings.data_dir, doc_id)
+    except NotFound:
+        source = None
+    pages_with_text = sorted({p.page for p in document.passages if p.page})
+    shown_page = None
+    if source is not None and source.has_page_images:
+        shown_page = page_no or (pages_with_text[0] if pages_with_text else 1)
     return render(
         request,
         "document.html",
@@ -176,6 +193,11 @@ def document_page(request: Request, doc_id: Id, area: str | None = None, user=vi
         figures_of=_figures_by_passage(document.figures),
         area_filter=area_filter,
         events=history(engine, "document", doc_id),
+        source=source,
+        shown_page=shown_page,
+        page_passages=[p for p in document.passages if p.page == shown_page],
+        versions=versions(engine, doc_id),
+        readonly=not document.is_current,
     )
 
 
