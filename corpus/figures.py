@@ -10,6 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from classify import load_catalogue
@@ -105,6 +106,12 @@ def list_figures(
         query = query.where(FigureRow.indicator == f.indicator)
     if f.kind:
         query = query.where(FigureRow.kind == f.kind)
+    # Only the columns a StoredFigure needs: whole Document rows carry the document's structure
+    # (JSON, decoded per row), which made compare and the city view slow (issue 19).
+    query = query.options(
+        load_only(Passage.id, Passage.text, Passage.order, Passage.page),
+        load_only(Document.id, Document.name, Document.city, Document.year, Document.period),
+    )
     query = query.order_by(
         Document.city,
         Document.year,

@@ -665,6 +665,33 @@ def recent_events(
     return [_event(r) for r in rows]
 
 
+def events_page(
+    engine: Engine,
+    *,
+    user: str | None = None,
+    entity: str | None = None,
+    page: int = 1,
+    size: int = 25,
+) -> tuple[list[Event], int]:
+    """One page of the audit, newest first, optionally one user's or about one kind of item,
+    with the number of events that match."""
+    query = select(ReviewEvent)
+    count = select(func.count(ReviewEvent.id))
+    if user:
+        query, count = query.where(ReviewEvent.user == user), count.where(ReviewEvent.user == user)
+    if entity:
+        _entity(entity)
+        query = query.where(ReviewEvent.entity == entity)
+        count = count.where(ReviewEvent.entity == entity)
+    size = max(1, min(size, 500))
+    with Session(engine) as session:
+        total = session.exec(count).one()
+        rows = session.exec(
+            query.order_by(ReviewEvent.id.desc()).offset((max(1, page) - 1) * size).limit(size)
+        ).all()
+    return [_event(r) for r in rows], total
+
+
 def _view(p: Passage, d: Document) -> PassageView:
     return PassageView(
         id=p.id,

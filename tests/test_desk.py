@@ -565,3 +565,82 @@ def test_versions_are_linked_both_ways(app):
     assert old_page.xpath("//p[@id='superseded-note']")
     new_page = tree(vic.get(f"/documents/{newer_id}"))
     assert new_page.xpath(f"//span[@class='versions']//a[@href='/documents/{doc.id}']")
+
+
+# --- 6, 7. paging, sorting, fast pages ---------------------------------------------------------
+
+
+def test_search_states_its_total_and_pages(app):
+    from corpus import Filters
+    from corpus.search import count_matches
+
+    total = count_matches(app.state.engine, "信息消费", Filters())
+    assert total > 20, "the samples mention 信息消费 often"
+    vic = logged_in(app, "vic")
+    first = tree(vic.get("/search?q=信息消费"))
+    assert f"共 {total} 条结果" in first.xpath("string(//p[@id='search-total'])")
+    assert len(first.xpath("//li[@class='hit']")) == 20
+    nxt = first.xpath("//nav[@class='pager']//a[@rel='next']/@href")[0]
+    second = tree(vic.get(nxt))
+    ids = lambda page: [li.get("id") for li in page.xpath("//li[@class='hit']")]  # noqa: E731
+    assert ids(second) and not set(ids(first)) & set(ids(second))
+    assert second.xpath("//ol[@class='hits']/@start") == ["21"]
+    # the header's search box is on every page
+    assert tree(vic.get("/history")).xpath("//header//form[@action='/search']//input[@name='q']")
+
+
+def test_history_filters_and_pages(app):
+    from corpus.review import add_comment
+
+    for i in range(60):
+        add_comment(app.state.engine, "passage", 1, f"评语 {i}", user="eva" if i % 2 else "eve")
+    vic = logged_in(app, "vic")
+    page = tree(vic.get("/history?user=eva"))
+    rows = page.xpath("//table[@class='list']/tbody/tr")
+    assert len(rows) == 25 and all(r.xpath("string(td[2])") == "eva" for r in rows)
+    assert "共 30 条" in page.xpath("string(//p[@id='history-count'])")
+    second = tree(vic.get(page.xpath("//nav[@class='pager']//a[@rel='next']/@href")[0]))
+    assert len(second.xpath("//table[@class='list']/tbody/tr")) == 5
+
+
+def test_compare_opens_on_the_period_with_most_cities(app):
+    from corpus.compare import busiest_period, cities, periods
+
+    engine = app.state.engine
+    chosen = busiest_period(engine)
+    most = max(len(cities(engine, y, p)) for y, p in periods(engine))
+    assert len(cities(engine, *chosen)) == most
+    page = logged_in(app, "vic").get("/compare").text
+    assert f"{chosen[0]}年" in page
+
+
+def test_pages_follow_the_store_after_a_change(app):
+    """The compare and city caches are per store version: an evaluator's change shows at once."""
+    from corpus.review import get_passage
+
+    eva = logged_in(app, "eva")
+    url = "/city/杭州市/2016/H1"
+    before = eva.get(url).text
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])  # written behind the app's back: no audit event…
+    p = get_passage(app.state.engine, pid)
+    data = {"csrf_token": token(eva, "/"), "expected_version": p.version, "area": "confirm"}
+    eva.post(f"/passages/{pid}/area", data=data)  # …but this one is, and the page follows
+    assert eva.get(url).text != before
+
+
+def test_exported_workbook_has_formats_widths_and_a_filter(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    vic = logged_in(app, "vic")
+    book = load_workbook(io.BytesIO(vic.get("/export/figures.xlsx").content))
+    ws = book.active
+    headers = [c.value for c in ws[1]]
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "A2"
+    value = ws.cell(row=2, column=headers.index("数值") + 1)
+    assert value.number_format in ("#,##0", "#,##0.00")
+    assert ws.cell(row=2, column=headers.index("编号") + 1).number_format == "General"
+    assert ws.column_dimensions["E"].width > 8

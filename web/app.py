@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from corpus import Settings, get_settings, open_store
 
 from . import errors
+from .cache import PageCache
 from .jobs import Jobs
 from .security import SESSION_SECONDS, LoginLimiter, secret_key, trusted_networks
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = jobs
     app.state.login_limiter = LoginLimiter()
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+    app.state.page_cache = PageCache(engine)
 
     @app.middleware("http")
     async def security_headers(request, call_next):

@@ -20,11 +20,13 @@ MEDIA = {
 
 
 def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, str]:
-    from corpus.compare import latest_period
+    """The period asked for; by default the latest of the periods with the most cities (the
+    newest period often holds the first few cities only)."""
+    from corpus.compare import busiest_period
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     if y is None or p is None:
-        latest = latest_period(engine)
+        latest = busiest_period(engine)
         y, p = y or latest[0], p or latest[1]
     return y, p
 
@@ -80,14 +82,15 @@ def compare_page(
     if not available:
         return render(request, "compare.html", matrix=None, available=available)
     y, p = _chosen_period(engine, year, period)
-    matrix = area_matrix(engine, y, p)
-    table = indicator_table(engine, y, p)
-    column, chart = _bars(table, indicator)
+    cache = request.app.state.page_cache
+    matrix = cache.get(("matrix", y, p), lambda: area_matrix(engine, y, p))
+    table = cache.get(("indicators", y, p), lambda: indicator_table(engine, y, p))
+    column, chart = cache.get(("bars", y, p, indicator), lambda: _bars(table, indicator))
     return render(
         request,
         "compare.html",
         matrix=matrix,
-        heat=heat_map(matrix, matrix.short_names),
+        heat=cache.get(("heat", y, p), lambda: heat_map(matrix, matrix.short_names)),
         table=table,
         column=column,
         chart=chart,

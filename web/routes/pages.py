@@ -74,7 +74,10 @@ def city_view(
     from corpus.review import document_view
 
     engine = engine_of(request)
-    overview = city_overview(engine, city, year, period)
+    cache = request.app.state.page_cache
+    overview = cache.get(
+        ("city", city, year, period), lambda: city_overview(engine, city, year, period)
+    )
     area_filter = optional_int(area, "领域", 0, 6)
     doc_id = optional_int(doc, "文件编号")
     ids = [d.id for d in overview.documents]
@@ -89,7 +92,9 @@ def city_view(
         figures_of=_figures_by_passage(document.figures) if document else {},
         area_filter=area_filter,
         base=f"/city/{quote(city, safe='')}/{year}/{period}",
-        trend=_trend(engine, overview, indicator),
+        trend=cache.get(
+            ("trend", city, year, period, indicator), lambda: _trend(engine, overview, indicator)
+        ),
         previous=previous_submission(engine, city, year, period),
     )
 
@@ -246,7 +251,29 @@ def app_page(request: Request, app_id: Id, user=viewer):
 
 
 @router.get("/history")
-def history_page(request: Request, user=viewer):
-    from corpus.review import recent_events
+def history_page(request: Request, who: str = "", entity: str = "", page: str = "", user=viewer):
+    """The audit, newest first, filterable by person and kind of item, 25 to a page."""
+    from corpus.accounts import list_users
+    from corpus.review import ENTITIES, events_page
 
-    return render(request, "history.html", events=recent_events(engine_of(request), 200))
+    from .common import query_string
+
+    engine = engine_of(request)
+    who = (request.query_params.get("user") or who).strip()
+    entity = entity if entity in ENTITIES else ""
+    page_no = optional_int(page, "页码", 1, 10**6) or 1
+    events, total = events_page(engine, user=who or None, entity=entity or None, page=page_no)
+    pages = max(1, -(-total // 25))
+    return render(
+        request,
+        "history.html",
+        events=events,
+        total=total,
+        page=page_no,
+        pages=pages,
+        who=who,
+        entity=entity,
+        entities=ENTITIES,
+        people=[u.name for u in list_users(engine)],
+        page_link=lambda n: "/history?" + query_string(user=who, entity=entity, page=n),
+    )
