@@ -158,3 +158,15 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         context.setdefault("form_error", request.session.pop("form_error", None))
         context.setdefault("saved_note", request.session.pop("saved", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def render_blocks(name: str, **context) -> dict[str, Markup]:
+    """The title and content blocks of a page rendered alone, for pages whose body is the same
+    for every user (compare): cached as HTML and shown through `cached_page.html`."""
+    template = templates.env.get_template(name)
+    ctx = template.new_context({**context, "user": None, "csrf_token": ""})
+    return {
+        block: Markup("".join(template.blocks[block](ctx)))
+        for block in ("title", "content")
+        if block in template.blocks
+    }

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from .. import security
 from ..charts import heat_map, indicator_bars
-from ..templating import number, render
+from ..templating import number, render, render_blocks
 from .common import engine_of, optional_int, optional_period
 
 router = APIRouter()
@@ -83,21 +83,26 @@ def compare_page(
         return render(request, "compare.html", matrix=None, available=available)
     y, p = _chosen_period(engine, year, period)
     cache = request.app.state.page_cache
-    matrix = cache.get(("matrix", y, p), lambda: area_matrix(engine, y, p))
-    table = cache.get(("indicators", y, p), lambda: indicator_table(engine, y, p))
-    column, chart = cache.get(("bars", y, p, indicator), lambda: _bars(table, indicator))
-    return render(
-        request,
-        "compare.html",
-        matrix=matrix,
-        heat=cache.get(("heat", y, p), lambda: heat_map(matrix, matrix.short_names)),
-        table=table,
-        column=column,
-        chart=chart,
-        available=available,
-        year=y,
-        period=p,
-    )
+
+    def page() -> dict:
+        """The page's body: the same for every user, so rendered once per store version."""
+        matrix = area_matrix(engine, y, p)
+        table = indicator_table(engine, y, p)
+        column, chart = _bars(table, indicator)
+        return render_blocks(
+            "compare.html",
+            matrix=matrix,
+            heat=heat_map(matrix, matrix.short_names),
+            table=table,
+            column=column,
+            chart=chart,
+            available=available,
+            year=y,
+            period=p,
+        )
+
+    blocks = cache.get(("compare", y, p, indicator), page)
+    return render(request, "cached_page.html", blocks=blocks)
 
 
 @router.get("/export/{kind}.{fmt}")
