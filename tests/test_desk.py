@@ -644,3 +644,16 @@ def test_exported_workbook_has_formats_widths_and_a_filter(app):
     assert value.number_format in ("#,##0", "#,##0.00")
     assert ws.cell(row=2, column=headers.index("编号") + 1).number_format == "General"
     assert ws.column_dimensions["E"].width > 8
+
+
+def test_upload_control_is_chinese_with_a_drop_zone(app):
+    eva = logged_in(app, "eva")
+    page = tree(eva.get("/upload"))
+    zone = page.xpath("//fieldset[@id='drop-zone']")[0]
+    labels = [label.text_content() for label in zone.xpath(".//label[@class='button']")]
+    assert labels == ["选择文件夹", "选择文件或 .zip 压缩包"]
+    for label in zone.xpath(".//label[@class='button']"):  # each button opens its file input
+        assert zone.xpath(f".//input[@type='file'][@id='{label.get('for')}']")
+    assert zone.xpath(".//progress[@id='upload-transfer']")
+    css = eva.get("/static/style.css").text
+    assert ".drop-zone input[type=file]" in css and "opacity: 0" in css

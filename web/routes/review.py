@@ -27,10 +27,20 @@ Next = Annotated[str, Form(max_length=2000)]
 def saved(request: Request, change, back: str):
     """After an edit: JSON for the page's script (no reload), else back to the page."""
     if wants_json(request):
+        from ..templating import area_label
+
         summary = change.event.summary if change.event else "没有变化"
-        return JSONResponse(
-            {"ok": True, "version": change.version, "message": "已保存", "summary": summary}
-        )
+        answer = {"ok": True, "version": change.version, "message": "已保存", "summary": summary}
+        after = change.event.after if change.event else None
+        if change.entity == "passage" and after is not None:  # the area that now counts
+            area = after.get("reviewed_area")
+            area = after.get("predicted_area") if area is None else area
+            answer |= {
+                "area": area,
+                "area_label": area_label(area),
+                "reviewed": after.get("reviewed_area") is not None,
+            }
+        return JSONResponse(answer)
     request.session["saved"] = "已保存" if change.event else "没有变化，未记录"
     return see_other(back)
 

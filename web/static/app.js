@@ -160,6 +160,24 @@
       if (version && body.version !== undefined) version.value = body.version;
       if (note) { note.textContent = "已保存" + (body.summary ? "：" + body.summary : ""); note.classList.remove("bad"); }
       deskStatus("已保存" + (body.summary ? "：" + body.summary : ""), false);
+      const article = form.closest("article.passage");
+      if (article && body.area !== undefined) {  // the page shows what now counts
+        article.dataset.area = body.area === null ? "" : String(body.area);
+        const badge = article.querySelector(".meta .area");
+        if (badge) {
+          badge.textContent = body.area_label;
+          badge.className = "area area-" + (body.area === null ? "x" : body.area);
+        }
+        let tag = article.querySelector(".meta .tag.reviewed");
+        if (body.reviewed && !tag && badge) {
+          tag = document.createElement("span");
+          tag.className = "tag reviewed";
+          tag.textContent = "已复核";
+          badge.after(tag);
+        } else if (!body.reviewed && tag) tag.remove();
+        const waiting = article.querySelector(".meta .tag.warn");
+        if (body.reviewed && waiting) waiting.remove();
+      }
       const item = form.closest("article.queue-item");
       if (item) {
         item.classList.add("done");
