@@ -1414,7 +1414,8 @@ def serve(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
     err.print(f"网页应用地址：http://{shown}:{port}/（按 Ctrl+C 停止）", markup=False)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    # Forwarded headers are read by the app itself, and only from INFOCITY_TRUSTED_PROXIES.
+    uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @app.command("confirm")

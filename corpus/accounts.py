@@ -67,6 +67,7 @@ class UserInfo:
     role: str
     active: bool
     created_at: datetime | None = None
+    session_version: int = 0  # a web session made under another version is no longer valid
 
     @property
     def can_review(self) -> bool:
@@ -95,7 +96,9 @@ def _dummy_hash() -> str:
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.name, user.role, user.active, user.created_at)
+    return UserInfo(
+        user.id, user.name, user.role, user.active, user.created_at, user.session_version or 0
+    )
 
 
 def clean_name(name: str) -> str:
@@ -133,7 +136,9 @@ def _audit(session: Session, user: User, action: str, by: str, before, after) ->
             entity_id=user.id,
             action=action,
             before=before,
-            after=after,
+            # The user's name and role go with every account event, so the audit names whom it
+            # was about, whatever happens to the account later.
+            after={**(after or {}), "name": user.name, "role": user.role},
         )
     )
 
@@ -225,6 +230,15 @@ def get_user_by_id(engine: Engine, user_id: int) -> UserInfo | None:
         return _info(user) if user else None
 
 
+def end_sessions(engine: Engine, user_id: int) -> None:
+    """Ends every web session of the user (logout): the session version moves on, so a copy of
+    the cookie taken before is refused. Not audited: logging out changes nothing in the store."""
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.session_version = (user.session_version or 0) + 1
+
+
 def list_users(engine: Engine) -> list[UserInfo]:
     with Session(engine) as session:
         return [_info(u) for u in session.exec(select(User).order_by(User.name))]
@@ -235,6 +249,7 @@ def set_password(engine: Engine, name: str, password: str, *, by: str = "") -> U
     with session_scope(engine) as session:
         user = _get(session, name, lock=True)
         user.password_hash = hashed
+        user.session_version = (user.session_version or 0) + 1
         _audit(session, user, "set_password", by, None, None)
         return _info(user)
 
@@ -250,6 +265,7 @@ def set_role(engine: Engine, name: str, role: str, *, by: str = "") -> UserInfo:
             raise LastAdmin(f"{user.name} 是唯一的管理员，不能改为其他角色")
         before = {"role": user.role}
         user.role = role
+        user.session_version = (user.session_version or 0) + 1
         _audit(session, user, "set_role", by, before, {"role": role})
         return _info(user)
 
@@ -263,6 +279,7 @@ def deactivate(engine: Engine, name: str, *, by: str = "") -> UserInfo:
         if user.role == "admin" and _active_admins(session) <= 1:
             raise LastAdmin(f"{user.name} 是唯一的管理员，不能停用")
         user.active = False
+        user.session_version = (user.session_version or 0) + 1
         _audit(session, user, "deactivate", by, {"active": True}, {"active": False})
         return _info(user)
 
@@ -273,5 +290,6 @@ def activate(engine: Engine, name: str, *, by: str = "") -> UserInfo:
         if user.active:
             return _info(user)
         user.active = True
+        user.session_version = (user.session_version or 0) + 1
         _audit(session, user, "activate", by, {"active": False}, {"active": True})
         return _info(user)

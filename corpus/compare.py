@@ -358,3 +358,18 @@ def city_overview(
 
 def _period_name(period: str | None) -> str:
     return {"H1": "上半年", "FY": "全年"}.get(period or "", period or "")
+
+
+def busiest_period(engine: Engine) -> tuple[int, str]:
+    """The (year, period) with the most cities, the latest of those when several tie: where
+    comparing cities says most. NoSubmission when the store holds none."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Document.year, Document.period, func.count(func.distinct(Document.city)))
+            .where(_current_ok(), Document.year.is_not(None), Document.period.is_not(None))
+            .group_by(Document.year, Document.period)
+        ).all()
+    if not rows:
+        raise NoSubmission("库中还没有任何报告")
+    best = max(rows, key=lambda r: (r[2], r[0], PERIOD_ORDER.get(r[1], 0)))
+    return best[0], best[1]

@@ -198,6 +198,9 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
 
 
 def _figures(engine: Engine, year, period, city) -> Sheet:
+    from classify import load_catalogue
+
+    indicator_names = {i.id: i.name for i in load_catalogue().indicators.values()}
     figures = list_figures(
         engine,
         FigureFilters(city=city, year=year, period=period, kinds=CASE_KINDS),
@@ -240,7 +243,7 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
             {**PERIOD_NAMES, "cumulative": "累计"}.get(f.period or "", f.period or ""),
             f.as_of_label if f.as_of else "",
             ROLE_LABELS.get(f.role or "", f.role or ""),
-            f.indicator or "",
+            indicator_names.get(f.indicator, f.indicator) if f.indicator else "",
             CHECK_NAMES.get(f.target_check or "", "") if f.indicator else "",
             REVIEW_NAMES.get(f.review_status or "", ""),
             f.corrected_value,
@@ -332,36 +335,60 @@ def to_xlsx(sheet: Sheet) -> bytes:
     return to_workbook([sheet])
 
 
+PLAIN_NUMBERS = {"编号", "年份", "页码"}  # ids and years read wrong with thousands separators
+
+
+def _width(value) -> int:
+    """Columns sized to their text: a CJK character is about two Latin ones wide."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
+
+
 def to_workbook(sheets: list[Sheet]) -> bytes:
-    """One .xlsx with a worksheet per Sheet, each with a bold frozen header row."""
+    """One .xlsx with a worksheet per Sheet: a bold frozen header row with an autofilter,
+    columns sized to their content (at most 60), numbers with thousands separators. Written
+    in openpyxl's write-only mode, row by row, so a large export does not hold a cell object
+    per value in memory."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.title))
-        widths = [len(h) * 2 + 2 for h in sheet.headers]
-
-        def put(row_index: int, values: list, ws=ws, widths=widths) -> None:
-            for col, value in enumerate(values, 1):
-                if isinstance(value, str):
-                    value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell = ws.cell(row=row_index, column=col, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever openpyxl would guess
-                    widths[col - 1] = min(60, max(widths[col - 1], len(value) * 2 + 2))
-
-        put(1, sheet.headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for i, row in enumerate(sheet.rows, 2):
-            put(i, row)
+        widths = [_width(h) for h in sheet.headers]
+        for row in sheet.rows[:500]:  # a sample is enough to size the columns
+            for col, value in enumerate(row[: len(widths)]):
+                widths[col] = min(60, max(widths[col], _width(value)))
         for col, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "A2"
+        n_cols = max(1, len(sheet.headers))
+        ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{len(sheet.rows) + 1}"
+        header = []
+        for h in sheet.headers:
+            cell = WriteOnlyCell(ws, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(h))))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        plain = [h in PLAIN_NUMBERS for h in sheet.headers]
+        for row in sheet.rows:
+            cells = []
+            for col, value in enumerate(row):
+                if isinstance(value, str):
+                    cell = WriteOnlyCell(ws, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)))
+                    cell.data_type = "s"  # never a formula, whatever openpyxl would guess
+                else:
+                    cell = WriteOnlyCell(ws, value=value)
+                    number = isinstance(value, int | float) and not isinstance(value, bool)
+                    if number and not (col < len(plain) and plain[col]):
+                        whole = float(value).is_integer()
+                        cell.number_format = "#,##0" if whole else "#,##0.00"
+                cells.append(cell)
+            ws.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

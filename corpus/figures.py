@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from classify import When, as_of_label, load_catalogue
@@ -144,6 +145,12 @@ def list_figures(
     if f.as_of:
         query = query.where(FigureRow.as_of.startswith(f.as_of.strip()))
     post_filter = f.role is not None or f.min_value is not None or f.max_value is not None
+    # Only the columns a StoredFigure needs: whole Document rows carry the document's structure
+    # (JSON, decoded per row), which made compare and the city view slow (issue 19).
+    query = query.options(
+        load_only(Passage.id, Passage.text, Passage.order, Passage.page),
+        load_only(Document.id, Document.name, Document.city, Document.year, Document.period),
+    )
     query = query.order_by(
         Document.city,
         Document.year,

@@ -178,6 +178,8 @@ class DocumentView:
     unconfirmed: dict = field(default_factory=dict)  # field → Chinese reason
     previous_id: int | None = None  # the version this one replaced
     not_carried: list = field(default_factory=list)  # the previous version's reviews left behind
+    retired: bool = False  # withdrawn by an evaluator (corpus.retire)
+    format: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -560,6 +562,17 @@ def _tag_names(tags: list[str]) -> list[str]:
     return [known[t].name if t in known else t for t in tags]
 
 
+def _role(role) -> str:
+    from .accounts import ROLES
+
+    return ROLES.get(role, role or "未知角色")
+
+
+def _who(after: dict) -> str:
+    """' 名字' when the event names the user (events recorded since issue 19 do)."""
+    return f" {after['name']} " if after.get("name") else ""
+
+
 def _num(value) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -609,15 +622,21 @@ def describe(event: ReviewEvent | Event) -> str:
         case "application", "set_outstanding":
             return "标为优秀应用" if a.get("outstanding") else "取消优秀应用"
         case "user", "create":
-            return f"创建用户（{a.get('role')}）"
+            return f"创建用户{_who(a)}（{_role(a.get('role'))}）"
         case "user", "set_role":
-            return f"角色：{b.get('role')} → {a.get('role')}"
+            return f"用户{_who(a)}的角色：{_role(b.get('role'))} → {_role(a.get('role'))}"
         case "user", "set_password":
-            return "修改密码"
+            return f"修改用户{_who(a)}的密码"
         case "user", "deactivate":
-            return "停用用户"
+            return f"停用用户{_who(a)}"
         case "user", "activate":
-            return "启用用户"
+            return f"启用用户{_who(a)}"
+        case "document", "retire":
+            return "撤回文件（不再计入检索、报送情况和城市视图）"
+        case "document", "restore":
+            return "恢复已撤回的文件"
+        case _, "undo":
+            return f"撤销自己的上一次修改（{a.get('undone') or ''}）"
         case "document", "set_metadata" | "confirm":
             changed = [
                 f"{label}：{_meta_label(key, b.get(key))} → {_meta_label(key, a.get(key))}"
@@ -713,6 +732,33 @@ def recent_events(
     with Session(engine) as session:
         rows = session.exec(query.order_by(ReviewEvent.id.desc()).limit(max(0, limit))).all()
     return [_event(r) for r in rows]
+
+
+def events_page(
+    engine: Engine,
+    *,
+    user: str | None = None,
+    entity: str | None = None,
+    page: int = 1,
+    size: int = 25,
+) -> tuple[list[Event], int]:
+    """One page of the audit, newest first, optionally one user's or about one kind of item,
+    with the number of events that match."""
+    query = select(ReviewEvent)
+    count = select(func.count(ReviewEvent.id))
+    if user:
+        query, count = query.where(ReviewEvent.user == user), count.where(ReviewEvent.user == user)
+    if entity:
+        _entity(entity)
+        query = query.where(ReviewEvent.entity == entity)
+        count = count.where(ReviewEvent.entity == entity)
+    size = max(1, min(size, 500))
+    with Session(engine) as session:
+        total = session.exec(count).one()
+        rows = session.exec(
+            query.order_by(ReviewEvent.id.desc()).offset((max(1, page) - 1) * size).limit(size)
+        ).all()
+    return [_event(r) for r in rows], total
 
 
 def _view(p: Passage, d: Document) -> PassageView:
@@ -836,4 +882,6 @@ def document_view(engine: Engine, document_id: int, *, area: int | None = None) 
         figures=list_figures(
             engine, FigureFilters(document_id=document_id, current_only=False), 100_000
         ),
+        retired=bool(doc.retired),
+        format=doc.format or "",
     )

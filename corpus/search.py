@@ -369,3 +369,27 @@ def _document_frequencies(conn, dialect: str, tokens: list[str]) -> dict[str, in
             {"q": f"'{token}'"},
         ).scalar()
     return out
+
+
+def count_matches(engine: Engine, query: str, filters: Filters | None = None) -> int:
+    """How many passages match `query` under `filters`: the total a results page states. (The
+    ranked list itself is bounded, see `_run`; the total is not.)"""
+    groups = parse_query(query)
+    if not groups:
+        raise QueryError("查询中没有可检索的词语（只有标点或运算符）。")
+    params: dict = {}
+    where = _filter_sql(filters or Filters(), params)
+    if engine.dialect.name == "sqlite":
+        params["q"] = _fts5(groups)
+        sql = (
+            "SELECT count(*) FROM passage_fts JOIN passage p ON p.id = passage_fts.rowid "
+            f"JOIN document d ON d.id = p.document_id WHERE passage_fts MATCH :q AND {where}"
+        )
+    else:
+        params["q"] = _tsquery(groups)
+        sql = (
+            "SELECT count(*) FROM passage p JOIN document d ON d.id = p.document_id "
+            f"WHERE p.tsv @@ to_tsquery('simple', :q) AND {where}"
+        )
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql), params).scalar() or 0)

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
         description="Key that signs the web app's session cookies; default: generated once and "
         "kept in the data directory.",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of the "
+        "reverse proxies whose X-Forwarded-For the web app believes; default: none, so the "
+        "address a request came from is the client's.",
+    )
+    https: bool = Field(
+        False,
+        description="The web app is served over HTTPS (directly or behind a proxy): its session "
+        "cookie is then marked Secure.",
+    )
     review_threshold: float | None = Field(
         None,
         ge=0,

@@ -67,6 +67,7 @@ class Document(SQLModel, table=True):
     version: int = 1
     previous_id: int | None = Field(default=None, foreign_key="document.id")
     is_current: bool = True
+    retired: bool = False  # withdrawn by an evaluator (is_current is then False too); reversible
     ingested_at: datetime = Field(default_factory=utcnow)
     ingested_by: str = ""
     # Unconfirmed: extraction (or a missing value) left city, year, period or kind for the
@@ -208,6 +209,8 @@ class User(SQLModel, table=True):
     password_hash: str  # argon2id, with its parameters; never the password
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Bumped on logout, password, role or active change: a cookie holding an older one is dead.
+    session_version: int = 0
 
 
 class ModelVersion(SQLModel, table=True):

@@ -108,7 +108,10 @@ def test_set_password_and_role(store):
     with pytest.raises(UnknownRole):
         set_role(engine, "钱七", "superuser")
     events = [e for e in history(engine, "user", get_user(engine, "钱七").id)]
-    assert [e.summary for e in events[:2]] == ["角色：viewer → evaluator", "修改密码"]
+    assert [e.summary for e in events[:2]] == [
+        "用户 钱七 的角色：只读用户 → 评估员",
+        "修改用户 钱七 的密码",
+    ]
     assert all(e.before is None or "hash" not in str(e.before) for e in events)
 
 

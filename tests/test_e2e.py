@@ -101,8 +101,8 @@ def test_upload_review_and_search_in_a_real_browser(server, tmp_path, samples):
             text = article.locator("p.text").inner_text()
             article.locator("select[name=area]").select_option("4")
             article.locator("button:has-text('保存领域')").click()
-            page.wait_for_load_state()
             corrected = page.locator(f"article#{passage_id}")
+            corrected.locator(".save-note:has-text('已保存')").wait_for()  # no reload
             assert corrected.get_attribute("data-area") == "4"
             assert "已复核" in corrected.inner_text()
 

@@ -508,11 +508,13 @@ def test_area_change_is_recorded_and_a_stale_version_conflicts(app):
         f"/passages/{passage.id}/area",
         data={"area": "0", "expected_version": str(passage.version), "csrf_token": token(eve, "/")},
     )
-    assert second.status_code == 409
-    conflict = tree(second)
-    assert "您的修改没有保存" in conflict.xpath("//p[@role='alert']")[0].text_content()
-    assert "eva" in conflict.xpath("//p[@role='alert']")[0].text_content()
-    current = conflict.xpath("//div[@class='current']")[0].text_content()
+    # the same page again, the message at the form, theirs beside hers (issue 19)
+    assert second.status_code == 303 and second.headers["location"] == f"/passages/{passage.id}"
+    conflict = tree(eve.get(second.headers["location"]))
+    problem = conflict.xpath("//div[@class='problem']")[0]
+    assert "您的修改没有保存" in problem.xpath("string(.//p[@class='error'])")
+    assert "eva" in problem.xpath("string(.//p[@class='error'])")
+    current = problem.xpath(".//div[@class='side']")[0].text_content()
     assert f"{new_area} " in current
     assert get_passage(app.state.engine, passage.id).reviewed_area == new_area
 

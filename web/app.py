@@ -16,8 +16,9 @@ from starlette.staticfiles import StaticFiles
 from corpus import Settings, get_settings, open_store
 
 from . import errors
+from .cache import PageCache
 from .jobs import Jobs
-from .security import SESSION_SECONDS, LoginLimiter, secret_key
+from .security import SESSION_SECONDS, LoginLimiter, secret_key, trusted_networks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,6 +27,27 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+class HeadAsGet:
+    """HEAD answered wherever GET is (FastAPI's routes answer only the methods they name): the
+    request runs as a GET and the body is dropped, so the headers are exactly a GET's."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        return await self.app(dict(scope, method="GET"), receive, headers_only)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.jobs = jobs
     app.state.login_limiter = LoginLimiter()
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+    app.state.page_cache = PageCache(engine)
 
     @app.middleware("http")
     async def security_headers(request, call_next):
@@ -69,8 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie="infocity_session",
         max_age=SESSION_SECONDS,
         same_site="lax",
-        https_only=False,
+        https_only=settings.https,
     )
+    app.add_middleware(HeadAsGet)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -11,6 +11,7 @@ import logging
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
@@ -121,10 +122,16 @@ TITLES = {
     405: "不支持的操作",
     409: "修改冲突",
     413: "上传被拒绝",
+    422: "提交的内容有误",
     429: "请稍后再试",
     500: "服务器内部错误",
     503: "数据库暂不可用",
 }
+
+
+def wants_json(request: Request) -> bool:
+    """The page's own script asked (fetch with Accept: application/json), or a .json URL."""
+    return _wants_json(request)
 
 
 def _wants_json(request: Request) -> bool:
@@ -188,8 +195,12 @@ async def handle_web_error(request: Request, exc: WebError):
 
 
 async def handle_http_error(request: Request, exc: HTTPException):
-    messages = {404: "没有这个页面。", 405: "不支持这种请求方式。"}
-    return _page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+    messages = {
+        404: "没有这个页面。",
+        405: "不支持这种请求方式（例如用浏览器地址栏打开了只能由表单提交的地址）。",
+    }
+    fallback = TITLES.get(exc.status_code, "请求有误") + "。"
+    return _page(request, exc.status_code, messages.get(exc.status_code, fallback))
 
 
 DATABASE_DOWN = "数据库暂时无法访问或正忙，请稍后重试。已保存的内容不受影响。"
@@ -209,6 +220,68 @@ def _corpus_handler(status: int):
     return handle
 
 
+FIELD_NAMES = {  # form and query fields as evaluators know them
+    "expected_version": "版本号",
+    "area": "领域",
+    "action": "操作",
+    "corrected_value": "正确数值",
+    "comment": "说明",
+    "text": "评语",
+    "entity": "对象类型",
+    "entity_id": "对象编号",
+    "name": "用户名",
+    "password": "密码",
+    "role": "角色",
+    "tags": "标签",
+    "city": "城市",
+    "year": "年份",
+    "period": "时段",
+    "next": "返回地址",
+    "ids": "编号",
+}
+PROBLEMS = {  # pydantic's error types, in Chinese
+    "missing": "缺少此项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "greater_than_equal": "数值太小",
+    "greater_than": "数值太小",
+    "less_than_equal": "数值超出范围",
+    "less_than": "数值超出范围",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容太短",
+    "bool_parsing": "应为是或否",
+}
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's validation errors as one Chinese sentence naming each field; never JSON."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(x) for x in error.get("loc", ()) if x not in ("body", "query", "path")]
+        field = FIELD_NAMES.get(loc[-1], loc[-1]) if loc else "请求"
+        parts.append(f"{field}：{PROBLEMS.get(error.get('type', ''), '格式不正确')}")
+    return "提交的内容有误：" + "；".join(dict.fromkeys(parts)) + "。请返回上一页检查后重新提交。"
+
+
+async def handle_validation_error(request: Request, exc: RequestValidationError):
+    """A bad value in the path names no page (404: `/documents/99999999999`, `/documents/x`);
+    a bad form or query field is a 422 page in Chinese."""
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        return _page(request, 404, "没有这个页面：地址中的编号不存在。")
+    return _page(request, 422, validation_message(exc), back=_back(request))
+
+
+def _back(request: Request) -> str:
+    """Where "返回上一页" leads: the page the form was on, when it is on this site."""
+    from urllib.parse import urlsplit
+
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else ""
+
+
 async def handle_unexpected(request: Request, exc: Exception):
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _page(request, 500, "服务器内部错误，请稍后重试；问题持续时请联系管理员。")
@@ -216,6 +289,7 @@ async def handle_unexpected(request: Request, exc: Exception):
 
 def install(app) -> None:
     app.add_exception_handler(WebError, handle_web_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(HTTPException, handle_http_error)
     for cls, status in corpus_statuses().items():
         app.add_exception_handler(cls, _corpus_handler(status))

@@ -1,13 +1,17 @@
 """Sessions, CSRF tokens, roles and the login rate limit.
 
-The session is Starlette's signed cookie (itsdangerous): HttpOnly, SameSite=Lax, holding only the
-user's id and the CSRF token. The user is looked up again on every request, so a deactivated
-account or a changed role takes effect at once. Every POST form carries the session's CSRF token;
+The session is Starlette's signed cookie (itsdangerous): HttpOnly, SameSite=Lax (and Secure when
+`INFOCITY_HTTPS=1`), holding only the user's id, the user's session version and the CSRF token.
+The user is looked up again on every request and the cookie's session version must equal the
+stored one, which moves on at logout, password, role or active change: so a copy of the cookie
+dies with the session it came from, and a deactivated account or a changed role takes effect at
+once. Every POST form carries the session's CSRF token;
 every route names the least role it needs (a test checks that none is left out).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -79,10 +83,18 @@ def start_session(request: Request, user) -> None:
     CSRF token is new."""
     request.session.clear()
     request.session["uid"] = user.id
+    request.session["sv"] = user.session_version
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
 def end_session(request: Request) -> None:
+    """Logout: the stored session version moves on (every copy of this cookie stops working),
+    then the cookie itself is emptied."""
+    from corpus.accounts import end_sessions
+
+    uid = request.session.get("uid")
+    if uid is not None:
+        end_sessions(request.app.state.engine, int(uid))
     request.session.clear()
 
 
@@ -118,12 +130,54 @@ def current_user(request: Request):
         from corpus.accounts import get_user_by_id
 
         user = get_user_by_id(request.app.state.engine, int(uid))
-        if user is not None and not user.active:
+        if user is not None and (
+            not user.active or request.session.get("sv") != user.session_version
+        ):
             user = None
         if user is None:
             request.session.clear()
     request.state.user = user
     return user
+
+
+def trusted_networks(setting: str) -> list:
+    """The INFOCITY_TRUSTED_PROXIES setting as networks; a bad entry is refused at start-up, as
+    a proxy silently not trusted (or trusted too widely) would be worse."""
+    networks = []
+    for part in (setting or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"INFOCITY_TRUSTED_PROXIES: not an address or network: {part}"
+            ) from exc
+    return networks
+
+
+def _trusted(address: str, networks: list) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(request: Request) -> str:
+    """The address of the person, not of the proxy: X-Forwarded-For is read only when the
+    request came from a configured trusted proxy, and then from the right, skipping further
+    trusted proxies (the leftmost entries are whatever the client chose to send)."""
+    peer = request.client.host if request.client else ""
+    networks = getattr(request.app.state, "trusted_proxies", [])
+    if not networks or not _trusted(peer, networks):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _trusted(address, networks):
+            return address
+    return peer
 
 
 class LoginLimiter:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,6 +22,7 @@ from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, LEVELS, PE
 from extract.vocabulary import ROLE_LABELS
 
 from .security import csrf_token
+from .wording import failure_text, warning_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -51,6 +52,16 @@ def period_label(period) -> str:
 
 
 def number(value, unit=None) -> str:
+    """A figure's value with its unit; money (元, 万元, 亿元) in 万元/亿元 as evaluators say it."""
+    if unit in MONEY:
+        return money(value, unit)
+    return _plain(value, unit)
+
+
+MONEY = {"元": 1, "万元": 1e4, "亿元": 1e8}
+
+
+def _plain(value, unit=None) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value % 1:
@@ -58,6 +69,19 @@ def number(value, unit=None) -> str:
     else:
         text = f"{value:,.0f}"
     return f"{text} {unit or ''}".strip()
+
+
+def money(value, unit=None) -> str:
+    """Amounts in 元 as evaluators say them: 768.5亿元, 56万元; other units as `number`."""
+    if value is None:
+        return ""
+    if unit in MONEY and isinstance(value, int | float):
+        yuan = value * MONEY[unit]
+        for size, name in ((1e8, "亿元"), (1e4, "万元")):
+            if abs(yuan) >= size:
+                text = f"{yuan / size:,.2f}".rstrip("0").rstrip(".")
+                return f"{text} {name}"
+    return _plain(value, unit)
 
 
 def beijing(at) -> str:
@@ -94,6 +118,8 @@ def make_env() -> Environment:
         beijing=beijing,
         percent=percent,
         seg=segment,
+        warning=warning_text,
+        money=money,
     )
     env.globals.update(
         AREAS=AREAS,
@@ -105,6 +131,10 @@ def make_env() -> Environment:
         FIGURE_KINDS=FIGURE_KINDS,
         FIGURE_REVIEW=FIGURE_REVIEW,
         REASONS=REASONS,
+        failure_text=failure_text,
+        query_string=lambda **params: urlencode(
+            {k: v for k, v in params.items() if v not in (None, "")}
+        ),
         ROLES=ROLES,
         FIGURE_ROLES=ROLE_LABELS,
         tag_names={t.id: t.name for t in taxonomy().values()},
@@ -125,4 +155,21 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         user = None
     context.setdefault("user", user)
     context["csrf_token"] = csrf_token(request)
+    # A refused edit and the "saved" note live in the session for exactly one page view: the
+    # page the form was on shows them at the form, with the evaluator's input kept.
+    if status_code < 400 and hasattr(request, "session"):
+        context.setdefault("form_error", request.session.pop("form_error", None))
+        context.setdefault("saved_note", request.session.pop("saved", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def render_blocks(name: str, **context) -> dict[str, Markup]:
+    """The title and content blocks of a page rendered alone, for pages whose body is the same
+    for every user (compare): cached as HTML and shown through `cached_page.html`."""
+    template = templates.env.get_template(name)
+    ctx = template.new_context({**context, "user": None, "csrf_token": ""})
+    return {
+        block: Markup("".join(template.blocks[block](ctx)))
+        for block in ("title", "content")
+        if block in template.blocks
+    }

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from ..errors import LoginFailed
-from ..security import current_user, end_session, require_csrf, start_session
+from ..security import client_address, current_user, end_session, require_csrf, start_session
 from ..templating import render
 from .common import engine_of, local_path, see_other
 
@@ -15,7 +15,7 @@ router = APIRouter()
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else ""
+    return client_address(request)
 
 
 @router.get("/login")

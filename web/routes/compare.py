@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from .. import security
 from ..charts import heat_map, indicator_bars
-from ..templating import number, render
+from ..templating import number, render, render_blocks
 from .common import engine_of, optional_int, optional_period
 
 router = APIRouter()
@@ -20,11 +20,13 @@ MEDIA = {
 
 
 def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, str]:
-    from corpus.compare import latest_period
+    """The period asked for; by default the latest of the periods with the most cities (the
+    newest period often holds the first few cities only)."""
+    from corpus.compare import busiest_period
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     if y is None or p is None:
-        latest = latest_period(engine)
+        latest = busiest_period(engine)
         y, p = y or latest[0], p or latest[1]
     return y, p
 
@@ -80,21 +82,27 @@ def compare_page(
     if not available:
         return render(request, "compare.html", matrix=None, available=available)
     y, p = _chosen_period(engine, year, period)
-    matrix = area_matrix(engine, y, p)
-    table = indicator_table(engine, y, p)
-    column, chart = _bars(table, indicator)
-    return render(
-        request,
-        "compare.html",
-        matrix=matrix,
-        heat=heat_map(matrix, matrix.short_names),
-        table=table,
-        column=column,
-        chart=chart,
-        available=available,
-        year=y,
-        period=p,
-    )
+    cache = request.app.state.page_cache
+
+    def page() -> dict:
+        """The page's body: the same for every user, so rendered once per store version."""
+        matrix = area_matrix(engine, y, p)
+        table = indicator_table(engine, y, p)
+        column, chart = _bars(table, indicator)
+        return render_blocks(
+            "compare.html",
+            matrix=matrix,
+            heat=heat_map(matrix, matrix.short_names),
+            table=table,
+            column=column,
+            chart=chart,
+            available=available,
+            year=y,
+            period=p,
+        )
+
+    blocks = cache.get(("compare", y, p, indicator), page)
+    return render(request, "cached_page.html", blocks=blocks)
 
 
 @router.get("/export/{kind}.{fmt}")

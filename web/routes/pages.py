@@ -13,7 +13,7 @@ from corpus.figures import PERIOD_ORDER, FigureFilters, list_figures
 
 from .. import security
 from ..templating import render
-from .common import engine_of, optional_int
+from .common import Id, Year, engine_of, optional_int
 
 router = APIRouter()
 viewer = Depends(security.viewer)
@@ -33,6 +33,7 @@ def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[di
 
 @router.get("/")
 def home(request: Request, user=viewer):
+    from corpus.queue import queue_counts
     from corpus.review import count_queue, recent_events
 
     engine = engine_of(request)
@@ -45,6 +46,7 @@ def home(request: Request, user=viewer):
         columns=columns,
         rows=rows,
         queue_total=count_queue(engine),
+        queue_counts=queue_counts(engine),
         events=recent_events(engine, 15),
     )
 
@@ -60,7 +62,7 @@ def _figures_by_passage(figures) -> dict[int, list]:
 def city_view(
     request: Request,
     city: str,
-    year: int,
+    year: Year,
     period: str,
     doc: str | None = None,
     area: str | None = None,
@@ -73,7 +75,10 @@ def city_view(
     from corpus.review import document_view
 
     engine = engine_of(request)
-    overview = city_overview(engine, city, year, period)
+    cache = request.app.state.page_cache
+    overview = cache.get(
+        ("city", city, year, period), lambda: city_overview(engine, city, year, period)
+    )
     area_filter = optional_int(area, "领域", 0, 6)
     doc_id = optional_int(doc, "文件编号")
     ids = [d.id for d in overview.documents]
@@ -88,7 +93,9 @@ def city_view(
         figures_of=_figures_by_passage(document.figures) if document else {},
         area_filter=area_filter,
         base=f"/city/{quote(city, safe='')}/{year}/{period}",
-        trend=_trend(engine, overview, indicator),
+        trend=cache.get(
+            ("trend", city, year, period, indicator), lambda: _trend(engine, overview, indicator)
+        ),
         previous=previous_submission(engine, city, year, period),
         checks=check_city(engine, city, year, period),
     )
@@ -138,7 +145,7 @@ def _trend(engine, overview, indicator: str | None):
 
 
 @router.get("/city/{city}/{year}/{period}/area/{area}")
-def city_area(request: Request, city: str, year: int, period: str, area: int, user=viewer):
+def city_area(request: Request, city: str, year: Year, period: str, area: int, user=viewer):
     """Every passage of one city's submission in one area: where a matrix cell leads."""
     from corpus.documents import submission_documents
     from corpus.review import document_view
@@ -162,16 +169,31 @@ def city_area(request: Request, city: str, year: int, period: str, area: int, us
 
 
 @router.get("/documents/{doc_id}")
-def document_page(request: Request, doc_id: int, area: str | None = None, user=viewer):
+def document_page(
+    request: Request, doc_id: Id, area: str | None = None, page: str | None = None, user=viewer
+):
+    """A document's text; for a PDF or scan, one page's image beside that page's passages
+    (`page`), and the document's versions linked both ways."""
     from corpus.documents import documents_metadata
-    from corpus.review import document_view, history
+    from corpus.pageimage import original
+    from corpus.retire import versions
+    from corpus.review import NotFound, document_view, history
 
     engine = engine_of(request)
     area_filter = optional_int(area, "领域", 0, 6)
+    page_no = optional_int(page, "页码", 1, 100_000)
     document = document_view(engine, doc_id, area=area_filter)
     from corpus.status import sources_of
 
     meta = documents_metadata(engine, [doc_id])
+    try:
+        source = original(engine, request.app.state.settings.data_dir, doc_id)
+    except NotFound:
+        source = None
+    pages_with_text = sorted({p.page for p in document.passages if p.page})
+    shown_page = None
+    if source is not None and source.has_page_images:
+        shown_page = page_no or (pages_with_text[0] if pages_with_text else 1)
     return render(
         request,
         "document.html",
@@ -181,11 +203,16 @@ def document_page(request: Request, doc_id: int, area: str | None = None, user=v
         figures_of=_figures_by_passage(document.figures),
         area_filter=area_filter,
         events=history(engine, "document", doc_id),
+        source=source,
+        shown_page=shown_page,
+        page_passages=[p for p in document.passages if p.page == shown_page],
+        versions=versions(engine, doc_id),
+        readonly=not document.is_current,
     )
 
 
 @router.get("/passages/{passage_id}")
-def passage_page(request: Request, passage_id: int, user=viewer):
+def passage_page(request: Request, passage_id: Id, user=viewer):
     from corpus.review import get_passage, history
 
     engine = engine_of(request)
@@ -208,7 +235,7 @@ def passage_page(request: Request, passage_id: int, user=viewer):
 
 
 @router.get("/apps/{app_id}")
-def app_page(request: Request, app_id: int, user=viewer):
+def app_page(request: Request, app_id: Id, user=viewer):
     from classify.tags import taxonomy
     from corpus.applications import UnknownApp, get_app, similar
     from corpus.review import history
@@ -229,7 +256,29 @@ def app_page(request: Request, app_id: int, user=viewer):
 
 
 @router.get("/history")
-def history_page(request: Request, user=viewer):
-    from corpus.review import recent_events
+def history_page(request: Request, who: str = "", entity: str = "", page: str = "", user=viewer):
+    """The audit, newest first, filterable by person and kind of item, 25 to a page."""
+    from corpus.accounts import list_users
+    from corpus.review import ENTITIES, events_page
 
-    return render(request, "history.html", events=recent_events(engine_of(request), 200))
+    from .common import query_string
+
+    engine = engine_of(request)
+    who = (request.query_params.get("user") or who).strip()
+    entity = entity if entity in ENTITIES else ""
+    page_no = optional_int(page, "页码", 1, 10**6) or 1
+    events, total = events_page(engine, user=who or None, entity=entity or None, page=page_no)
+    pages = max(1, -(-total // 25))
+    return render(
+        request,
+        "history.html",
+        events=events,
+        total=total,
+        page=page_no,
+        pages=pages,
+        who=who,
+        entity=entity,
+        entities=ENTITIES,
+        people=[u.name for u in list_users(engine)],
+        page_link=lambda n: "/history?" + query_string(user=who, entity=entity, page=n),
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from .. import security
 from ..templating import render
-from .common import engine_of, optional_int, optional_period
+from .common import Year, engine_of, optional_int, optional_period
 
 router = APIRouter()
 viewer = Depends(security.viewer)
@@ -30,7 +30,7 @@ def _download(content: bytes, media: str, name: str, fallback: str) -> Response:
 
 
 @router.get("/city/{city}/{year}/{period}/report.docx")
-def report_docx(request: Request, city: str, year: int, period: str, user=viewer):
+def report_docx(request: Request, city: str, year: Year, period: str, user=viewer):
     from corpus.report import draft_report, report_file_name
 
     period = optional_period(period) or "FY"
@@ -84,7 +84,7 @@ def summary_page(request: Request, year: str | None = None, period: str | None =
 
 
 @router.get("/summary/{year}/{period}.{fmt}")
-def summary_file(request: Request, year: int, period: str, fmt: str, user=viewer):
+def summary_file(request: Request, year: Year, period: str, fmt: str, user=viewer):
     from corpus.export import ExportError
     from corpus.summary import period_summary, summary_docx, summary_xlsx
 

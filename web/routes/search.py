@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from corpus import Filters, more_like_this, search
+from corpus import Filters, QueryError, more_like_this, search
+from corpus.search import count_matches
 
 from .. import security
 from ..templating import render
@@ -13,6 +14,8 @@ from .common import engine_of, optional_int, optional_period, query_string
 router = APIRouter()
 viewer = Depends(security.viewer)
 KIND_CHOICES = ("progress", "applications", "other")
+PAGE_SIZE = 20
+MAX_RANKED = 500  # the ranked list's bound (corpus.search): pages reach this far
 
 
 @router.get("/search")
@@ -27,6 +30,7 @@ def search_page(
     kind: str = "",
     like: str = "",
     limit: str = "",
+    page: str = "",
     user=viewer,
 ):
     from classify.tags import taxonomy
@@ -45,18 +49,35 @@ def search_page(
         tag=tag or None,
         kind=kind if kind in KIND_CHOICES else None,
     )
-    size = optional_int(limit, "条数", 1, 200) or 30
+    size = optional_int(limit, "条数", 1, 200) or PAGE_SIZE
+    page_no = optional_int(page, "页码", 1, 10_000) or 1
     like_id = optional_int(like, "段落编号")
-    hits, source = None, None
-    if like_id is not None:
-        source = get_passage(engine, like_id)
-        hits = more_like_this(engine, like_id, limit=size, filters=filters)
-    elif q.strip():
-        hits = search(engine, q[:500], filters, limit=size)
+    hits, source, total, error = None, None, None, None
+    try:
+        if like_id is not None:
+            source = get_passage(engine, like_id)
+            hits = more_like_this(engine, like_id, limit=size, filters=filters)
+        elif q.strip():
+            total = count_matches(engine, q[:500], filters)
+            reach = min(page_no * size, MAX_RANKED)
+            hits = search(engine, q[:500], filters, limit=reach)[(page_no - 1) * size : reach]
+    except QueryError as exc:  # the same page, the query kept, the reason beside it
+        error, hits = str(exc), None
     status = store_cities(engine)
+    pages = max(1, -(-min(total or 0, MAX_RANKED) // size)) if total is not None else 1
+    params = {"q": q, "city": city, "year": year, "period": period, "area": area}
+    params |= {"tag": tag, "kind": kind, "limit": limit}
     return render(
         request,
         "search.html",
+        status_code=400 if error else 200,
+        error=error,
+        total=total,
+        page=page_no,
+        pages=pages,
+        size=size,
+        max_ranked=MAX_RANKED,
+        page_link=lambda n: "/search?" + query_string(**params, page=n),
         q=q,
         filters=filters,
         raw={"city": city, "year": year, "period": period, "area": area, "tag": tag, "kind": kind},

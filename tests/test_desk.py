@@ -1,0 +1,659 @@
+"""The evaluators' review desk (issue 19) through FastAPI's TestClient over a real SQLite store
+holding the ingested samples: sessions and proxies, Chinese error pages, errors that keep the
+input, the review queue, the source beside the text, paging."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests import test_web
+from tests.test_web import logged_in, login, make_app, token, tree
+
+# test_web's fixtures: the ingested samples with four accounts, and an app over a copy of them.
+template_store = test_web.template_store
+app = test_web.app
+
+# --- 1. sessions and security ------------------------------------------------------------------
+
+
+def test_copied_cookie_fails_after_logout(app):
+    eva = logged_in(app, "eva")
+    copy = TestClient(app, follow_redirects=False)
+    copy.cookies.set("infocity_session", eva.cookies.get("infocity_session"))
+    assert copy.get("/").status_code == 200
+    assert eva.post("/logout", data={"csrf_token": token(eva, "/")}).status_code == 303
+    assert copy.get("/").status_code == 303  # the copy died with the session
+    again = logged_in(app, "eva")  # a new login works, and the old copy stays dead
+    assert again.get("/").status_code == 200
+    assert copy.get("/").status_code == 303
+
+
+@pytest.mark.parametrize("change", ["password", "role", "deactivate"])
+def test_account_changes_end_the_users_sessions(app, change):
+    from corpus.accounts import activate, deactivate, set_password, set_role
+
+    eve = logged_in(app, "eve")
+    assert eve.get("/").status_code == 200
+    engine = app.state.engine
+    if change == "password":
+        set_password(engine, "eve", "new-pass-123", by="admin")
+    elif change == "role":
+        set_role(engine, "eve", "viewer", by="admin")
+    else:
+        deactivate(engine, "eve", by="admin")
+        activate(engine, "eve", by="admin")  # reactivated: the old cookie still must not work
+    assert eve.get("/").status_code == 303
+
+
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(template_store, tmp_path):
+    """The login limit counts the real client: a spoofed X-Forwarded-For from an untrusted peer
+    changes nothing; behind a trusted proxy the forwarded address counts."""
+    plain = make_app(template_store, tmp_path / "a")
+    c = TestClient(plain, follow_redirects=False)
+    for i in range(5):
+        headers = {"X-Forwarded-For": f"203.0.113.{i}"}
+        data = {"name": "eva", "password": "wrong-pass", "csrf_token": token(c)}
+        assert c.post("/login", data=data, headers=headers).status_code == 401
+    data = {"name": "eva", "password": "wrong-pass", "csrf_token": token(c)}
+    assert (
+        c.post("/login", data=data, headers={"X-Forwarded-For": "203.0.113.99"}).status_code == 429
+    )
+
+    proxied = make_app(template_store, tmp_path / "b", trusted_proxies="127.0.0.1")
+    c = TestClient(proxied, follow_redirects=False, client=("127.0.0.1", 5000))
+    for _ in range(5):
+        data = {"name": "eva", "password": "wrong-pass", "csrf_token": token(c)}
+        c.post("/login", data=data, headers={"X-Forwarded-For": "198.51.100.7"})
+    data = {"name": "eva", "password": "wrong-pass", "csrf_token": token(c)}
+    blocked = c.post("/login", data=data, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert blocked.status_code == 429
+    other = c.post("/login", data=data, headers={"X-Forwarded-For": "198.51.100.8"})
+    assert other.status_code == 401  # another person behind the same proxy is not blocked
+
+
+def test_trusted_proxies_setting_is_validated():
+    from web.security import trusted_networks
+
+    assert [str(n) for n in trusted_networks("127.0.0.1, 10.0.0.0/8")] == [
+        "127.0.0.1/32",
+        "10.0.0.0/8",
+    ]
+    assert trusted_networks("") == []
+    with pytest.raises(ValueError, match="INFOCITY_TRUSTED_PROXIES"):
+        trusted_networks("proxy.example")
+
+
+def test_cookie_is_secure_over_https(template_store, tmp_path):
+    secure = make_app(template_store, tmp_path, https=True)
+    c = TestClient(secure, base_url="https://testserver", follow_redirects=False)
+    response = login(c, "eva")
+    assert response.status_code == 303
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_cookie_is_not_secure_by_default(app):
+    c = TestClient(app, follow_redirects=False)
+    assert "secure" not in login(c, "eva").headers["set-cookie"].lower()
+
+
+def test_ids_out_of_range_are_404_pages(app):
+    vic = logged_in(app, "vic")
+    for url in (
+        "/documents/99999999999999999999",
+        "/passages/9223372036854775808",
+        "/apps/-1",
+        "/documents/abc",
+        "/city/杭州市/99999999999/H1",
+    ):
+        response = vic.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+        assert "没有这个页面" in tree(response).xpath("//p[@class='error']")[0].text_content()
+
+
+def test_head_is_answered_where_get_is(app):
+    vic = logged_in(app, "vic")
+    for url in ("/", "/search", "/static/style.css", "/history"):
+        head = vic.head(url)
+        assert head.status_code == 200, url
+        assert head.content == b""
+    assert vic.head("/no/such/page").status_code == 404
+
+
+# --- 2. Chinese everywhere ---------------------------------------------------------------------
+
+
+def _json_free(response) -> None:
+    assert response.headers["content-type"].startswith("text/html")
+    assert not response.text.lstrip().startswith("{")
+    assert '"detail"' not in response.text
+
+
+def test_validation_and_method_errors_are_chinese_pages(app):
+    eva = logged_in(app, "eva")
+    csrf = token(eva, "/")
+    bad = eva.post("/passages/1/area", data={"csrf_token": csrf, "expected_version": "abc"})
+    assert bad.status_code == 422
+    _json_free(bad)
+    message = tree(bad).xpath("//p[@class='error']")[0].text_content()
+    assert "版本号：应为整数" in message
+    wrong_method = eva.get("/logout")
+    assert wrong_method.status_code == 405
+    _json_free(wrong_method)
+    assert "不支持这种请求方式" in wrong_method.text
+    missing = eva.get("/no/such/page")
+    assert missing.status_code == 404 and "没有这个页面" in missing.text
+    _json_free(missing)
+
+
+def test_stored_warnings_and_failures_are_shown_in_chinese(app):
+    from sqlmodel import Session, select
+
+    from models.tables import Document
+
+    engine = app.state.engine
+    with Session(engine) as session:
+        doc = session.exec(select(Document).where(Document.status == "ok")).first()
+        doc.warnings = [
+            "city is unclear: title says 杭州市 (杭州市信息消费); filename says 宁波市 (宁波); "
+            "using 杭州市",
+            "page 3 has no text layer: needs OCR (OCR is off)",
+            "2 image(s): text inside images is not extracted",
+        ]
+        session.add(doc)
+        session.add(
+            Document(
+                sha256="f" * 64,
+                name="坏文件.exe",
+                status="failed",
+                error_code="unsupported format",
+                error="坏文件.exe: rejected: unsupported format (extension .exe)",
+            )
+        )
+        session.commit()
+        doc_id = doc.id
+    eva = logged_in(app, "eva")
+    page = eva.get(f"/documents/{doc_id}")
+    notes = [p.text_content() for p in tree(page).xpath("//p[@class='warn-note']")]
+    assert any("城市不确定：标题为 杭州市" in n and "暂按 杭州市" in n for n in notes), notes
+    assert any("第 3 页没有文字层，需要文字识别（OCR 已关闭）" in n for n in notes), notes
+    assert any("2 张图片" in n for n in notes), notes
+    assert not any("unclear" in n or "needs OCR" in n for n in notes), notes
+    home = eva.get("/")
+    row = next(r for r in tree(home).xpath("//tr") if "坏文件.exe" in r.text_content())
+    assert "不支持的文件格式" in row.text_content() and "扩展名 .exe" in row.text_content()
+    assert "rejected" not in row.text_content()
+
+
+def test_figures_export_names_indicators(app):
+    import csv
+    import io
+
+    from classify import load_catalogue
+
+    ids = set(load_catalogue().indicators)
+    names = {i.name for i in load_catalogue().indicators.values()}
+    vic = logged_in(app, "vic")
+    response = vic.get("/export/figures.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = rows[0].index("指标")
+    values = {r[column] for r in rows[1:] if r[column]}
+    assert values, "the samples have figures with indicators"
+    assert not values & ids and values <= names
+
+
+def test_audit_names_the_user_with_chinese_roles(app):
+    admin = logged_in(app, "admin")
+    csrf = token(admin, "/admin/users")
+    response = admin.post("/admin/users/eve/role", data={"csrf_token": csrf, "role": "viewer"})
+    assert response.status_code == 303
+    page = admin.get("/admin/users")
+    text = page.text
+    assert "用户 eve 的角色：评估员 → 只读用户" in text
+    assert "evaluator" not in tree(page).xpath("string(//ul[@class='events'])")
+
+
+def test_money_is_shown_in_wan_and_yi():
+    from web.templating import number
+
+    assert number(76_850_000_000, "元") == "768.5 亿元"
+    assert number(560_000, "元") == "56 万元"
+    assert number(12_000, "万元") == "1.2 亿元"
+    assert number(980, "元") == "980 元"
+    assert number(15, "%") == "15 %"
+
+
+# --- 3. errors keep the input ------------------------------------------------------------------
+
+
+def _figure(app, unit=None):
+    from sqlmodel import Session, select
+
+    from models.tables import Figure
+
+    with Session(app.state.engine) as session:
+        query = select(Figure)
+        if unit:
+            query = query.where(Figure.unit == unit)
+        return session.exec(query.order_by(Figure.id)).first()
+
+
+def _passage_ids(app, n=3):
+    from sqlmodel import Session, select
+
+    from models.tables import Document, Passage
+
+    with Session(app.state.engine) as session:
+        return session.exec(
+            select(Passage.id)
+            .join(Document, Document.id == Passage.document_id)
+            .where(Document.is_current, Passage.area.is_not(None), Passage.page.is_not(None))
+            .order_by(Passage.id)
+            .limit(n)
+        ).all()
+
+
+def test_corrections_accept_chinese_numerals(app):
+    from corpus.corrections import parse_correction
+
+    assert parse_correction("56万", "元") == 560_000
+    assert parse_correction("1.2亿", "万元") == 12_000
+    assert parse_correction("1.2亿", "亿元") == 1.2
+    assert parse_correction("百分之十五", "%") == 15
+    assert parse_correction("１２，３４５", "户") == 12_345
+    with pytest.raises(Exception, match="百分数"):
+        parse_correction("15%", "户")
+    figure = _figure(app)
+    eva = logged_in(app, "eva")
+    page = f"/passages/{figure.passage_id}"
+    csrf = token(eva, page)
+    data = {
+        "csrf_token": csrf,
+        "expected_version": figure.version,
+        "action": "correct",
+        "corrected_value": "56万",
+        "next": page,
+    }
+    assert eva.post(f"/figures/{figure.id}/review", data=data).status_code == 303
+    expected = 560_000 / (10_000 if (figure.unit or "").startswith("万") else 1)
+    if (figure.unit or "").startswith("亿"):
+        expected = 560_000 / 100_000_000
+    assert _figure_row(app, figure.id).corrected_value == pytest.approx(expected)
+
+
+def _figure_row(app, figure_id):
+    from sqlmodel import Session
+
+    from models.tables import Figure
+
+    with Session(app.state.engine) as session:
+        return session.get(Figure, figure_id)
+
+
+def test_a_bad_correction_reshows_the_page_with_the_input_kept(app):
+    figure = _figure(app)
+    eva = logged_in(app, "eva")
+    page = f"/passages/{figure.passage_id}"
+    data = {
+        "csrf_token": token(eva, page),
+        "expected_version": figure.version,
+        "action": "correct",
+        "corrected_value": "大约很多",
+        "next": page,
+    }
+    response = eva.post(f"/figures/{figure.id}/review", data=data)
+    assert response.status_code == 303 and response.headers["location"] == page
+    shown = tree(eva.get(page))
+    form = shown.xpath(f"//div[@id='f{figure.id}']//form")[0]
+    assert "无法识别的数值：大约很多" in form.xpath("string(.//p[@class='error'])")
+    assert form.xpath(".//input[@name='corrected_value']/@value") == ["大约很多"]
+    # shown once: the next view of the page is clean
+    assert not tree(eva.get(page)).xpath("//div[@class='problem']")
+    # the page's script asks for JSON and gets the message, no page
+    data["csrf_token"] = token(eva, page)
+    js = eva.post(f"/figures/{figure.id}/review", data=data, headers={"Accept": "application/json"})
+    assert js.status_code == 400 and "无法识别的数值" in js.json()["error"]
+
+
+def test_a_conflict_shows_theirs_and_yours_side_by_side(app):
+    from corpus.review import get_passage
+
+    pid = _passage_ids(app, 1)[0]
+    version = get_passage(app.state.engine, pid).version
+    eva, eve = logged_in(app, "eva"), logged_in(app, "eve")
+    page = f"/passages/{pid}"
+    first = {"csrf_token": token(eve, page), "expected_version": version, "area": "2", "next": page}
+    assert eve.post(f"/passages/{pid}/area", data=first).status_code == 303
+    mine = {"csrf_token": token(eva, page), "expected_version": version, "area": "5", "next": page}
+    assert eva.post(f"/passages/{pid}/area", data=mine).status_code == 303
+    shown = tree(eva.get(page))
+    problem = shown.xpath("//div[@class='problem']")[0]
+    sides = [s.text_content() for s in problem.xpath(".//div[@class='side']")]
+    assert "2 " in sides[0] and "eve" in problem.text_content()
+    assert "领域 5" in sides[1]
+    assert shown.xpath("//form[contains(@class,'area-form')]//option[@selected]/@value") == ["5"]
+    # choosing "mine": the form now carries the current version, so it overwrites
+    version_now = shown.xpath(
+        "//form[contains(@class,'area-form')]//input[@name='expected_version']/@value"
+    )[0]
+    mine.update(csrf_token=token(eva, page), expected_version=version_now)
+    assert eva.post(f"/passages/{pid}/area", data=mine).status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area == 5
+
+
+def test_a_bad_query_keeps_the_query_on_the_search_page(app):
+    vic = logged_in(app, "vic")
+    response = vic.get("/search?q=OR%20-")
+    assert response.status_code == 400
+    page = tree(response)
+    assert page.xpath("//form[@class='search-form']//input[@name='q']/@value") == ["OR -"]
+    assert page.xpath("//form[@class='search-form']/following::p[@class='error']")
+
+
+# --- 4. the review queue -----------------------------------------------------------------------
+
+
+def _mark_for_review(app, ids):
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from models.tables import Passage
+
+    with Session(app.state.engine) as session:
+        session.exec(
+            update(Passage).where(Passage.id.in_(ids)).values(needs_review=True, reviewed_area=None)
+        )
+        session.commit()
+
+
+def _queue_ids(page) -> list[int]:
+    return [int(a.get("data-id")) for a in page.xpath("//article[contains(@class,'queue-item')]")]
+
+
+def test_queue_lists_waiting_passages_oldest_first_with_counts_on_the_grid(app):
+    from corpus.queue import queue_page
+
+    ids = _passage_ids(app, 3)
+    _mark_for_review(app, ids)
+    vic = logged_in(app, "vic")
+    page = tree(vic.get("/queue"))
+    total = queue_page(app.state.engine).total
+    assert f"共 {total} 个段落等待复核" in page.xpath("string(//p[@id='queue-count'])")
+    listed = _queue_ids(page)
+    assert set(ids) <= set(listed)
+    assert not page.xpath("//form[@id='bulk-form']")  # a viewer reads, cannot act
+    home = tree(vic.get("/"))
+    pending = home.xpath("//table[@class='grid']//a[@class='pending']")
+    assert pending and sum(int(a.text_content().split()[-1]) for a in pending) == total
+    one = pending[0].get("href")
+    assert one.startswith("/queue?city=")
+    assert _queue_ids(tree(vic.get(one)))
+
+
+def test_submitting_the_model_default_confirms_it(app):
+    from corpus.review import get_passage
+
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])
+    before = get_passage(app.state.engine, pid)
+    eva = logged_in(app, "eva")
+    form = tree(eva.get("/queue")).xpath(f"//article[@id='q{pid}']//form")[0]
+    assert form.xpath(".//option[@selected]/@value") == ["confirm"]  # the default choice
+    data = {
+        "csrf_token": token(eva, "/queue"),
+        "expected_version": before.version,
+        "area": "confirm",
+        "next": "/queue",
+    }
+    response = eva.post(f"/passages/{pid}/area", data=data, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.json()["message"] == "已保存"
+    after = get_passage(app.state.engine, pid)
+    assert after.reviewed_area == before.predicted_area and after.version == before.version + 1
+    assert pid not in _queue_ids(tree(eva.get("/queue")))
+
+
+def test_bulk_confirm_saves_the_page_and_names_conflicts(app):
+    from corpus.review import get_passage, set_passage_area
+
+    ids = _passage_ids(app, 3)
+    _mark_for_review(app, ids)
+    eva = logged_in(app, "eva")
+    page = tree(eva.get("/queue"))
+    versions = {i.get("name"): i.get("value") for i in page.xpath("//form[@id='bulk-form']//input")}
+    # someone else reviews one of them meanwhile
+    stale = ids[0]
+    set_passage_area(
+        app.state.engine,
+        stale,
+        3,
+        user="eve",
+        expected_version=get_passage(app.state.engine, stale).version,
+    )
+    response = eva.post("/queue/confirm", data=versions)
+    assert response.status_code == 303
+    note = tree(eva.get("/queue")).xpath("string(//p[@class='saved-note'])")
+    assert f"段落 {stale}" in note and "未保存" in note
+    for pid in ids[1:]:
+        p = get_passage(app.state.engine, pid)
+        assert p.reviewed_area == p.predicted_area
+    assert get_passage(app.state.engine, stale).reviewed_area == 3  # theirs, not overwritten
+
+
+def test_undo_puts_back_ones_own_last_change_and_is_audited(app):
+    from corpus.review import get_passage, history
+
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])
+    eva = logged_in(app, "eva")
+    version = get_passage(app.state.engine, pid).version
+    data = {"csrf_token": token(eva, "/queue"), "expected_version": version, "area": "6"}
+    assert eva.post(f"/passages/{pid}/area", data=data).status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area == 6
+    assert tree(eva.get("/queue")).xpath("//form[@id='undo-form']")
+    undo = eva.post("/undo", data={"csrf_token": token(eva, "/queue"), "next": "/queue"})
+    assert undo.status_code == 303
+    assert get_passage(app.state.engine, pid).reviewed_area is None
+    last = history(app.state.engine, "passage", pid)[0]
+    assert last.action == "undo" and last.user == "eva" and "撤销" in last.summary
+    # nothing more to undo: an undo is not undone again
+    again = eva.post("/undo", data={"csrf_token": token(eva, "/queue"), "next": "/queue"})
+    assert again.status_code == 400 and "没有可以撤销的修改" in again.text
+
+
+def test_undo_is_refused_after_someone_else_changed_the_item(app):
+    from corpus.queue import undo_last
+    from corpus.review import InvalidValue, get_passage, set_passage_area
+
+    engine = app.state.engine
+    pid = _passage_ids(app, 1)[0]
+    set_passage_area(engine, pid, 2, user="eva", expected_version=get_passage(engine, pid).version)
+    set_passage_area(engine, pid, 4, user="eve", expected_version=get_passage(engine, pid).version)
+    with pytest.raises(InvalidValue):
+        undo_last(engine, user="eva")
+    assert get_passage(engine, pid).reviewed_area == 4
+
+
+# --- 5. the source beside the text -------------------------------------------------------------
+
+
+def _pdf_document(app):
+    from sqlmodel import Session, select
+
+    from models.tables import Document
+
+    with Session(app.state.engine) as session:
+        return session.exec(
+            select(Document).where(Document.format == "pdf", Document.status == "ok")
+        ).first()
+
+
+def test_original_download_and_page_image(app):
+    doc = _pdf_document(app)
+    assert doc is not None, "the samples hold a PDF"
+    vic = logged_in(app, "vic")
+    original = vic.get(f"/documents/{doc.id}/file")
+    assert original.status_code == 200 and original.content.startswith(b"%PDF")
+    assert "filename*=utf-8''" in original.headers["content-disposition"].lower()
+    page = tree(vic.get(f"/documents/{doc.id}?page=1"))
+    img = page.xpath("//section[@id='source']//img/@src")
+    assert img == [f"/documents/{doc.id}/pages/1.png"]
+    caption = page.xpath("string(//section[@id='source']//figcaption)")
+    assert "没有段落在页面上的位置" in caption or "没有提取出段落" in caption
+    png = vic.get(img[0])
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    cached = list((app.state.settings.data_dir / "cache" / "pages").rglob("*.png"))
+    assert len(cached) == 1
+    assert vic.get(img[0]).content == png.content  # served from the cache
+    assert vic.get(f"/documents/{doc.id}/pages/9999.png").status_code == 404
+
+
+def test_retiring_a_document_takes_it_out_of_views_and_an_admin_restores_it(app):
+    from corpus import Filters, search
+    from corpus.review import history
+
+    doc = _pdf_document(app)
+    engine = app.state.engine
+    eva, admin = logged_in(app, "eva"), logged_in(app, "admin")
+    home_before = eva.get("/").text
+    csrf = token(eva, f"/documents/{doc.id}")
+    data = {"csrf_token": csrf, "comment": "误传"}
+    assert eva.post(f"/documents/{doc.id}/retire", data=data).status_code == 303
+    page = tree(eva.get(f"/documents/{doc.id}"))
+    assert page.xpath("//p[@id='retired-note']")
+    assert not page.xpath("//form[contains(@class,'area-form')]")  # no edits on a retired file
+    assert not page.xpath("//form[@id='restore-form']")  # evaluators cannot restore
+    hits = search(engine, "信息消费", Filters(), limit=500)
+    assert all(h.document_id != doc.id for h in hits)
+    assert eva.get("/").text != home_before
+    event = history(engine, "document", doc.id)[0]
+    assert event.action == "retire" and event.user == "eva" and event.comment == "误传"
+    restored = admin.post(f"/documents/{doc.id}/restore", data={"csrf_token": token(admin, "/")})
+    assert restored.status_code == 303
+    assert not tree(admin.get(f"/documents/{doc.id}")).xpath("//p[@id='retired-note']")
+    assert history(engine, "document", doc.id)[0].action == "restore"
+    denied = eva.post(f"/documents/{doc.id}/restore", data={"csrf_token": token(eva, "/")})
+    assert denied.status_code == 403
+
+
+def test_versions_are_linked_both_ways(app):
+    from sqlmodel import Session
+
+    from models.tables import Document
+
+    doc = _pdf_document(app)
+    with Session(app.state.engine) as session:
+        newer = Document(
+            sha256="e" * 64,
+            name=doc.name,
+            format="pdf",
+            version=2,
+            previous_id=doc.id,
+            city=doc.city,
+            year=doc.year,
+            period=doc.period,
+        )
+        session.add(newer)
+        old = session.get(Document, doc.id)
+        old.is_current = False
+        session.add(old)
+        session.commit()
+        newer_id = newer.id
+    vic = logged_in(app, "vic")
+    old_page = tree(vic.get(f"/documents/{doc.id}"))
+    assert old_page.xpath(f"//span[@class='versions']//a[@href='/documents/{newer_id}']")
+    assert old_page.xpath("//p[@id='superseded-note']")
+    new_page = tree(vic.get(f"/documents/{newer_id}"))
+    assert new_page.xpath(f"//span[@class='versions']//a[@href='/documents/{doc.id}']")
+
+
+# --- 6, 7. paging, sorting, fast pages ---------------------------------------------------------
+
+
+def test_search_states_its_total_and_pages(app):
+    from corpus import Filters
+    from corpus.search import count_matches
+
+    total = count_matches(app.state.engine, "信息消费", Filters())
+    assert total > 20, "the samples mention 信息消费 often"
+    vic = logged_in(app, "vic")
+    first = tree(vic.get("/search?q=信息消费"))
+    assert f"共 {total} 条结果" in first.xpath("string(//p[@id='search-total'])")
+    assert len(first.xpath("//li[@class='hit']")) == 20
+    nxt = first.xpath("//nav[@class='pager']//a[@rel='next']/@href")[0]
+    second = tree(vic.get(nxt))
+    ids = lambda page: [li.get("id") for li in page.xpath("//li[@class='hit']")]  # noqa: E731
+    assert ids(second) and not set(ids(first)) & set(ids(second))
+    assert second.xpath("//ol[@class='hits']/@start") == ["21"]
+    # the header's search box is on every page
+    assert tree(vic.get("/history")).xpath("//header//form[@action='/search']//input[@name='q']")
+
+
+def test_history_filters_and_pages(app):
+    from corpus.review import add_comment
+
+    for i in range(60):
+        add_comment(app.state.engine, "passage", 1, f"评语 {i}", user="eva" if i % 2 else "eve")
+    vic = logged_in(app, "vic")
+    page = tree(vic.get("/history?user=eva"))
+    rows = page.xpath("//table[@class='list']/tbody/tr")
+    assert len(rows) == 25 and all(r.xpath("string(td[2])") == "eva" for r in rows)
+    assert "共 30 条" in page.xpath("string(//p[@id='history-count'])")
+    second = tree(vic.get(page.xpath("//nav[@class='pager']//a[@rel='next']/@href")[0]))
+    assert len(second.xpath("//table[@class='list']/tbody/tr")) == 5
+
+
+def test_compare_opens_on_the_period_with_most_cities(app):
+    from corpus.compare import busiest_period, cities, periods
+
+    engine = app.state.engine
+    chosen = busiest_period(engine)
+    most = max(len(cities(engine, y, p)) for y, p in periods(engine))
+    assert len(cities(engine, *chosen)) == most
+    page = logged_in(app, "vic").get("/compare").text
+    assert f"{chosen[0]}年" in page
+
+
+def test_pages_follow_the_store_after_a_change(app):
+    """The compare and city caches are per store version: an evaluator's change shows at once."""
+    from corpus.review import get_passage
+
+    eva = logged_in(app, "eva")
+    url = "/city/杭州市/2016/H1"
+    before = eva.get(url).text
+    pid = _passage_ids(app, 1)[0]
+    _mark_for_review(app, [pid])  # written behind the app's back: no audit event…
+    p = get_passage(app.state.engine, pid)
+    data = {"csrf_token": token(eva, "/"), "expected_version": p.version, "area": "confirm"}
+    eva.post(f"/passages/{pid}/area", data=data)  # …but this one is, and the page follows
+    assert eva.get(url).text != before
+
+
+def test_exported_workbook_has_formats_widths_and_a_filter(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    vic = logged_in(app, "vic")
+    book = load_workbook(io.BytesIO(vic.get("/export/figures.xlsx").content))
+    ws = book.active
+    headers = [c.value for c in ws[1]]
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "A2"
+    value = ws.cell(row=2, column=headers.index("数值") + 1)
+    assert value.number_format in ("#,##0", "#,##0.00")
+    assert ws.cell(row=2, column=headers.index("编号") + 1).number_format == "General"
+    assert ws.column_dimensions["E"].width > 8
+
+
+def test_upload_control_is_chinese_with_a_drop_zone(app):
+    eva = logged_in(app, "eva")
+    page = tree(eva.get("/upload"))
+    zone = page.xpath("//fieldset[@id='drop-zone']")[0]
+    labels = [label.text_content() for label in zone.xpath(".//label[@class='button']")]
+    assert labels == ["选择文件夹", "选择文件或 .zip 压缩包"]
+    for label in zone.xpath(".//label[@class='button']"):  # each button opens its file input
+        assert zone.xpath(f".//input[@type='file'][@id='{label.get('for')}']")
+    assert zone.xpath(".//progress[@id='upload-transfer']")
+    css = eva.get("/static/style.css").text
+    assert ".drop-zone input[type=file]" in css and "opacity: 0" in css
