@@ -544,6 +544,15 @@ def _year(
         out = [e for e in _sorted(out) if e.source == d.source] + [
             e for e in _sorted(out) if e.source != d.source
         ]
+        if kind in (Kind.statistics, Kind.disclosure) and d.year > 2000:
+            # An annual bulletin or disclosure report is published in the spring after the year
+            # it reports on: the signing year is the year after.
+            return (
+                str(d.year - 1),
+                out,
+                f"仅有{SOURCE_LABELS[d.source]}日期（{d.text}）；年度公报、年度报告于次年发布，"
+                f"暂按{d.year - 1}年，请确认。",
+            )
         if d.month is not None and d.month > 2:
             return str(d.year), out, None
         return (
@@ -640,7 +649,7 @@ def recognise(
     if city is None and not p.national:
         if not p.has_text:
             note = "未能读出文字，无法判断发文单位，请确认。"
-        elif kind in NEEDS_ISSUER or p.attachment:
+        else:  # whatever the kind: an unknown issuer is for the evaluator to settle
             note = "标题、发文机关、落款和文件名都未写明发文单位，请确认。"
     if city is not None:
         unit = found.units[city]
@@ -659,10 +668,8 @@ def recognise(
     # Year.
     year, years, note = _year(p, file_stem, folders, kind)
     if year is None and note is None:
-        if not p.has_text:
-            note = "未能读出文字，无法判断年份，请确认。"
-        elif kind in NEEDS_ISSUER and kind != Kind.plan:
-            note = "未找到年份，请确认。"
+        # Whatever the kind: an unknown year is for the evaluator to settle.
+        note = "未能读出文字，无法判断年份，请确认。" if not p.has_text else "未找到年份，请确认。"
     meta.year = int(year) if year is not None else None
     if years:
         evidence["year"] = years
@@ -684,6 +691,8 @@ def recognise(
             note = "这是一份附件（图或表），正文未写明文种，请按所附文件确认。"
         elif _PROGRESSISH_RE.search(p.first_page + p.title):
             note = "标题未写明文种，首页像进展报告，请确认。"
+        else:  # "other" by default is a guess, not a finding
+            note = "标题、文件名和首页都未写明文种，暂按“其他”归类，请确认。"
     if note:
         unconfirmed["kind"] = note
 
@@ -719,7 +728,8 @@ def _period(
     if kind == Kind.disclosure:
         found.append(Evidence(Period.FY, "rule", "政府信息公开工作年度报告按全年报告"))
     elif kind == Kind.statistics:
-        monthly = re.search(r"(?<![\d-])\d{1,2}月|月报|季度", p.title + stem)
+        # 10月 in a name is a monthly report; 2024年5月7日 (a date in a byline) is not.
+        monthly = re.search(r"(?<![年\d-])\d{1,2}月(?!\s*\d{1,2}\s*日)|月报|季度", p.title + stem)
         if monthly and not found:
             return None, None, []
         found.append(Evidence(Period.FY, "rule", "年度统计公报按全年报告"))

@@ -30,7 +30,11 @@ TRUTH: dict[str, dict] = {
 # Each truth field, and the `unconfirmed` entry that covers it.
 FIELDS = {"issuer": "city", "level": "city", "parent": "city", "year": "year", "period": "period"}
 FIELDS["kind"] = "kind"
-MIN_RIGHT_SHARE = 0.8
+# A regression guard, set just under today's share (164 of 273 fields on 2026-12-05). It fell
+# from 0.92 when missing issuers and years, and a kind that is only the default "other", were
+# flagged for every kind of document instead of being left silently empty, and when the
+# spreadsheets and OFD files (weak evidence: no title block) joined the set.
+MIN_RIGHT_SHARE = 0.58
 
 
 def test_truth_is_complete_and_well_formed():
@@ -100,8 +104,3 @@ def test_issuers_match_truth(realdoc):
     )
     assert not wrong, "\n".join(wrong)
     assert right >= MIN_RIGHT_SHARE * total, f"only {right}/{total} right and confirmed"
-
-
-@pytest.mark.parametrize("name", sorted(n for n in TRUTH if not _supported(n)))
-def test_unsupported_formats_wait_for_their_reader(name):
-    pytest.skip(f"{Path(name).suffix} files are not read by extract yet (issue 22): {name}")
