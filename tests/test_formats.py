@@ -512,7 +512,9 @@ def test_html_page_named_xls_read_as_its_tables(realdoc):
         ["序号", "岗位名称", "岗位代码", "是否要求相关专业", "招聘人数", "联系电话"],
         ["1", "南昌市湾里区初中美术", "360105206001", "美术相关专业", "1", "0791-83762333"],
     ]
-    assert reader_warnings(d) == [f"{name} 实为网页（HTML）文件而非 Excel 工作簿，已按网页中的表格读取"]
+    assert reader_warnings(d) == [
+        f"{name} 实为网页（HTML）文件而非 Excel 工作簿，已按网页中的表格读取"
+    ]
 
 
 def test_html_spans_expanded(tmp_path):
