@@ -337,7 +337,9 @@ def test_one_unloadable_page_costs_only_that_page(tmp_path):
     outcome = extract_file(path)
     assert isinstance(outcome, Document), outcome
     assert [b.text for b in outcome.blocks] == ["Hello page one"]
-    assert outcome.warnings == ["page 2 could not be read: Failed to load page."]
+    # (Besides extract.metadata's 待确认 notes: this page says nothing of who sent it.)
+    read = [w for w in outcome.warnings if "待确认：" not in w]
+    assert read == ["page 2 could not be read: Failed to load page."]
     assert [p.garbled for p in outcome.page_info] == [False, True]
 
 
