@@ -79,6 +79,9 @@ class StoredFigure:
     row: int | None = None  # table figures: the cell's row
     passage_key: str = ""  # what an evaluator's choice is keyed by (see passage_key)
     start: int = 0
+    # False while the document's issuer, year, period or kind await an evaluator (待确认): its
+    # figures count for the submission it was filed under, but are shown as unconfirmed.
+    confirmed: bool = True
 
     @property
     def as_of_label(self) -> str:
@@ -149,7 +152,14 @@ def list_figures(
     # (JSON, decoded per row), which made compare and the city view slow (issue 19).
     query = query.options(
         load_only(Passage.id, Passage.text, Passage.order, Passage.page),
-        load_only(Document.id, Document.name, Document.city, Document.year, Document.period),
+        load_only(
+            Document.id,
+            Document.name,
+            Document.city,
+            Document.year,
+            Document.period,
+            Document.confirmed,
+        ),
     )
     query = query.order_by(
         Document.city,
@@ -293,6 +303,7 @@ def _stored(fig: FigureRow, passage: Passage, doc: Document) -> StoredFigure:
         row=fig.row,
         passage_key=passage_key(passage.text),
         start=fig.start,
+        confirmed=doc.confirmed,
     )
 
 
@@ -323,7 +334,8 @@ class ScoreLine:
         """The value with its date: 100%（2016年11月底）."""
         if self.figure is None:
             return "未报告"
-        return f"{self.figure.raw}（{self.figure.as_of_label}）"
+        pending = "" if self.figure.confirmed else "（来源文件待确认）"
+        return f"{self.figure.raw}（{self.figure.as_of_label}）{pending}"
 
 
 @dataclass

@@ -247,6 +247,8 @@ def _scorecard(w: _Writer, o: CityOverview) -> None:
         value = "未报告"
         if f is not None:
             value = f"{_figure_text(f)}（{f.as_of_label}）"
+            if not f.confirmed:
+                value += "（来源文件待确认）"
             if line.chosen_by:
                 value += f"（评估人员 {line.chosen_by} 选定）"
         rows.append(

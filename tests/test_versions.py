@@ -6,12 +6,14 @@ Store tests run on SQLite and PostgreSQL; documents are real .docx files (tests/
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 import lxml.html
 import pytest
+from docx import Document as WordDocument
 from sqlalchemy import text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -522,3 +524,31 @@ def test_a_document_without_a_period_is_complete_and_its_issuer_recorded(store, 
     with Session(engine) as session:
         (issuer,) = session.exec(select(City)).all()
     assert (issuer.name, issuer.level, issuer.province) == ("宁波市", "city", "浙江省")
+
+
+def test_figures_of_an_unconfirmed_document_are_marked_in_the_scorecard(store, tmp_path):
+    """A report whose issuer only its folder names is filed under that unit as a suggestion:
+    its figures reach the scorecard, marked 来源文件待确认 there and in the draft report, until an
+    evaluator confirms the document."""
+    from corpus.figures import scorecard
+    from corpus.report import draft_report
+
+    engine, _, _ = store
+    path = tmp_path / "杭州市" / "进展.docx"
+    path.parent.mkdir()
+    build_sections_docx(
+        path,
+        title="2016年上半年信息消费示范城市建设进展情况",
+        sections=[("一、信息基础设施", ["截至6月底，全市20M以上宽带用户比例达到60%。"])],
+    )
+    result = _run(store, [path.parent]).results[0]  # the folder: its name is evidence
+    assert result.status == "added" and "city" in result.unconfirmed, result.message
+    (doc,) = _docs(engine)
+    assert (doc.city, doc.confirmed) == ("杭州市", False)
+    line = next(ln for ln in scorecard(engine, "杭州市", 2016, "H1").lines if ln.figure is not None)
+    assert not line.figure.confirmed and line.shown.endswith("（来源文件待确认）")
+    drafted = draft_report(engine, "杭州市", 2016, "H1")
+    cells = [
+        c.text for t in WordDocument(io.BytesIO(drafted)).tables for r in t.rows for c in r.cells
+    ]
+    assert any("来源文件待确认" in c for c in cells)
