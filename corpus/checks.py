@@ -24,7 +24,8 @@ from classify.table_totals import total_mismatches
 from extract.vocabulary import PERIOD_LABELS, FigureRole
 from models.tables import Document
 
-from .figures import FigureFilters, StoredFigure, _submissions, list_figures
+from .figures import FigureFilters, StoredFigure, list_figures
+from .figures import submissions as progress_submissions
 
 CHECK_LABELS: dict[str, str] = {
     "cumulative_fell": "累计数下降",
@@ -239,7 +240,7 @@ def check_city(
 ) -> list[Finding]:
     """Every finding for a city's submissions (those of `year` and `period` when given; the
     cumulative check compares each with the one before it)."""
-    submissions = _submissions(engine, city)
+    submissions = progress_submissions(engine, city)
     wanted = [s for s in submissions if (year is None or s[0] == year) and (period in (None, s[1]))]
     figures = {
         s: list_figures(

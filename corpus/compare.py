@@ -26,6 +26,7 @@ from .figures import (
     ScoreLine,
     StoredFigure,
     list_figures,
+    period_key,
     scorecard,
 )
 from .review import QueueItem, count_queue, review_queue
@@ -56,7 +57,7 @@ def periods(engine: Engine) -> list[tuple[int, str]]:
             .where(_current_ok(), Document.year.is_not(None), Document.period.is_not(None))
             .distinct()
         ).all()
-    return sorted(((y, p) for y, p in rows), key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
+    return sorted(((y, p) for y, p in rows), key=period_key)
 
 
 def latest_period(engine: Engine) -> tuple[int, str]:

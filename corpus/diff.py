@@ -32,7 +32,7 @@ from models.tables import Document, Passage
 
 from .applications import AppFilters, StoredApp, list_apps
 from .documents import submission_documents
-from .figures import PERIOD_ORDER, NoSubmission, scorecard
+from .figures import NoSubmission, period_key, scorecard, submissions
 
 CHANGED_OVERLAP = 0.5  # shingle containment above which two passages are one passage rewritten
 _NUMBERING = re.compile(
@@ -358,24 +358,15 @@ def submission_diff(
 
 
 def submissions_of(engine: Engine, city: str) -> list[tuple[int, str]]:
-    """The (year, period) pairs the unit has current documents for, oldest first."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Document.year, Document.period)
-            .where(Document.city == city, Document.is_current, Document.status == "ok")
-            .where(Document.year.is_not(None), Document.period.is_not(None))
-            .distinct()
-        ).all()
-    return sorted(rows, key=_order)
-
-
-def _order(submission: tuple[int, str]) -> tuple[int, int]:
-    return submission[0], PERIOD_ORDER.get(submission[1], 0)
+    """The (year, period) pairs the unit has current documents for (of any kind), oldest first."""
+    return submissions(engine, city, kinds=None)
 
 
 def previous_submission(
     engine: Engine, city: str, year: int, period: str
 ) -> tuple[int, str] | None:
     """The unit's submission just before (year, period), if the store has one."""
-    earlier = [s for s in submissions_of(engine, city) if _order(s) < _order((year, period))]
+    earlier = [
+        s for s in submissions_of(engine, city) if period_key(s) < period_key((year, period))
+    ]
     return earlier[-1] if earlier else None

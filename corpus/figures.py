@@ -356,16 +356,27 @@ class NoSubmission(LookupError):
     """The store has no submission for that city (and year and period)."""
 
 
-def _submissions(engine: Engine, city: str) -> list[tuple[int, str]]:
+def period_key(submission: tuple[int, str]) -> tuple[int, int]:
+    """(2016, 'H1') sorts before (2016, 'FY'): the order of the reporting calendar."""
+    return submission[0], PERIOD_ORDER.get(submission[1], 0)
+
+
+def submissions(
+    engine: Engine, city: str, kinds: tuple[str, ...] | None = SCORED_KINDS
+) -> list[tuple[int, str]]:
+    """The (year, period) pairs a unit has current documents of these kinds for (every kind
+    when None), oldest first. The scorecard reads progress reports only; the diff and the
+    draft report every submission."""
+    query = (
+        select(Document.year, Document.period)
+        .where(Document.city == city, Document.is_current, Document.status == "ok")
+        .where(Document.year.is_not(None), Document.period.is_not(None))
+    )
+    if kinds is not None:
+        query = query.where(Document.kind.in_(kinds))
     with Session(engine) as session:
-        rows = session.exec(
-            select(Document.year, Document.period)
-            .where(Document.city == city, Document.is_current, Document.status == "ok")
-            .where(Document.year.is_not(None), Document.period.is_not(None))
-            .where(Document.kind.in_(SCORED_KINDS))
-            .distinct()
-        ).all()
-    return sorted(rows, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0)))
+        rows = session.exec(query.distinct()).all()
+    return sorted(rows, key=period_key)
 
 
 _NOT_A_RESULT = {
@@ -482,15 +493,15 @@ def scorecard(
     targets, each with its headline figure (see `headline`) and the figures passed over; rising
     targets are judged against the headline of the city's previous submission. Only progress
     reports count (SCORED_KINDS)."""
-    submissions = _submissions(engine, city)
-    chosen = [s for s in submissions if (year is None or s[0] == year)]
+    found = submissions(engine, city)
+    chosen = [s for s in found if (year is None or s[0] == year)]
     chosen = [s for s in chosen if period is None or s[1] == period]
     if not chosen:
         wanted = f"{city} {year or ''}{period or ''}".strip()
         raise NoSubmission(f"库中没有 {wanted} 的报告")
     year, period = chosen[-1]
-    index = submissions.index((year, period))
-    before = submissions[index - 1] if index > 0 else None
+    index = found.index((year, period))
+    before = found[index - 1] if index > 0 else None
     current = _reviewed(engine, city, year, period)
     previous = _reviewed(engine, city, *before) if before else []
     picks = headline_choices(engine, city, year, period)

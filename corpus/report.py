@@ -35,11 +35,11 @@ from .checks import check_city
 from .compare import DEMO_AREAS, CityOverview, cities, city_overview
 from .diff import SubmissionDiff, previous_submission, submission_diff, submissions_of
 from .figures import NoSubmission, StoredFigure
+from .labels import CHECKS
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "方正小标宋简体"
-CHECK_WORDS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
 QUOTES_PER_AREA = 2
 QUOTE_CHARS = 160
 
@@ -256,7 +256,7 @@ def _scorecard(w: _Writer, o: CityOverview) -> None:
                 line.name,
                 value,
                 line.target or "—",
-                CHECK_WORDS.get(line.check or "", "—"),
+                CHECKS.get(line.check or "", "—"),
                 _where(f.document, f.page) if f else "—",
             ]
         )

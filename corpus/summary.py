@@ -23,9 +23,8 @@ from models.tables import Document
 from .applications import AppFilters, StoredApp, list_apps
 from .compare import DEMO_AREAS, IndicatorTable, Matrix, area_matrix, indicator_table, periods
 from .export import Sheet, build_sheet, to_workbook
-from .figures import NoSubmission
-
-CHECK_WORDS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
+from .figures import NoSubmission, period_key
+from .labels import CHECKS
 
 
 @dataclass
@@ -43,7 +42,6 @@ class PeriodSummary:
 
 
 def _units_before(engine: Engine, year: int, period: str) -> set[str]:
-    order = {"H1": 0, "FY": 1}
     with Session(engine) as session:
         rows = session.exec(
             select(Document.city, Document.year, Document.period)
@@ -51,8 +49,7 @@ def _units_before(engine: Engine, year: int, period: str) -> set[str]:
             .where(Document.year.is_not(None), Document.period.is_not(None))
             .distinct()
         ).all()
-    here = (year, order.get(period, 0))
-    return {city for city, y, p in rows if (y, order.get(p, 0)) < here}
+    return {city for city, y, p in rows if period_key((y, p)) < period_key((year, period))}
 
 
 def period_summary(engine: Engine, year: int, period: str) -> PeriodSummary:
@@ -136,7 +133,7 @@ def summary_docx(engine: Engine, summary: PeriodSummary, *, today: date | None =
         for row in summary.indicators.rows:
             line = row.line(column.id)
             if line and line.figure:
-                verdict = CHECK_WORDS.get(line.check or "", "")
+                verdict = CHECKS.get(line.check or "", "")
                 cells.append(f"{row.city} {line.figure.raw}{f'（{verdict}）' if verdict else ''}")
         if cells:
             target = f"（指南目标：{column.target}）" if column.target else ""

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 
 from corpus import store_status
-from corpus.figures import PERIOD_ORDER, FigureFilters, list_figures
+from corpus.figures import FigureFilters, list_figures, period_key
 
 from .. import security
 from ..templating import render
@@ -21,9 +21,7 @@ viewer = Depends(security.viewer)
 
 def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[dict]]:
     """store_status's cells as cities × (year, period) columns."""
-    columns = sorted(
-        {(c["year"], c["period"]) for c in cells}, key=lambda r: (r[0], PERIOD_ORDER.get(r[1], 0))
-    )
+    columns = sorted({(c["year"], c["period"]) for c in cells}, key=period_key)
     by_city: dict[str, dict] = defaultdict(dict)
     for c in cells:
         by_city[c["city"]][(c["year"], c["period"])] = c
