@@ -8,6 +8,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,23 +22,16 @@ pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """The app on a free port, served by uvicorn in a thread, over an empty store with one
-    evaluator."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app served by a real uvicorn in a thread on a free port; yields its base URL."""
     import uvicorn
 
-    from corpus.accounts import add_user
-    from corpus.settings import Settings
-    from web import create_app
-
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=None, jobs=2))
-    add_user(app.state.engine, "评估员甲", "e2e-password", "evaluator")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -45,9 +40,25 @@ def server(tmp_path):
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The app on a free port, served by uvicorn in a thread, over an empty store with one
+    evaluator."""
+    from corpus.accounts import add_user
+    from corpus.settings import Settings
+    from web import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=None, jobs=2))
+    add_user(app.state.engine, "评估员甲", "e2e-password", "evaluator")
+    with serving(app) as base:
+        yield base
     app.state.engine.dispose()
 
 

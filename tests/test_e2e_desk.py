@@ -4,15 +4,13 @@ the text, and a copied session cookie that dies at logout."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
 
 from tests import test_web
 from tests.conftest import require
-from tests.test_e2e import CHROMIUM
+from tests.test_e2e import CHROMIUM, serving
 
 pytestmark = pytest.mark.slow
 template_store = test_web.template_store  # the samples ingested, with four accounts
@@ -27,17 +25,10 @@ ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def desk(template_store, tmp_path):
     """The app over a copy of the samples, three passages waiting for review, served by uvicorn
     on a free port."""
-    import uvicorn
     from sqlalchemy import update
     from sqlmodel import Session, select
 
@@ -55,17 +46,8 @@ def desk(template_store, tmp_path):
         session.exec(update(Passage).values(needs_review=False))
         session.exec(update(Passage).where(Passage.id.in_(ids)).values(needs_review=True))
         session.commit()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app, ids
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(app) as base:
+        yield base, app, ids
     app.state.jobs.shutdown()
     app.state.engine.dispose()
 
