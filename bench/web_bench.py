@@ -53,10 +53,9 @@ def build(data: Path, n_cities: int, n_passages: int, n_figures: int) -> float:
     started = time.perf_counter()
     engine = open_store(Settings(data_dir=data, database_url=None))
     rng = random.Random(19)
-    names = [
-        line.split("\t")[0]
-        for line in (HERE.parent / "extract" / "data" / "cities.tsv").read_text().splitlines()[1:]
-    ][:n_cities]
+    from extract.gazetteer import cities
+
+    names = [c.name for c in cities()][:n_cities]
     indicators = [i for i in load_catalogue().indicators.values()]
     pool = []
     for template in SENTENCES:

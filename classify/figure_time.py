@@ -23,6 +23,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from extract.vocabulary import FigureRole, Period
@@ -72,6 +73,7 @@ def as_of_label(date: str | None, precision: str | None) -> str:
     return f"{year}年底" if month == 12 else f"{year}年{month}月底"
 
 
+@lru_cache(maxsize=1024)  # a scorecard asks for the same few period ends thousands of times
 def _month_end(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 

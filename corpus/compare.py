@@ -28,6 +28,7 @@ from .figures import (
     list_figures,
     period_key,
     scorecard,
+    scorecards,
 )
 from .review import QueueItem, count_queue, review_queue
 
@@ -202,10 +203,10 @@ def indicator_table(engine: Engine, year: int, period: str) -> IndicatorTable:
     (the same figure `infocity scorecard` shows, with the same target check)."""
     table = IndicatorTable(year, period)
     seen: set[str] = set()
+    cards = scorecards(engine, year, period)  # set-wise: one query for every city's figures
     for city in cities(engine, year, period):
-        try:
-            card = scorecard(engine, city, year, period)
-        except NoSubmission:  # only an applications attachment: nothing to score
+        card = cards.get(city)
+        if card is None:  # only an applications attachment: nothing to score
             continue
         table.rows.append(IndicatorRow(city, {line.indicator: line for line in card.lines}))
         seen.update(line.indicator for line in card.lines)

@@ -261,14 +261,30 @@ def apply_role_choices(session: Session, figures: list[StoredFigure]) -> list[St
         grouped.setdefault((figure.city, figure.year, figure.submission_period), []).append(figure)
     chosen: dict[int, FigureChoice] = {}
     for key, choices in by_submission.items():
-        for choice in choices:  # oldest first: a later choice on the same figure wins
-            found = find_chosen(choice, grouped.get(key, []))
-            if found is not None:
-                chosen[found.id] = choice
+        chosen.update(_chosen_roles(grouped.get(key, []), choices))
+    return _with_roles(figures, chosen)
+
+
+def _chosen_roles(figures: list[StoredFigure], choices: list[FigureChoice]) -> dict:
+    """Figure id → the role choice that names it, among one submission's figures."""
+    chosen: dict[int, FigureChoice] = {}
+    for choice in choices:  # oldest first: a later choice on the same figure wins
+        found = find_chosen(choice, figures)
+        if found is not None:
+            chosen[found.id] = choice
+    return chosen
+
+
+def _with_roles(figures: list[StoredFigure], chosen: dict) -> list[StoredFigure]:
     return [
         replace(f, role=chosen[f.id].role, role_by=chosen[f.id].user) if f.id in chosen else f
         for f in figures
     ]
+
+
+def _apply_choices(figures: list[StoredFigure], choices: list[FigureChoice]) -> list:
+    """One submission's figures with its role choices applied (`apply_role_choices`)."""
+    return _with_roles(figures, _chosen_roles(figures, choices)) if choices else figures
 
 
 def _stored(fig: FigureRow, passage: Passage, doc: Document) -> StoredFigure:
@@ -449,29 +465,6 @@ def _target_text(target, unit: str) -> str | None:
     return f"{target.cmp} {target.value:g}{unit}" if target.cmp else None
 
 
-def _reviewed(engine: Engine, city: str, year: int, period: str) -> list[StoredFigure]:
-    """A submission's figures as the evaluators left them: rejected ones out, corrected ones
-    with the corrected value, roles as they set them."""
-    figures = list_figures(
-        engine,
-        FigureFilters(
-            city=city, year=year, period=period, include_rejected=False, kinds=SCORED_KINDS
-        ),
-        100_000,
-    )
-    return [
-        replace(f, value=f.effective_value) if f.review_status == "corrected" else f
-        for f in figures
-    ]
-
-
-def headline_choices(engine: Engine, city: str, year: int, period: str) -> dict[str, FigureChoice]:
-    """The evaluators' headline choices of a submission, by indicator (the latest wins)."""
-    with Session(engine) as session:
-        rows = _choices(session, {(city, year, period)}, "headline").get((city, year, period), [])
-    return {row.indicator: row for row in rows if row.indicator}
-
-
 def _line_headline(
     mine: list[StoredFigure], when: When, choice: FigureChoice | None
 ) -> tuple[Headline, str | None]:
@@ -500,20 +493,233 @@ def scorecard(
         wanted = f"{city} {year or ''}{period or ''}".strip()
         raise NoSubmission(f"库中没有 {wanted} 的报告")
     year, period = chosen[-1]
-    index = found.index((year, period))
-    before = found[index - 1] if index > 0 else None
-    current = _reviewed(engine, city, year, period)
-    previous = _reviewed(engine, city, *before) if before else []
-    picks = headline_choices(engine, city, year, period)
-    earlier_picks = headline_choices(engine, city, *before) if before else {}
+    return scorecards(engine, year, period, cities=[city])[city]
+
+
+def scorecards(
+    engine: Engine, year: int, period: str, cities: list[str] | None = None
+) -> dict[str, Scorecard]:
+    """The scorecard (as `scorecard` makes it) of every city with a progress report in that
+    period, or of `cities` only, built set-wise: one query for the submissions, one for all
+    their figures (only the columns a figure needs) and one for the evaluators' choices, instead
+    of several queries and whole rows per city. A city without a report there has no card."""
+    with Session(engine) as session:
+        found = _scored_submissions(session, cities)
+        pairs: dict[str, tuple[tuple[int, str], tuple[int, str] | None]] = {}
+        for city, subs in found.items():
+            if (year, period) in subs:
+                index = subs.index((year, period))
+                pairs[city] = ((year, period), subs[index - 1] if index > 0 else None)
+        wanted = {(c, *s) for c, (now, before) in pairs.items() for s in (now, before) if s}
+        choices = _submission_choices(session, wanted)
+        figures = _scored_figures(
+            session, wanted, {k for k, rows in choices.items() if rows.get("role")}, cities
+        )
     catalogue = load_catalogue()
+    cards: dict[str, Scorecard] = {}
+    for city in sorted(pairs):
+        now, before = pairs[city]
+
+        def reviewed(sub, city=city):
+            key = (city, *sub)
+            mine = _apply_choices(figures.get(key, []), choices.get(key, {}).get("role", []))
+            return [
+                replace(f, value=f.effective_value) if f.review_status == "corrected" else f
+                for f in mine
+            ]
+
+        def picks(sub, city=city):
+            rows = choices.get((city, *sub), {}).get("headline", [])
+            return {row.indicator: row for row in rows if row.indicator}
+
+        cards[city] = _card(
+            catalogue,
+            city,
+            now,
+            before,
+            reviewed(now),
+            reviewed(before) if before else [],
+            picks(now),
+            picks(before) if before else {},
+        )
+    return cards
+
+
+def _scored_submissions(
+    session: Session, cities: list[str] | None
+) -> dict[str, list[tuple[int, str]]]:
+    """`submissions()` for many cities at once: city → its (year, period) pairs, oldest first."""
+    query = (
+        select(Document.city, Document.year, Document.period)
+        .where(Document.is_current, Document.status == "ok", Document.kind.in_(SCORED_KINDS))
+        .where(Document.city.is_not(None))
+        .where(Document.year.is_not(None), Document.period.is_not(None))
+        .distinct()
+    )
+    if cities is not None:
+        query = query.where(Document.city.in_(cities))
+    out: dict[str, list[tuple[int, str]]] = {}
+    for city, y, p in session.exec(query).all():
+        out.setdefault(city, []).append((y, p))
+    return {city: sorted(subs, key=period_key) for city, subs in out.items()}
+
+
+def _submission_choices(session: Session, wanted: set[tuple]) -> dict[tuple, dict[str, list]]:
+    """The active choices of these submissions, by submission and kind, oldest first."""
+    if not wanted:
+        return {}
+    query = (
+        select(FigureChoice)
+        .where(FigureChoice.active)
+        .where(FigureChoice.year.in_({w[1] for w in wanted}))
+        .where(FigureChoice.period.in_({w[2] for w in wanted}))
+        .order_by(FigureChoice.id)
+    )
+    out: dict[tuple, dict[str, list]] = {}
+    for row in session.exec(query).all():
+        key = (row.city, row.year, row.period)
+        if key in wanted:
+            out.setdefault(key, {}).setdefault(row.choice, []).append(row)
+    return out
+
+
+_SCORED_COLUMNS = (
+    FigureRow.id,
+    FigureRow.raw,
+    FigureRow.value,
+    FigureRow.unit,
+    FigureRow.approx,
+    FigureRow.cmp,
+    FigureRow.kind,
+    FigureRow.period,
+    FigureRow.indicator,
+    FigureRow.target_check,
+    FigureRow.review_status,
+    FigureRow.corrected_value,
+    FigureRow.version,
+    FigureRow.role,
+    FigureRow.as_of,
+    FigureRow.as_of_precision,
+    FigureRow.as_of_source,
+    FigureRow.row,
+    FigureRow.start,
+    FigureRow.end,
+    Passage.id,
+    Passage.text,
+    Passage.page,
+    Passage.document_id,
+)
+_CHUNK = 500  # document ids per query
+
+
+def _scored_figures(
+    session: Session, wanted: set[tuple], all_figures: set[tuple], cities: list[str] | None
+) -> dict[tuple, list[StoredFigure]]:
+    """The unrejected figures of these submissions' progress reports, by submission, in
+    `list_figures`' order. Only figures on an indicator can be a scorecard's, except in a
+    submission with role choices, where any figure may be the one a choice was made on. The
+    documents are found first (a few rows), then their figures through the passages' index."""
+    if not wanted:
+        return {}
+    docs = select(
+        Document.id,
+        Document.name,
+        Document.city,
+        Document.year,
+        Document.period,
+        Document.confirmed,
+    ).where(Document.status == "ok", Document.is_current, Document.kind.in_(SCORED_KINDS))
+    docs = docs.where(Document.year.in_({w[1] for w in wanted}))
+    docs = docs.where(Document.period.in_({w[2] for w in wanted}))
+    if cities is not None:
+        docs = docs.where(Document.city.in_(cities))
+    doc_of = {d[0]: d for d in session.exec(docs).all() if (d[2], d[3], d[4]) in wanted}
+    ids = sorted(doc_of)
+    keys: dict[int, str] = {}  # passage id → passage_key: one hash per passage
+    out: dict[tuple, list[StoredFigure]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        query = (
+            select(*_SCORED_COLUMNS)
+            .join(Passage, Passage.id == FigureRow.passage_id)
+            .where(Passage.document_id.in_(ids[i : i + _CHUNK]))
+            .where((FigureRow.review_status.is_(None)) | (FigureRow.review_status != "rejected"))
+            .order_by(
+                Passage.document_id, Passage.order, FigureRow.start, FigureRow.col, FigureRow.id
+            )
+        )
+        if not all_figures:
+            query = query.where(FigureRow.indicator.is_not(None))
+        for r in session.connection().execute(query).all():  # Core rows: no ORM per row
+            _, name, city, year, period, confirmed = doc_of[r[23]]
+            sub = (city, year, period)
+            if r[8] is None and sub not in all_figures:
+                continue
+            text = r[21]
+            key = keys.get(r[20])
+            if key is None:
+                key = keys[r[20]] = passage_key(text)
+            role = r[13] or _fallback_role(r[6])
+            out.setdefault(sub, []).append(
+                StoredFigure(
+                    id=r[0],
+                    raw=r[1],
+                    value=r[2],
+                    unit=r[3],
+                    approx=r[4],
+                    cmp=r[5],
+                    kind=r[6],
+                    period=r[7],
+                    indicator=r[8],
+                    target_check=r[9],
+                    city=city,
+                    year=year,
+                    submission_period=period,
+                    document_id=r[23],
+                    document=name,
+                    page=r[22],
+                    passage_id=r[20],
+                    context=text if r[17] is not None else _context(text, r[18], r[19]),
+                    review_status=r[10],
+                    corrected_value=r[11],
+                    version=r[12],
+                    role=role,
+                    extracted_role=role,
+                    as_of=r[14],
+                    as_of_precision=r[15],
+                    as_of_source=r[16],
+                    row=r[17],
+                    passage_key=key,
+                    start=r[18],
+                    confirmed=confirmed,
+                )
+            )
+    return out
+
+
+def _card(
+    catalogue,
+    city: str,
+    now: tuple[int, str],
+    before: tuple[int, str] | None,
+    current: list[StoredFigure],
+    previous: list[StoredFigure],
+    picks: dict[str, FigureChoice],
+    earlier_picks: dict[str, FigureChoice],
+) -> Scorecard:
+    year, period = now
     card = Scorecard(city, year, period)
+    by_indicator: dict[str, list[StoredFigure]] = {}
+    for f in current:
+        by_indicator.setdefault(f.indicator, []).append(f)
+    earlier_by: dict[str, list[StoredFigure]] = {}
+    for f in previous:
+        earlier_by.setdefault(f.indicator, []).append(f)
     for indicator in catalogue.indicators.values():
-        mine = [f for f in current if f.indicator == indicator.id]
+        mine = by_indicator.get(indicator.id, [])
         found, note = _line_headline(mine, When(year, period), picks.get(indicator.id))
         earlier = None
         if before:
-            theirs = [f for f in previous if f.indicator == indicator.id]
+            theirs = earlier_by.get(indicator.id, [])
             earlier = _line_headline(theirs, When(*before), earlier_picks.get(indicator.id))[
                 0
             ].figure

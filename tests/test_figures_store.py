@@ -201,3 +201,44 @@ def test_headline_rule_takes_the_latest_current_level_inside_the_period():
     # An evaluator's pick wins, and the rule's pick is listed as passed over.
     chosen = headline([june, nov_table], When(2016, "FY"), chosen=june)
     assert chosen.figure is june and chosen.passed_over[0].figure is nov_table
+
+
+def test_setwise_scorecards_read_the_figures_as_list_figures_does(store, two_reports):
+    """The compare page's scorecards are built set-wise from a few columns (issue 19): every
+    figure they show is the figure `list_figures` gives, with the evaluators' word applied (a
+    role, a correction), and a rejected figure is in none of them."""
+    from dataclasses import replace
+
+    from corpus.figure_review import set_figure_role
+    from corpus.figures import scorecards
+    from corpus.review import review_figure
+
+    engine, data_dir, limits = store
+    ingest([two_reports], engine=engine, data_dir=data_dir, limits=limits, jobs=2)
+    h1 = list_figures(engine, FigureFilters(city="杭州市", year=2016, period="H1"))
+    by_value = {f.value: f for f in h1}
+    review_figure(engine, by_value[100].id, "reject", user="甲", expected_version=1)
+    review_figure(
+        engine, by_value[62.5].id, "correct", user="甲", expected_version=1, corrected_value=63
+    )
+    set_figure_role(engine, by_value[45].id, "plan", user="甲", expected_version=1)
+
+    card = scorecards(engine, 2016, "H1")["杭州市"]
+    assert card == scorecard(engine, "杭州市", 2016, "H1")
+    listed = {
+        f.id: replace(f, value=f.effective_value) if f.review_status == "corrected" else f
+        for f in list_figures(engine, FigureFilters(city="杭州市"), 10_000)
+    }
+    shown = [
+        f
+        for line in card.lines
+        for f in [line.figure, line.previous, *(p.figure for p in line.passed_over)]
+        if f is not None
+    ]
+    assert shown and all(f == listed[f.id] for f in shown)
+    ids = {f.id for f in shown}
+    assert by_value[100].id not in ids  # rejected
+    lines = {line.indicator: line for line in card.lines}
+    assert lines["broadband_20m_share"].figure.value == 63  # corrected
+    assert lines["open_data_share"].figure is None  # marked a plan by the evaluator
+    assert [p.figure.role for p in lines["open_data_share"].passed_over][0] == "plan"
