@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 
 from extract import city_named
 from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
-from models.tables import Application, City, Document, ReviewEvent
+from models.tables import Application, City, Document
 
 from .ingest import PERIODIC_KINDS, PERIODS, submission_for
-from .review import Actor, Conflict, InvalidValue, NotFound, _edit, actor_name, format_time
+from .review import Actor, InvalidValue, NotFound, _edit, actor_name, conflict
 
 YEARS = range(2000, 2101)
 
@@ -199,23 +199,14 @@ def _still_missing(values: dict) -> dict[str, str]:
 
 
 def _stale(session: Session, doc: Document) -> None:
-    last = session.exec(
-        select(ReviewEvent)
-        .where(ReviewEvent.entity == "document", ReviewEvent.entity_id == doc.id)
-        .order_by(ReviewEvent.id.desc())
-        .limit(1)
-    ).first()
-    who = f"已被 {last.user} 于 {format_time(last.at)} 修改" if last else "已被他人修改"
-    raise Conflict(
-        f"该文件（编号 {doc.id}，{doc.name}）的发文单位、年份、时段或类型{who}，现为 "
+    raise conflict(
+        session,
+        "document",
+        doc,
+        None,
+        f"该文件（编号 {doc.id}，{doc.name}）的发文单位、年份、时段或类型{{who}}，现为 "
         f"{doc.city or '未识别'} {doc.year or '未识别'} {PERIOD_LABELS.get(doc.period or '', '未识别')} "
-        f"{KIND_LABELS.get(doc.kind, doc.kind)}。您的修改没有保存，请刷新页面查看后再修改。",
-        entity="document",
-        entity_id=doc.id,
-        expected_version=doc.revision,
-        current_version=doc.revision,
-        by=last.user if last else None,
-        at=last.at if last else None,
+        f"{KIND_LABELS.get(doc.kind, doc.kind)}",
     )
 
 

@@ -78,7 +78,7 @@ class Conflict(ReviewError):
         *,
         entity: str,
         entity_id: int,
-        expected_version: int,
+        expected_version: int | None,  # None: the form sent the values it showed, not a version
         current_version: int,
         by: str | None,
         at: datetime | None,
@@ -259,12 +259,25 @@ def _check_version(session: Session, entity: str, row, expected_version: int | N
     current = lock_version(entity, row)
     if expected_version is None or current == expected_version:
         return
+    raise conflict(session, entity, row, expected_version)
+
+
+def conflict(
+    session: Session, entity: str, row, expected_version: int | None, what: str | None = None
+) -> Conflict:
+    """The Conflict for an edit of `row` that someone changed since the evaluator saw it, naming
+    the last change's author and time (comments are not changes). `expected_version` None: the
+    evaluator's form sent the values it showed, not a version; `what` then says what changed."""
+    current = lock_version(entity, row)
     last = _last_change(session, entity, row.id)
-    what = f"该{ENTITIES[entity]}（编号 {row.id}）"
     who = f"已被 {last.user} 于 {format_time(last.at)} 修改" if last else "已被他人修改"
-    raise Conflict(
-        f"{what}{who}（当前版本 {current}，您看到的是版本 {expected_version}）。"
-        "您的修改没有保存，请刷新页面查看最新内容后再修改。",
+    if what is None:
+        what = f"该{ENTITIES[entity]}（编号 {row.id}）{who}"
+    else:
+        what = what.replace("{who}", who)
+    seen = f"，您看到的是版本 {expected_version}" if expected_version is not None else ""
+    return Conflict(
+        f"{what}（当前版本 {current}{seen}）。您的修改没有保存，请刷新页面查看最新内容后再修改。",
         entity=entity,
         entity_id=row.id,
         expected_version=expected_version,

@@ -73,6 +73,24 @@ def test_a_stale_form_conflicts_and_writes_nothing(stored):
     assert documents_metadata(engine, [doc_id])[0].city == "杭州市"
 
 
+def test_a_stale_form_names_the_last_change_not_a_later_comment(stored):
+    """The conflict of a document's form names who changed it (a comment is not a change) and
+    does not pretend the form sent a version: it sent the values it showed."""
+    from corpus.documents import documents_metadata, set_document_metadata
+    from corpus.review import Conflict, add_comment
+
+    engine, doc_id = stored
+    set_document_metadata(engine, doc_id, "杭州市", 2016, "H1", user="甲")
+    add_comment(engine, "document", doc_id, "看过了", user="丙")
+    with pytest.raises(Conflict) as caught:
+        set_document_metadata(
+            engine, doc_id, "宁波市", 2016, "FY", user="乙", expected=(None, None, None)
+        )
+    assert caught.value.by == "甲" and "丙" not in str(caught.value)
+    assert caught.value.expected_version is None
+    assert caught.value.current_version == documents_metadata(engine, [doc_id])[0].revision
+
+
 def test_bad_values_and_viewers_are_refused(stored):
     from corpus.accounts import UserInfo
     from corpus.documents import set_document_metadata
