@@ -1586,5 +1586,28 @@ def headline(
     err.print(f"已保存（数据 {figure_id}，版本 {change.version}）", markup=False)
 
 
+@app.command("retire-upload")
+def retire_upload_command(
+    job_id: Annotated[str, typer.Argument(help="上传编号（网页“入库进度”地址中的编号）。")],
+    restore: Annotated[bool, typer.Option("--restore", help="恢复这次上传被撤回的文件。")] = False,
+    comment: Annotated[str | None, typer.Option(help="撤回原因（记入审计）。")] = None,
+) -> None:
+    """撤回一次上传新入库的全部文件（不再计入检索、报送情况、对比和导出），记入审计；--restore 恢复。"""
+    from corpus.retire import restore_upload, retire_upload
+    from corpus.review import ReviewError
+
+    engine = _store()
+    try:
+        if restore:
+            ids = restore_upload(engine, job_id, user=_cli_actor())
+        else:
+            ids = retire_upload(engine, job_id, user=_cli_actor(), comment=comment)
+    except ReviewError as exc:
+        err.print(f"✗ {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    done = "已恢复" if restore else "已撤回"
+    err.print(f"{done} {len(ids)} 个文件：{'、'.join(map(str, ids))}", markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -536,6 +536,63 @@ def test_retiring_a_document_takes_it_out_of_views_and_an_admin_restores_it(app)
     assert denied.status_code == 403
 
 
+def test_retiring_an_upload_withdraws_its_documents_and_an_admin_restores_them(app, monkeypatch):
+    """An upload sent by mistake is withdrawn as a whole from its progress page (each document
+    audited, naming the upload), restored by an admin, and the same from the command line."""
+    import io
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from cli import app as cli_app
+    from corpus.review import history
+    from tests.test_web import HOSTILE_TEXT, finished, upload
+
+    engine = app.state.engine
+    eva, admin = logged_in(app, "eva"), logged_in(app, "admin")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("杭州市2017年上半年进展.txt", HOSTILE_TEXT)
+        zf.writestr("宁波市2017年上半年进展.txt", HOSTILE_TEXT.replace("杭州", "宁波") + "另有说明。")
+    done = finished(app, upload(eva, [("报告.zip", archive.getvalue(), "application/zip")]))
+    ids = app.state.jobs.get(done["id"]).document_ids
+    assert len(ids) == 2
+    page = tree(eva.get(f"/upload/{done['id']}"))
+    assert page.xpath("//form[@id='retire-upload-form']")
+    assert not page.xpath("//form[@id='restore-upload-form']")  # only admins restore
+    data = {"csrf_token": token(eva, f"/upload/{done['id']}"), "comment": "传错了"}
+    assert eva.post(f"/upload/{done['id']}/retire", data=data).status_code == 303
+    for doc_id in ids:
+        assert tree(eva.get(f"/documents/{doc_id}")).xpath("//p[@id='retired-note']")
+        event = history(engine, "document", doc_id)[0]
+        assert (event.action, event.user) == ("retire", "eva")
+        assert done["id"] in event.comment and "传错了" in event.comment
+    again = eva.post(f"/upload/{done['id']}/retire", data=data)
+    assert again.status_code in (303, 400, 422) and "没有可撤回的文件" in eva.get("/").text + (
+        again.text
+    )
+    denied = eva.post(f"/upload/{done['id']}/restore", data={"csrf_token": token(eva, "/")})
+    assert denied.status_code == 403
+    restored = admin.post(f"/upload/{done['id']}/restore", data={"csrf_token": token(admin, "/")})
+    assert restored.status_code == 303
+    for doc_id in ids:
+        assert not tree(admin.get(f"/documents/{doc_id}")).xpath("//p[@id='retired-note']")
+        assert history(engine, "document", doc_id)[0].action == "restore"
+    assert eva.post("/upload/nope/retire", data=data).status_code == 404
+
+    monkeypatch.setenv("INFOCITY_DATA_DIR", str(app.state.settings.data_dir))
+    monkeypatch.delenv("INFOCITY_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(cli_app, ["retire-upload", done["id"], "--comment", "重复"])
+    assert result.exit_code == 0, result.output
+    assert "已撤回 2 个文件" in result.output
+    assert all(history(engine, "document", i)[0].action == "retire" for i in ids)
+    result = runner.invoke(cli_app, ["retire-upload", done["id"], "--restore"])
+    assert result.exit_code == 0 and "已恢复 2 个文件" in result.output
+    result = runner.invoke(cli_app, ["retire-upload", "nope"])
+    assert result.exit_code == 1 and "没有编号为 nope 的上传" in result.output
+
+
 def test_versions_are_linked_both_ways(app):
     from sqlmodel import Session
 

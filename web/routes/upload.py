@@ -3,7 +3,9 @@ document's city, year and period."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 
 from corpus import Overrides
 from extract import ACCEPTED_SUFFIXES
@@ -17,6 +19,7 @@ from .common import engine_of, optional_int, optional_kind, optional_period, see
 
 router = APIRouter()
 evaluator = Depends(security.evaluator)
+admin = Depends(security.admin)
 
 
 def _limits(request: Request) -> dict:
@@ -103,6 +106,32 @@ def resume(request: Request, job_id: str, user=evaluator):
     """Runs an upload interrupted by a server stop again: what was stored is found present,
     the rest is ingested."""
     request.app.state.jobs.resume(job_id, user.name)
+    return see_other(f"/upload/{job_id}")
+
+
+@router.post("/upload/{job_id}/retire", dependencies=[Depends(security.require_csrf)])
+def retire_upload(
+    request: Request,
+    job_id: str,
+    comment: Annotated[str, Form(max_length=5000)] = "",
+    user=evaluator,
+):
+    """Withdraws every document this upload added (audited; an admin can restore them)."""
+    from corpus.retire import retire_upload
+
+    request.app.state.jobs.get(job_id)  # 404 for an unknown upload
+    ids = retire_upload(engine_of(request), job_id, user=user, comment=comment)
+    request.session["saved"] = f"已撤回这次上传的 {len(ids)} 个文件；管理员可以恢复。"
+    return see_other(f"/upload/{job_id}")
+
+
+@router.post("/upload/{job_id}/restore", dependencies=[Depends(security.require_csrf)])
+def restore_upload(request: Request, job_id: str, user=admin):
+    from corpus.retire import restore_upload
+
+    request.app.state.jobs.get(job_id)
+    ids = restore_upload(engine_of(request), job_id, user=user)
+    request.session["saved"] = f"已恢复这次上传的 {len(ids)} 个文件。"
     return see_other(f"/upload/{job_id}")
 
 
