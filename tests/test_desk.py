@@ -553,7 +553,9 @@ def test_retiring_an_upload_withdraws_its_documents_and_an_admin_restores_them(a
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("杭州市2017年上半年进展.txt", HOSTILE_TEXT)
-        zf.writestr("宁波市2017年上半年进展.txt", HOSTILE_TEXT.replace("杭州", "宁波") + "另有说明。")
+        zf.writestr(
+            "宁波市2017年上半年进展.txt", HOSTILE_TEXT.replace("杭州", "宁波") + "另有说明。"
+        )
     done = finished(app, upload(eva, [("报告.zip", archive.getvalue(), "application/zip")]))
     ids = app.state.jobs.get(done["id"]).document_ids
     assert len(ids) == 2
