@@ -754,9 +754,11 @@ def events_page(
     entity: str | None = None,
     page: int = 1,
     size: int = 25,
+    sort: str = "-at",
 ) -> tuple[list[Event], int]:
     """One page of the audit, newest first, optionally one user's or about one kind of item,
-    with the number of events that match."""
+    with the number of events that match. `sort` is one of EVENT_SORTS, "-" first for
+    descending (an unknown one is the default); ties stay newest first."""
     query = select(ReviewEvent)
     count = select(func.count(ReviewEvent.id))
     if user:
@@ -769,9 +771,26 @@ def events_page(
     with Session(engine) as session:
         total = session.exec(count).one()
         rows = session.exec(
-            query.order_by(ReviewEvent.id.desc()).offset((max(1, page) - 1) * size).limit(size)
+            query.order_by(*_event_order(sort), ReviewEvent.id.desc())
+            .offset((max(1, page) - 1) * size)
+            .limit(size)
         ).all()
     return [_event(r) for r in rows], total
+
+
+EVENT_SORTS = {
+    "at": (ReviewEvent.id,),
+    "user": (ReviewEvent.user,),
+    "entity": (ReviewEvent.entity, ReviewEvent.entity_id),
+}
+
+
+def _event_order(sort: str) -> list:
+    key = sort.removeprefix("-")
+    if key not in EVENT_SORTS:
+        key, sort = "at", "-at"
+    columns = EVENT_SORTS[key]
+    return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
 
 
 def _view(p: Passage, d: Document) -> PassageView:

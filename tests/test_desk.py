@@ -378,8 +378,9 @@ def test_queue_lists_waiting_passages_oldest_first_with_counts_on_the_grid(app):
     _mark_for_review(app, ids)
     vic = logged_in(app, "vic")
     page = tree(vic.get("/queue"))
-    total = queue_page(app.state.engine).total
-    assert f"共 {total} 个段落等待复核" in page.xpath("string(//p[@id='queue-count'])")
+    q = queue_page(app.state.engine)
+    assert f"共 {q.total} 个段落等待复核" in page.xpath("string(//p[@id='queue-count'])")
+    total = q.total + q.figures_total + q.tags_total  # the grid counts everything waiting
     listed = _queue_ids(page)
     assert set(ids) <= set(listed)
     assert not page.xpath("//form[@id='bulk-form']")  # a viewer reads, cannot act
@@ -389,6 +390,123 @@ def test_queue_lists_waiting_passages_oldest_first_with_counts_on_the_grid(app):
     one = pending[0].get("href")
     assert one.startswith("/queue?city=")
     assert _queue_ids(tree(vic.get(one)))
+
+
+def _waiting_figure_and_case(app):
+    """Makes one indicator figure of a progress report wait (its date only assumed) and one
+    case's tags wait (a model tag scored low, no evaluator tag)."""
+    from sqlalchemy import delete, update
+    from sqlmodel import Session, select
+
+    from models.tables import Application, ApplicationTag, Document, Passage
+    from models.tables import Figure as FigureRow
+
+    with Session(app.state.engine) as session:
+        figure_id, doc = session.exec(
+            select(FigureRow.id, Document)
+            .join(Passage, Passage.id == FigureRow.passage_id)
+            .join(Document, Document.id == Passage.document_id)
+            .where(Document.is_current, Document.kind == "progress")
+            .where(FigureRow.indicator.is_not(None))
+            .order_by(FigureRow.id)
+        ).first()
+        session.exec(
+            update(FigureRow)
+            .where(FigureRow.id == figure_id)
+            .values(as_of_source="submission", review_status=None)
+        )
+        app_id = session.exec(
+            select(Application.id)
+            .join(Document, Document.id == Application.document_id)
+            .where(Document.is_current)
+            .order_by(Application.id)
+        ).first()
+        session.exec(delete(ApplicationTag).where(ApplicationTag.application_id == app_id))
+        session.add(ApplicationTag(application_id=app_id, tag="smart-healthcare", score=0.9))
+        session.add(ApplicationTag(application_id=app_id, tag="open-data", score=0.3))
+        session.commit()
+        return figure_id, app_id, (doc.city, doc.year, doc.period)
+
+
+def test_queue_lists_waiting_figures_and_tags_and_confirms_each_in_one_click(app):
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlmodel import Session, select
+
+    from classify.tags import taxonomy
+    from corpus.queue import queue_page
+    from models.tables import ApplicationTag
+    from models.tables import Figure as FigureRow
+
+    known = taxonomy()
+    assert {"smart-healthcare", "open-data"} <= set(known)
+    figure_id, app_id, (city, year, period) = _waiting_figure_and_case(app)
+    engine = app.state.engine
+    q = queue_page(engine)
+    assert figure_id in [f.id for f in q.figures] and app_id in [a["id"] for a in q.tags]
+    eva = logged_in(app, "eva")
+    page = tree(eva.get("/queue"))
+    assert page.xpath(f"//div[@id='qf{figure_id}']//button[@value='accept']")
+    assert f"（{q.figures_total}）" in page.xpath("string(//section[@id='queue-figures']/h2)")
+    case = page.xpath(f"//div[@id='qa{app_id}']")[0]
+    assert known["open-data"].name in case.text_content()
+    # per submission too, and counted on the home grid
+    one = tree(eva.get(f"/queue?city={city}&year={year}&period={period}"))
+    assert one.xpath(f"//div[@id='qf{figure_id}']")
+    mine = queue_page(engine, city=city, year=year, period=period)
+    pending = tree(eva.get("/")).xpath("//table[@class='grid']//a[@class='pending']")
+    wanted = {"city": [city], "year": [str(year)], "period": [period]}
+    counted = [a for a in pending if parse_qs(urlsplit(a.get("href")).query) == wanted]
+    waiting = mine.total + mine.figures_total + mine.tags_total
+    assert counted and int(counted[0].text_content().split()[-1]) == waiting
+
+    # one click each: the figure accepted as read, the model's tags made the evaluator's
+    form = page.xpath(f"//div[@id='qf{figure_id}']//form")[0]
+    data = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+    assert eva.post(form.get("action"), data={**data, "action": "accept"}).status_code == 303
+    form = case.xpath(".//form")[0]
+    fields: dict[str, list[str]] = {}
+    for i in form.xpath(".//input"):
+        fields.setdefault(i.get("name"), []).append(i.get("value"))
+    assert eva.post(form.get("action"), data=fields).status_code == 303
+    after = queue_page(engine)
+    assert figure_id not in [f.id for f in after.figures]
+    assert app_id not in [a["id"] for a in after.tags]
+    assert after.figures_total == q.figures_total - 1 and after.tags_total == q.tags_total - 1
+    with Session(engine) as session:
+        assert session.get(FigureRow, figure_id).review_status == "accepted"
+        tags = session.exec(
+            select(ApplicationTag.tag, ApplicationTag.source).where(
+                ApplicationTag.application_id == app_id
+            )
+        ).all()
+    assert sorted(tags) == [("open-data", "evaluator"), ("smart-healthcare", "evaluator")]
+
+
+def test_queue_and_history_sort_on_the_server(app):
+    from corpus.review import get_passage, set_passage_area
+
+    ids = _passage_ids(app, 6)
+    _mark_for_review(app, ids)
+    eva = logged_in(app, "eva")
+    unsure = _queue_ids(tree(eva.get("/queue?sort=unsure")))
+    confidences = [get_passage(app.state.engine, i).area_confidence or 0.0 for i in unsure]
+    assert len(unsure) >= 6 and confidences == sorted(confidences)
+    page = tree(eva.get("/queue?sort=unsure"))
+    assert page.xpath("string(//p[@id='queue-sort']/b)") == "模型最没把握的在前"
+    for who, pid in (("乙", ids[0]), ("甲", ids[1]), ("丙", ids[2])):
+        version = get_passage(app.state.engine, pid).version
+        set_passage_area(app.state.engine, pid, 2, user=who, expected_version=version)
+    people = lambda url: [  # noqa: E731
+        td.text_content()
+        for td in tree(eva.get(url)).xpath("//table[@id='history-table']//tr/td[2]")
+    ]
+    assert people("/history")[:3] == ["丙", "甲", "乙"]  # newest first by default
+    ascending = people("/history?sort=user")
+    assert ascending == sorted(ascending) and ascending != people("/history")
+    assert people("/history?sort=-user") == sorted(ascending, reverse=True)
+    head = tree(eva.get("/history?sort=user")).xpath("//th[@aria-sort='ascending']/a")[0]
+    assert head.get("href").endswith("sort=-user")  # the next click reverses it
 
 
 def test_submitting_the_model_default_confirms_it(app):

@@ -37,10 +37,12 @@ def queue(
     year: str = "",
     period: str = "",
     page: str = "",
+    sort: str = "",
     user=viewer,
 ):
     """What waits for review, oldest first: everywhere, or in one submission."""
-    from corpus.queue import last_undoable, queue_page
+    from classify.tags import taxonomy
+    from corpus.queue import QUEUE_SORTS, TAG_SURE, last_undoable, queue_page
 
     engine = engine_of(request)
     filters = {
@@ -48,10 +50,12 @@ def queue(
         "year": optional_int(year, "年份", 1900, 2200),
         "period": optional_period(period),
     }
-    result = queue_page(engine, **filters, page=optional_int(page, "页码", 1, 10**6) or 1)
+    sort = sort if sort in QUEUE_SORTS else ""
+    page_no = optional_int(page, "页码", 1, 10**6) or 1
+    result = queue_page(engine, **filters, page=page_no, sort=sort or "oldest")
     here = "/queue" + (
-        ("?" + query_string(**filters, page=result.page))
-        if any(filters.values()) or result.page > 1
+        ("?" + query_string(**filters, sort=sort, page=result.page))
+        if any(filters.values()) or result.page > 1 or sort
         else ""
     )
     return render(
@@ -60,7 +64,11 @@ def queue(
         q=result,
         filters=filters,
         here=here,
-        page_link=lambda n: "/queue?" + query_string(**filters, page=n),
+        page_link=lambda n: "/queue?" + query_string(**filters, sort=sort, page=n),
+        sort=sort or "oldest",
+        tag_sure=TAG_SURE,
+        tag_names={k: t.name for k, t in taxonomy().items()},
+        sort_link=lambda key: "/queue?" + query_string(**filters, sort=key),
         undoable=last_undoable(engine, user.name) if user.can_review else None,
     )
 

@@ -31,8 +31,8 @@ def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[di
 
 @router.get("/")
 def home(request: Request, user=viewer):
-    from corpus.queue import queue_counts
-    from corpus.review import count_queue, recent_events
+    from corpus.queue import count_waiting, queue_counts
+    from corpus.review import recent_events
 
     engine = engine_of(request)
     status = store_status(engine)
@@ -43,7 +43,7 @@ def home(request: Request, user=viewer):
         status=status,
         columns=columns,
         rows=rows,
-        queue_total=count_queue(engine),
+        queue_total=count_waiting(engine),
         queue_counts=queue_counts(engine),
         events=recent_events(engine, 15),
     )
@@ -254,10 +254,12 @@ def app_page(request: Request, app_id: Id, user=viewer):
 
 
 @router.get("/history")
-def history_page(request: Request, who: str = "", entity: str = "", page: str = "", user=viewer):
+def history_page(
+    request: Request, who: str = "", entity: str = "", page: str = "", sort: str = "", user=viewer
+):
     """The audit, newest first, filterable by person and kind of item, 25 to a page."""
     from corpus.accounts import list_users
-    from corpus.review import ENTITIES, events_page
+    from corpus.review import ENTITIES, EVENT_SORTS, events_page
 
     from .common import query_string
 
@@ -265,7 +267,10 @@ def history_page(request: Request, who: str = "", entity: str = "", page: str = 
     who = (request.query_params.get("user") or who).strip()
     entity = entity if entity in ENTITIES else ""
     page_no = optional_int(page, "页码", 1, 10**6) or 1
-    events, total = events_page(engine, user=who or None, entity=entity or None, page=page_no)
+    sort = sort if sort.removeprefix("-") in EVENT_SORTS else ""
+    events, total = events_page(
+        engine, user=who or None, entity=entity or None, page=page_no, sort=sort or "-at"
+    )
     pages = max(1, -(-total // 25))
     return render(
         request,
@@ -278,5 +283,7 @@ def history_page(request: Request, who: str = "", entity: str = "", page: str = 
         entity=entity,
         entities=ENTITIES,
         people=[u.name for u in list_users(engine)],
-        page_link=lambda n: "/history?" + query_string(user=who, entity=entity, page=n),
+        page_link=lambda n: "/history?" + query_string(user=who, entity=entity, sort=sort, page=n),
+        sort=sort or "-at",
+        sort_link=lambda key: "/history?" + query_string(user=who, entity=entity, sort=key),
     )

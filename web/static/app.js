@@ -257,7 +257,47 @@
     });
   }
 
+  // --- issue 19: sortable tables -------------------------------------------------------------
+  // A table marked `sortable` gets a button in each header cell; a click sorts the body's rows
+  // by that column (a cell's data-sort when it has one, else its text; numbers as numbers),
+  // again for the other direction. Without JavaScript the table keeps the server's order.
+
+  function sortableTables() {
+    for (const table of document.querySelectorAll("table.sortable")) {
+      const body = table.tBodies[0];
+      const heads = table.tHead ? Array.from(table.tHead.rows[0].cells) : [];
+      heads.forEach((th, col) => {
+        if (th.classList.contains("nosort")) return;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "sort";
+        button.title = "点击排序";
+        while (th.firstChild) button.appendChild(th.firstChild);
+        th.appendChild(button);
+        button.addEventListener("click", () => {
+          const up = th.getAttribute("aria-sort") !== "ascending";
+          heads.forEach((h) => h.removeAttribute("aria-sort"));
+          th.setAttribute("aria-sort", up ? "ascending" : "descending");
+          const key = (row) => {
+            const cell = row.cells[col];
+            if (!cell) return "";
+            const raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+            const n = Number(raw.replace(/,/g, ""));
+            return raw !== "" && !Number.isNaN(n) ? n : raw;
+          };
+          const rows = Array.from(body.rows);
+          rows.sort((a, b) => {
+            const x = key(a), y = key(b);
+            const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "zh-CN");
+            return up ? c : -c;
+          });
+          for (const row of rows) body.appendChild(row);
+        });
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    uploadCheck(); progress(); uploadControl(); saveWithoutReload(); queueKeys();
+    uploadCheck(); progress(); uploadControl(); saveWithoutReload(); queueKeys(); sortableTables();
   });
 })();
