@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from sqlalchemy import Engine
 
@@ -51,7 +52,7 @@ class Sheet:
 
     title: str
     headers: list[str]
-    rows: list[list]
+    rows: Iterable[list]  # a list, or a generator read once (a large export's rows)
 
 
 def safe_cell(value):
@@ -78,8 +79,32 @@ def export(
         raise ExportError(f"未知导出内容：{kind}（可选：{'、'.join(KINDS)}）")
     if fmt not in FORMATS:
         raise ExportError(f"未知导出格式：{fmt}（可选：xlsx、csv）")
+    buffer = io.BytesIO()
+    write_export(kind, fmt, buffer, engine=engine, year=year, period=period, city=city)
+    return buffer.getvalue()
+
+
+def write_export(
+    kind: str,
+    fmt: str,
+    out: BinaryIO,
+    *,
+    engine: Engine,
+    year: int | None = None,
+    period: str | None = None,
+    city: str | None = None,
+) -> None:
+    """`export` written to `out` row by row (the web app streams it from a temporary file):
+    no list of rows, no workbook and no file content in memory at once."""
+    if kind not in KINDS:
+        raise ExportError(f"未知导出内容：{kind}（可选：{'、'.join(KINDS)}）")
+    if fmt not in FORMATS:
+        raise ExportError(f"未知导出格式：{fmt}（可选：xlsx、csv）")
     sheet = build_sheet(kind, engine=engine, year=year, period=period, city=city)
-    return to_xlsx(sheet) if fmt == "xlsx" else to_csv(sheet)
+    if fmt == "xlsx":
+        write_workbook([sheet], out)
+    else:
+        write_csv(sheet, out)
 
 
 def file_name(
@@ -228,7 +253,7 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
         "页码",
         "上下文",
     ]
-    rows = [
+    rows = (
         [
             f.id,
             f.city or "",
@@ -252,7 +277,7 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
             f.context,
         ]
         for f in figures
-    ]
+    )
     return Sheet(f"{KINDS['figures']} {city or ''}{_when(year, period)}".strip(), headers, rows)
 
 
@@ -316,12 +341,20 @@ def _cells(values: Iterable) -> list:
 
 def to_csv(sheet: Sheet) -> bytes:
     """UTF-8 with a BOM (Excel's cue for UTF-8), CRLF line ends, every field quoted as needed."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer = io.BytesIO()
+    write_csv(sheet, buffer)
+    return buffer.getvalue()
+
+
+def write_csv(sheet: Sheet, out: BinaryIO) -> None:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    text.write("\ufeff")
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(_cells(sheet.headers))
     for row in sheet.rows:
         writer.writerow(_cells("" if v is None else v for v in row))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    text.flush()
+    text.detach()  # leave `out` open for the caller
 
 
 def _sheet_title(title: str) -> str:
@@ -345,10 +378,17 @@ def _width(value) -> int:
 
 
 def to_workbook(sheets: list[Sheet]) -> bytes:
+    buffer = io.BytesIO()
+    write_workbook(sheets, buffer)
+    return buffer.getvalue()
+
+
+def write_workbook(sheets: list[Sheet], out: BinaryIO) -> None:
     """One .xlsx with a worksheet per Sheet: a bold frozen header row with an autofilter,
     columns sized to their content (at most 60), numbers with thousands separators. Written
-    in openpyxl's write-only mode, row by row, so a large export does not hold a cell object
-    per value in memory."""
+    in openpyxl's write-only mode, row by row (openpyxl keeps the rows in a temporary file
+    until it zips them into `out`), so a large export holds neither a cell object per value
+    nor its rows in memory."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -360,14 +400,16 @@ def to_workbook(sheets: list[Sheet]) -> bytes:
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.title))
         widths = [_width(h) for h in sheet.headers]
-        for row in sheet.rows[:500]:  # a sample is enough to size the columns
+        rows = iter(sheet.rows)
+        sample = list(itertools.islice(rows, 500))  # enough to size the columns
+        for row in sample:
             for col, value in enumerate(row[: len(widths)]):
                 widths[col] = min(60, max(widths[col], _width(value)))
         for col, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "A2"
         n_cols = max(1, len(sheet.headers))
-        ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{len(sheet.rows) + 1}"
+        written = 0
         header = []
         for h in sheet.headers:
             cell = WriteOnlyCell(ws, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(h))))
@@ -375,7 +417,8 @@ def to_workbook(sheets: list[Sheet]) -> bytes:
             header.append(cell)
         ws.append(header)
         plain = [h in PLAIN_NUMBERS for h in sheet.headers]
-        for row in sheet.rows:
+        for row in itertools.chain(sample, rows):
+            written += 1
             cells = []
             for col, value in enumerate(row):
                 if isinstance(value, str):
@@ -389,6 +432,6 @@ def to_workbook(sheets: list[Sheet]) -> bytes:
                         cell.number_format = "#,##0" if whole else "#,##0.00"
                 cells.append(cell)
             ws.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        # written when the sheet is closed, after its rows: the count is known by then
+        ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{written + 1}"
+    book.save(out)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
 
 from .. import security
 from ..charts import heat_map, indicator_bars
@@ -13,6 +15,7 @@ from .common import engine_of, optional_int, optional_period
 
 router = APIRouter()
 viewer = Depends(security.viewer)
+CHUNK = 64 * 1024
 MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -115,17 +118,33 @@ def export_file(
     city: str | None = None,
     user=viewer,
 ):
-    from corpus.export import export, file_name
+    from corpus.export import file_name, write_export
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     city = (city or "").strip() or None
-    content = export(kind, fmt, engine=engine_of(request), year=y, period=p, city=city)
+    # Written row by row to a temporary file, then sent from it in chunks: a large export is
+    # never whole in memory. An unknown kind or period fails here, before any byte is sent.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() once sent
+    try:
+        write_export(kind, fmt, spool, engine=engine_of(request), year=y, period=p, city=city)
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
     name = file_name(kind, fmt, year=y, period=p, city=city)
-    return Response(
-        content,
+
+    def chunks():
+        with spool:
+            while block := spool.read(CHUNK):
+                yield block
+
+    return StreamingResponse(
+        chunks(),
         media_type=MEDIA.get(fmt, "application/octet-stream"),
         headers={
             "Content-Disposition": f'attachment; filename="infocity-{kind}.{fmt}"; '
-            f"filename*=UTF-8''{quote(name)}"
+            f"filename*=UTF-8''{quote(name)}",
+            "Content-Length": str(size),
         },
     )
