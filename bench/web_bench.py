@@ -6,7 +6,9 @@ sentences, with `--figures` figures on catalogue indicators in their own units a
 structure of the size real reports have (the JSON that whole-row loads used to decode). Then,
 in-process through Starlette's TestClient, for home, search, city, compare and the exports:
 
-- CPU per request: process time over sequential requests (the app's own work, one at a time);
+- CPU per request: process time over sequential requests (the app's own work, one at a time),
+  and for the exports the rows they hold and the CPU per 1,000 rows;
+- "(cold)": the page cache emptied before each request, as after any evaluator's change;
 - p50/p95 wall time with 10 clients at once (threads, each its own logged-in client).
 
     python bench/web_bench.py [--cities 100] [--passages 80] [--figures 30] [--requests 20]
@@ -166,10 +168,32 @@ def client(app):
     return c
 
 
-def measure(app, url: str, n: int, concurrent: bool = True, cold: bool = False) -> dict:
+def rows_in(response) -> int | None:
+    """The data rows of an export (the header row not counted); None for a page."""
+    kind = response.headers.get("content-type", "")
+    if kind.startswith("text/csv"):
+        import csv
+        import io
+
+        return sum(1 for _ in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) - 1
+    if "spreadsheetml" in kind:
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return sum(1 for _ in book.worksheets[0].iter_rows()) - 1
+    return None
+
+
+def measure(
+    app, url: str, n: int, concurrent: bool = True, cold: bool = False, per_client: int = 2
+) -> dict:
     """`cold`: the page cache is emptied before each request, as after any change."""
     one = client(app)
-    assert one.get(url).status_code == 200, url  # warm (templates, caches)
+    first = one.get(url)  # warm (templates, caches)
+    assert first.status_code == 200, url
+    rows = rows_in(first)
     cpu = 0.0
     for _ in range(n):
         if cold:
@@ -179,12 +203,12 @@ def measure(app, url: str, n: int, concurrent: bool = True, cold: bool = False) 
         cpu += time.process_time() - started
     cpu /= n
     if not concurrent:
-        return {"cpu_ms": cpu * 1000, "p50_ms": float("nan"), "p95_ms": float("nan")}
+        return {"cpu_ms": cpu * 1000, "p50_ms": float("nan"), "p95_ms": float("nan"), "rows": rows}
     clients = [client(app) for _ in range(10)]
 
     def timed(c):
         out = []
-        for _ in range(2):
+        for _ in range(per_client):
             t = time.perf_counter()
             c.get(url)
             out.append(time.perf_counter() - t)
@@ -193,7 +217,12 @@ def measure(app, url: str, n: int, concurrent: bool = True, cold: bool = False) 
     with ThreadPoolExecutor(10) as pool:
         times = sorted(t for part in pool.map(timed, clients) for t in part)
     p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-    return {"cpu_ms": cpu * 1000, "p50_ms": statistics.median(times) * 1000, "p95_ms": p95 * 1000}
+    return {
+        "cpu_ms": cpu * 1000,
+        "p50_ms": statistics.median(times) * 1000,
+        "p95_ms": p95 * 1000,
+        "rows": rows,
+    }
 
 
 def main() -> None:
@@ -226,27 +255,36 @@ def main() -> None:
             "baseline": "/static/favicon.svg",  # the framework and TestClient alone
             "home": "/",
             "search": "/search?q=" + quote("宽带"),
+            "search (page 3)": "/search?page=3&q=" + quote("宽带"),
             "city": f"/city/{city}/2017/FY",
+            "city (cold)": f"/city/{city}/2017/FY",
             "compare": "/compare",
             "compare (cold)": "/compare",
-            "export indicators.xlsx": "/export/indicators.xlsx",
-            "export figures.xlsx": "/export/figures.xlsx",
             "queue": "/queue",
+            "export matrix.xlsx": "/export/matrix.xlsx",
+            "export indicators.xlsx": "/export/indicators.xlsx",
+            "export indicators.csv": "/export/indicators.csv",
+            "export figures.xlsx": "/export/figures.xlsx",
+            "export figures.csv": "/export/figures.csv",
+            "export applications.xlsx": "/export/applications.xlsx",
         }
-        print("| page | CPU per request | p50, 10 clients | p95, 10 clients |")
-        print("| --- | ---: | ---: | ---: |")
+        print(
+            "| page | rows | CPU per request | CPU per 1,000 rows | p50, 10 clients "
+            "| p95, 10 clients |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, url in pages.items():
             if args.only and name.split()[0] not in args.only:
                 continue
-            n = (
-                args.requests
-                if not name.startswith("export figures")
-                else max(3, args.requests // 5)
-            )
+            big = name.startswith("export figures")
+            n = args.requests if not big else max(3, args.requests // 5)
             cold = "cold" in name
-            r = measure(app, url, n, not args.no_concurrency and not cold, cold)
+            r = measure(app, url, n, not args.no_concurrency and not cold, cold, 1 if big else 2)
+            rows = r["rows"]
+            per = f"{r['cpu_ms'] / rows * 1000:.0f} ms" if rows else ""
             print(
-                f"| {name} | {r['cpu_ms']:.0f} ms | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms |",
+                f"| {name} | {rows if rows is not None else ''} | {r['cpu_ms']:.0f} ms | {per} "
+                f"| {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms |",
                 flush=True,
             )
         app.state.jobs.shutdown()
