@@ -179,3 +179,33 @@ def test_a_copied_cookie_fails_after_logout(desk):
             assert "/login" in other.url  # and dies with it
         finally:
             browser.close()
+
+
+def test_tables_sort_in_the_page(desk):
+    """Compare's matrix sorts by a column at a click on its header, again the other way."""
+    base, _, _ = desk
+    sync_api = _playwright()
+    with sync_api.sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            _login(page, base, "vic")
+            page.goto(base + "/compare")
+            table = page.locator("#matrix-table")
+            totals = lambda: [  # noqa: E731
+                int(t) for t in table.locator("tbody tr td:last-child").all_inner_texts()
+            ]
+            header = table.locator("thead th").last
+            assert len(totals()) >= 2
+            header.locator("button.sort").click()
+            assert header.get_attribute("aria-sort") == "ascending"
+            assert totals() == sorted(totals())
+            header.locator("button.sort").click()
+            assert header.get_attribute("aria-sort") == "descending"
+            assert totals() == sorted(totals(), reverse=True)
+            assert errors == []
+        finally:
+            browser.close()
