@@ -37,14 +37,18 @@ def home(request: Request, user=viewer):
     engine = engine_of(request)
     status = store_status(engine)
     columns, rows = _submissions_grid(status.cells)
+    # What waits depends on current documents and evaluators' events only: once per version.
+    total, counts = request.app.state.page_cache.get(
+        ("queue counts",), lambda: (count_waiting(engine), queue_counts(engine))
+    )
     return render(
         request,
         "home.html",
         status=status,
         columns=columns,
         rows=rows,
-        queue_total=count_waiting(engine),
-        queue_counts=queue_counts(engine),
+        queue_total=total,
+        queue_counts=counts,
         events=recent_events(engine, 15),
     )
 
