@@ -99,7 +99,9 @@ def city_view(
             ("trend", city, year, period, indicator), lambda: _trend(engine, overview, indicator)
         ),
         previous=previous_submission(engine, city, year, period),
-        checks=check_city(engine, city, year, period),
+        checks=cache.get(
+            ("checks", city, year, period), lambda: check_city(engine, city, year, period)
+        ),
     )
 
 
