@@ -14,6 +14,7 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
@@ -417,6 +418,13 @@ def write_workbook(sheets: list[Sheet], out: BinaryIO) -> None:
             header.append(cell)
         ws.append(header)
         plain = [h in PLAIN_NUMBERS for h in sheet.headers]
+        # The two number styles, made once and copied to each cell: setting number_format on
+        # every cell looks the format up in the workbook each time.
+        formats = {}
+        for whole, code in ((True, "#,##0"), (False, "#,##0.00")):
+            proto = WriteOnlyCell(ws, value=0)
+            proto.number_format = code
+            formats[whole] = proto._style
         for row in itertools.chain(sample, rows):
             written += 1
             cells = []
@@ -424,12 +432,14 @@ def write_workbook(sheets: list[Sheet], out: BinaryIO) -> None:
                 if isinstance(value, str):
                     cell = WriteOnlyCell(ws, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)))
                     cell.data_type = "s"  # never a formula, whatever openpyxl would guess
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    if col < len(plain) and plain[col]:
+                        cell = value  # ids, years, pages: no thousands separator
+                    else:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell._style = copy(formats[float(value).is_integer()])
                 else:
-                    cell = WriteOnlyCell(ws, value=value)
-                    number = isinstance(value, int | float) and not isinstance(value, bool)
-                    if number and not (col < len(plain) and plain[col]):
-                        whole = float(value).is_integer()
-                        cell.number_format = "#,##0" if whole else "#,##0.00"
+                    cell = value  # None, a date
                 cells.append(cell)
             ws.append(cells)
         # written when the sheet is closed, after its rows: the count is known by then
