@@ -52,7 +52,10 @@ def queue(
     }
     sort = sort if sort in QUEUE_SORTS else ""
     page_no = optional_int(page, "页码", 1, 10**6) or 1
-    result = queue_page(engine, **filters, page=page_no, sort=sort or "oldest")
+    result = request.app.state.page_cache.get(  # what waits changes only with the store
+        ("queue", *filters.values(), page_no, sort),
+        lambda: queue_page(engine, **filters, page=page_no, sort=sort or "oldest"),
+    )
     here = "/queue" + (
         ("?" + query_string(**filters, sort=sort, page=result.page))
         if any(filters.values()) or result.page > 1 or sort
