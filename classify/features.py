@@ -18,6 +18,7 @@ from . import artifact
 from .tokens import domain_tokens, normalize
 
 BLOCKS = ("words", "chars", "title")
+NO_TITLE = "\u0000无标题"  # the title block's only term when no training passage has a title
 
 
 def _word_ngrams(doc: str) -> list[str]:
@@ -68,6 +69,10 @@ class TextFeatures:
         weights = self._weights()
         blocks = []
         for name in BLOCKS:
+            if fit and name == "title" and not any(map(_title_words, columns[name])):
+                # No passage has a heading (real paragraphs only): a vectoriser fitted on no
+                # words fails, so the block gets one placeholder term no title produces.
+                self.vectorizers[name] = _title_vectorizer({NO_TITLE: 0})
             vectorizer = self.vectorizers[name]
             block = (vectorizer.fit_transform if fit else vectorizer.transform)(columns[name])
             blocks.append(block * weights[name])
@@ -120,7 +125,13 @@ def _vectorizers(params: FeatureParams, vocabularies: dict[str, list[str]] | Non
             sublinear_tf=True,
             vocabulary=vocab("chars"),
         ),
-        "title": TfidfVectorizer(
-            analyzer=_title_words, min_df=1, sublinear_tf=True, vocabulary=vocab("title")
-        ),
+        "title": _title_vectorizer(vocab("title")),
     }
+
+
+def _title_vectorizer(vocabulary: dict[str, int] | None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=_title_words, min_df=1, sublinear_tf=True, vocabulary=vocabulary
+    )

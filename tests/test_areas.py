@@ -440,3 +440,13 @@ def test_real_paragraphs_count_at_most_as_much_as_written_ones():
 def test_shipped_model_is_calibrated_on_real_text(model):
     assert model.meta["calibrated_on"] == "real" and model.meta["real_examples"] >= 500
     assert 0.5 <= model.threshold <= 0.9
+
+
+def test_a_corpus_without_headings_trains_and_takes_headings_later(small_corpus):
+    """Real paragraphs carry no heading path: a corpus of them alone must still train."""
+    from classify.areas import fit
+
+    untitled = [Example(e.text, e.area, None, e.id, e.source, e.doc) for e in small_corpus]
+    model = fit(untitled)
+    probs = model.probabilities(list(CLEAR.values()), ["一、加快信息基础设施升级改造"] * len(CLEAR))
+    assert probs.shape == (len(CLEAR), 7) and np.allclose(probs.sum(axis=1), 1)
