@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from extract import vocabulary
+from extract.divisions import canonical_city
 
 
 class _App(typer.Typer):
@@ -42,6 +43,7 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 # The one vocabulary (extract/vocabulary.py): importing it costs about 0.1 s at --help.
+Period = vocabulary.Period
 PERIODS = vocabulary.PERIOD_LABELS
 KINDS = vocabulary.KIND_LABELS
 SOURCES = vocabulary.SOURCE_LABELS
@@ -239,11 +241,6 @@ def extract(
 ) -> None:
     """读取报告文件，输出其结构：标题层级、段落、表格、页码及识别出的城市、年份、时段。"""
     raise typer.Exit(_run_extract(paths, format, jobs, show=True, ocr=ocr))
-
-
-class Period(StrEnum):
-    H1 = "H1"
-    FY = "FY"
 
 
 def _store():
@@ -734,16 +731,8 @@ def classify(
     raise typer.Exit(1 if bad else 0)
 
 
-def _city(name: str | None) -> str | None:
-    """ "杭州" and "杭州市" name the same city; an unknown name is used as typed."""
-    from extract import city_named
-
-    known = city_named(name) if name else None
-    return known.name if known else name
-
-
-CHECKS = {"met": "✓ 达标", "not_met": "✗ 未达标", "not_comparable": "— 无法比较"}
-KINDS_OF_FIGURE = {"level": "水平", "change": "变化", "target": "计划"}
+_CHECK_MARKS = {"met": "✓", "not_met": "✗", "not_comparable": "—"}
+CHECKS = {code: f"{_CHECK_MARKS[code]} {label}" for code, label in vocabulary.CHECK_LABELS.items()}
 
 
 def _number(value: float | None, unit: str | None) -> str:
@@ -792,7 +781,7 @@ def figures(
     rows = list_figures(
         _store(),
         FigureFilters(
-            _city(city),
+            canonical_city(city),
             year,
             period.value if period else None,
             indicator,
@@ -844,7 +833,9 @@ def scorecard(
     from corpus.figures import scorecard as make_scorecard
 
     try:
-        card = make_scorecard(_store(), _city(city), year, period.value if period else None)
+        card = make_scorecard(
+            _store(), canonical_city(city), year, period.value if period else None
+        )
     except NoSubmission as exc:
         err.print(f"✗ {exc}", markup=False)
         raise typer.Exit(1) from exc
@@ -937,7 +928,7 @@ def apps(
             for text in pair.shared:
                 out.print(f"  重复内容：{text[:120]}", style="dim", markup=False, highlight=False)
         return
-    rows = list_apps(engine, AppFilters(_city(city), year, tag, area), limit)
+    rows = list_apps(engine, AppFilters(canonical_city(city), year, tag, area), limit)
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
         return
@@ -1188,7 +1179,7 @@ def export_cmd(
             engine=_store(),
             year=year,
             period=period.value if period else None,
-            city=_city(city),
+            city=canonical_city(city),
         )
     except (ExportError, NoSubmission) as exc:
         err.print(f"✗ {exc}", markup=False)
@@ -1251,7 +1242,7 @@ def report(
             data = draft_reports_zip(engine, year, period.value)
             name = f"{year}年{PERIODS[period.value]}评估报告（初稿）.zip"
         else:
-            unit = _city(city)
+            unit = canonical_city(city)
             year, chosen = choose_submission(engine, unit, year, period.value if period else None)
             data = draft_report(engine, unit, year, chosen)
             name = report_file_name(unit, year, chosen)
@@ -1277,7 +1268,7 @@ def diff(
 
     try:
         d = submission_diff(
-            _store(), _city(city), parse_submission(before), parse_submission(after)
+            _store(), canonical_city(city), parse_submission(before), parse_submission(after)
         )
     except (DiffError, NoSubmission) as exc:
         err.print(f"✗ {exc}", markup=False)
@@ -1493,7 +1484,7 @@ def check(
     每条列出文件、页码和原文。"""
     from corpus.checks import check_city
 
-    findings = check_city(_store(), _city(city), year, period.value if period else None)
+    findings = check_city(_store(), canonical_city(city), year, period.value if period else None)
     if as_json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False))
         return

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from extract.vocabulary import Period
+
 from .indicators import Catalogue, Verdict, check_target, load_catalogue
 from .numerals import (
     CN_DIGITS,
@@ -508,13 +510,13 @@ def _period_of_marker(match: re.Match[str]) -> str | None:
     if match.group("cum"):
         return "cumulative"
     if match.group("h1"):
-        return "H1"
+        return Period.H1
     if match.group("fy"):
-        return "FY"
+        return Period.FY
     month = match.group("rm") or match.group("mm") or match.group("mm2")
     if month is None:
         return None
-    return "H1" if _month(month) <= 6 else "FY"
+    return Period.H1 if _month(month) <= 6 else Period.FY
 
 
 def _outside_titles(positions: list[int], titles: list[tuple[int, int]]) -> list[int]:

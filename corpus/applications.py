@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from classify.applications import overlap, shared_passages, shingles
-from extract.vocabulary import Kind
+from extract.vocabulary import Kind, Period
 from models.tables import Application, ApplicationTag, Document
 
 # Typical applications are read from applications attachments and progress reports only: a case
@@ -191,7 +191,7 @@ class RecycledPair:
 
 
 def _when(app: StoredApp) -> tuple[int, int, int]:
-    return (app.year or 0, 1 if app.period == "FY" else 0, app.id)
+    return (app.year or 0, 1 if app.period == Period.FY else 0, app.id)
 
 
 def recycled(engine: Engine, threshold: float = RECYCLED_OVERLAP) -> list[RecycledPair]:

@@ -19,7 +19,13 @@ from typing import Literal
 from sqlalchemy import Engine
 
 from classify import SHORT_NAMES
-from extract.vocabulary import ROLE_LABELS
+from extract.vocabulary import (
+    CHECK_LABELS,
+    FIGURE_KIND_LABELS,
+    PERIOD_LABELS,
+    REVIEW_LABELS,
+    ROLE_LABELS,
+)
 
 from .applications import CASE_KINDS, AppFilters, list_apps
 from .compare import area_matrix, indicator_table, latest_period, periods
@@ -32,10 +38,10 @@ KINDS: dict[str, str] = {
     "applications": "典型应用",
 }
 FORMATS = ("xlsx", "csv")
-PERIOD_NAMES = {"H1": "上半年", "FY": "全年"}
-CHECK_NAMES = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
-FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
-REVIEW_NAMES = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+PERIOD_NAMES = PERIOD_LABELS
+CHECK_NAMES = CHECK_LABELS
+FIGURE_KINDS = FIGURE_KIND_LABELS
+REVIEW_NAMES = REVIEW_LABELS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_000_000  # one Excel sheet holds 1,048,576 rows
 

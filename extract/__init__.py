@@ -1,7 +1,7 @@
 """extract/: submitted files into structured documents. Knows files, not databases."""
 
 from .archive import check_zip
-from .divisions import Division, find_divisions
+from .divisions import Division, canonical_city, find_divisions
 from .divisions import division_named as city_named
 from .document import Block, Document, Evidence, Metadata, PageInfo, Passage
 from .errors import (
@@ -59,6 +59,7 @@ __all__ = [
     "TypeMismatch",
     "UnsupportedFormat",
     "ZipBomb",
+    "canonical_city",
     "check_zip",
     "city_named",
     "display_name",

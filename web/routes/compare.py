@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from extract import canonical_city
+
 from .. import security
 from ..charts import heat_map, indicator_bars
 from ..templating import number, render, render_blocks
@@ -118,7 +120,7 @@ def export_file(
     from corpus.export import export, file_name
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
-    city = (city or "").strip() or None
+    city = canonical_city(city)
     content = export(kind, fmt, engine=engine_of(request), year=y, period=p, city=city)
     name = file_name(kind, fmt, year=y, period=p, city=city)
     return Response(

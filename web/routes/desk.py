@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from extract import canonical_city
+
 from .. import security
 from ..errors import wants_json
 from ..templating import render
@@ -44,7 +46,7 @@ def queue(
 
     engine = engine_of(request)
     filters = {
-        "city": city.strip() or None,
+        "city": canonical_city(city),
         "year": optional_int(year, "年份", 1900, 2200),
         "period": optional_period(period),
     }

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from extract.vocabulary import Period
+
 from .. import security
 from ..templating import render
 from .common import Year, engine_of, optional_int, optional_period
@@ -33,7 +35,7 @@ def _download(content: bytes, media: str, name: str, fallback: str) -> Response:
 def report_docx(request: Request, city: str, year: Year, period: str, user=viewer):
     from corpus.report import draft_report, report_file_name
 
-    period = optional_period(period) or "FY"
+    period = optional_period(period) or Period.FY
     data = draft_report(engine_of(request), city, year, period)
     return _download(data, DOCX, report_file_name(city, year, period), "infocity-report.docx")
 
@@ -89,7 +91,7 @@ def summary_file(request: Request, year: Year, period: str, fmt: str, user=viewe
     from corpus.summary import period_summary, summary_docx, summary_xlsx
 
     engine = engine_of(request)
-    period = optional_period(period) or "FY"
+    period = optional_period(period) or Period.FY
     s = period_summary(engine, year, period)
     name = f"{s.label}报送情况汇总.{fmt}"
     if fmt == "xlsx":

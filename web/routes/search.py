@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from corpus import Filters, QueryError, more_like_this, search
 from corpus.search import count_matches
+from extract import canonical_city
 
 from .. import security
 from ..templating import render
@@ -36,13 +37,10 @@ def search_page(
     from classify.tags import taxonomy
     from corpus.compare import periods
     from corpus.review import get_passage
-    from extract import city_named
 
     engine = engine_of(request)
-    city = city.strip()
-    known = city_named(city) if city else None
     filters = Filters(
-        city=known.name if known else (city or None),
+        city=canonical_city(city),
         year=optional_int(year, "年份", 2000, 2100),
         period=optional_period(period),
         area=optional_int(area, "领域", 0, 6),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from corpus import Overrides
-from extract import ACCEPTED_SUFFIXES
+from extract import ACCEPTED_SUFFIXES, canonical_city
 
 from .. import security
 from ..errors import UploadRejected
@@ -44,8 +44,6 @@ async def upload(request: Request, user=evaluator):
     """Streams the files to the job's folder (limits checked as they arrive), then queues the
     ingest and sends the browser to the progress page. The CSRF token is the form's first field,
     checked before any file is written."""
-    from extract import city_named
-
     settings = request.app.state.settings
     jobs = request.app.state.jobs
     job_id, folder = jobs.new_folder()
@@ -67,10 +65,8 @@ async def upload(request: Request, user=evaluator):
         check_token(received)
         if not received.files:
             raise UploadRejected("没有收到任何文件：请选择文件夹、文件或 .zip 压缩包。", status=400)
-        city = (received.get("city") or "").strip()
-        known = city_named(city) if city else None
         overrides = Overrides(
-            city=known.name if known else (city or None),
+            city=canonical_city(received.get("city")),
             year=optional_int(received.get("year"), "年份", 2000, 2100),
             period=optional_period(received.get("period")),
         )
