@@ -13,27 +13,35 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
+from classify.errors import ClassifyError
+from corpus.errors import CorpusError
+from corpus.search import QueryError
 from extract import vocabulary
 from extract.divisions import canonical_city
+from extract.errors import ExtractError
+
+# The error roots of the layers below: what the boundary turns into `✗ message` and exit 1.
+OUR_ERRORS: tuple[type[Exception], ...] = (CorpusError, ClassifyError, ExtractError)
 
 
-class _App(typer.Typer):
-    """The store's faults (disk full, read-only, corrupt, too new) end any command with their
-    one-line message, never a traceback (issue 15)."""
+class _Boundary(TyperGroup):
+    """The CLI's one error boundary: any command that raises one of our errors (a store fault,
+    an unknown document, a model that cannot be used…) ends with its one-line Chinese message
+    on stderr and a non-zero exit, never a traceback. A search query the engine cannot read is
+    a usage error (exit 2)."""
 
-    def __call__(self, *args, **kwargs):
+    def invoke(self, ctx):
         try:
-            return super().__call__(*args, **kwargs)
-        except Exception as exc:
-            store = sys.modules.get("corpus.store")  # not imported: not a store fault
-            if store is None or not isinstance(exc, store.StoreUnavailable):
-                raise
+            return super().invoke(ctx)
+        except (*OUR_ERRORS, QueryError) as exc:
             err.print(f"✗ {exc}", markup=False, highlight=False)
-            sys.exit(1)
+            raise typer.Exit(2 if isinstance(exc, QueryError) else 1) from exc
 
 
-app = _App(
+app = typer.Typer(
+    cls=_Boundary,
     help="infocity：国家信息消费示范城市进展报告的读取、分类与检索工具。",
     no_args_is_help=True,
     add_completion=False,
@@ -244,13 +252,9 @@ def extract(
 
 
 def _store():
-    from corpus import StoreUnavailable, get_settings, open_store
+    from corpus import get_settings, open_store
 
-    try:
-        return open_store(get_settings())
-    except StoreUnavailable as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    return open_store(get_settings())
 
 
 def _run_ingest(
@@ -262,8 +266,7 @@ def _run_ingest(
     user: str,
     ocr: OcrMode | None = None,
 ) -> int:
-    from classify import ModelError
-    from corpus import StoreUnavailable, get_settings, ingest
+    from corpus import get_settings, ingest
 
     settings = get_settings()
     progress = Progress(
@@ -289,21 +292,17 @@ def _run_ingest(
 
     with progress:
         task = progress.add_task("ingest", total=None, pages=0, failed=0)
-        try:
-            summary = ingest(
-                paths,
-                engine=engine,
-                data_dir=settings.data_dir,
-                limits=_limits(settings, ocr),
-                jobs=jobs or settings.jobs,
-                overrides=overrides,
-                user=user,
-                on_result=on_result,
-                review_threshold=settings.review_threshold,
-            )
-        except (StoreUnavailable, ModelError) as exc:
-            err.print(f"✗ {exc}", markup=False)
-            return 1
+        summary = ingest(
+            paths,
+            engine=engine,
+            data_dir=settings.data_dir,
+            limits=_limits(settings, ocr),
+            jobs=jobs or settings.jobs,
+            overrides=overrides,
+            user=user,
+            on_result=on_result,
+            review_threshold=settings.review_threshold,
+        )
     if as_json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, default=str))
     else:
@@ -463,15 +462,11 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出
 
 
 def _search(engine, query: str | None, like: int | None, limit: int, filters=None):
-    from corpus import QueryError, more_like_this, search
+    from corpus import more_like_this, search
 
-    try:
-        if like is not None:
-            return more_like_this(engine, like, limit, filters)
-        return search(engine, query or "", filters, limit)
-    except QueryError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(2) from exc
+    if like is not None:
+        return more_like_this(engine, like, limit, filters)
+    return search(engine, query or "", filters, limit)
 
 
 def _print_hits(hits) -> None:
@@ -599,7 +594,6 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出评估结果。")] = False,
 ) -> None:
     """训练模型（领域分类、典型应用标签）：自带语料加上评估人员的更正，保存带版本号的模型并启用。"""
-    from classify import ModelError
     from corpus import get_settings
     from corpus.classifiers import train_areas, train_tags
 
@@ -645,7 +639,7 @@ def train(
                     f"阈值 {tags.threshold:.2f}，保存到 {tags.path}",
                     markup=False,
                 )
-    except (ValueError, OSError, ModelError) as exc:
+    except (ValueError, OSError) as exc:
         raise _model_error(exc) from exc
     if as_json:
         print(json.dumps(report, ensure_ascii=False))
@@ -665,7 +659,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
 ) -> None:
     """评估领域分类：交叉验证的各领域精确率、召回率、F1 和混淆矩阵。"""
-    from classify import ModelError, cross_validate, evaluate, load_examples
+    from classify import cross_validate, evaluate, load_examples
     from corpus import get_settings
     from corpus.classifiers import area_model
 
@@ -677,7 +671,7 @@ def evaluate(
             examples = load_examples([holdout])
             probs = model.probabilities([e.text for e in examples], [e.title for e in examples])
             held = evaluate([e.area for e in examples], probs, model.classes, model.threshold)
-    except (ValueError, OSError, ModelError) as exc:
+    except (ValueError, OSError) as exc:
         raise _model_error(exc) from exc
     if as_json:
         print(
@@ -702,7 +696,6 @@ def classify(
     ] = "-",
 ) -> None:
     """批量分类：每个输入段落输出一行 JSON（领域、置信度、次选领域、是否待复核、数字、典型应用标签）。"""
-    from classify import ModelError
     from classify.batch import BadLine, run
     from corpus import get_settings
     from corpus.classifiers import area_model, tag_model
@@ -712,7 +705,7 @@ def classify(
         model = area_model(settings.data_dir)
         tags = tag_model(settings.data_dir)
         stream = sys.stdin if source == "-" else open(source, encoding="utf-8-sig")  # noqa: SIM115
-    except (OSError, ModelError) as exc:
+    except OSError as exc:
         raise _model_error(exc) from exc
     bad = 0
     name = "标准输入" if source == "-" else source
@@ -829,16 +822,9 @@ def scorecard(
 ) -> None:
     """某城市一次报告的各项指标与指南目标对照：报告值及其所指日期、目标、是否达标、上次报告值。
     报告值取本期内日期最晚的当期值（同日期表格优先）；基期值、计划和变化量不参与达标判断。"""
-    from corpus.figures import NoSubmission
     from corpus.figures import scorecard as make_scorecard
 
-    try:
-        card = make_scorecard(
-            _store(), canonical_city(city), year, period.value if period else None
-        )
-    except NoSubmission as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    card = make_scorecard(_store(), canonical_city(city), year, period.value if period else None)
     if as_json:
         print(json.dumps(card.to_dict(), ensure_ascii=False))
         return
@@ -945,14 +931,9 @@ def similar(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
 ) -> None:
     """查找与某个典型应用最相似的其他城市、其他年份的案例。"""
-    from corpus.applications import UnknownApp
     from corpus.applications import similar as find_similar
 
-    try:
-        found = find_similar(_store(), app_id, limit)
-    except UnknownApp as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    found = find_similar(_store(), app_id, limit)
     if as_json:
         print(
             json.dumps(
@@ -972,13 +953,9 @@ def backup(
     target: Annotated[Path, typer.Argument(help="备份文件路径（不会覆盖已有文件）。")],
 ) -> None:
     """备份本地数据库（SQLite 在线备份，导入进行中也可安全执行）；数据库文件之外的报告原件在数据目录 files/ 下。"""
-    from corpus.backup import BackupError, backup_sqlite
+    from corpus.backup import backup_sqlite
 
-    try:
-        path = backup_sqlite(_store(), target)
-    except BackupError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    path = backup_sqlite(_store(), target)
     err.print(f"已备份到 {path}", markup=False)
 
 
@@ -988,7 +965,7 @@ def restore(
 ) -> None:
     """从备份恢复本地数据库（SQLite）：先校验备份；网页应用或导入正在使用时拒绝；原数据库（连同 -wal 日志）移到 before-restore-时间/ 保存。"""
     from corpus import get_settings
-    from corpus.backup import BackupError, restore_sqlite
+    from corpus.backup import restore_sqlite
 
     settings = get_settings()
     url = settings.database_url or ""
@@ -998,11 +975,7 @@ def restore(
         )
         raise typer.Exit(1)
     database = Path(url.split("///", 1)[1]) if url else settings.data_dir / "infocity.db"
-    try:
-        restored = restore_sqlite(source, database, settings.data_dir)
-    except BackupError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    restored = restore_sqlite(source, database, settings.data_dir)
     err.print(f"已从 {source} 恢复数据库：{restored.documents} 个文档。", markup=False)
     if restored.kept:
         err.print(f"原数据库保存在 {restored.kept}", markup=False)
@@ -1044,16 +1017,6 @@ def _read_password(password_stdin: bool) -> str:
     raise typer.Exit(1)
 
 
-def _account_call(fn, *args, **kwargs):
-    from corpus.accounts import AccountError
-
-    try:
-        return fn(*args, **kwargs)
-    except AccountError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
-
-
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="用户名（登录名）。")],
@@ -1066,9 +1029,7 @@ def user_add(
     from corpus.accounts import ROLES, add_user
 
     engine = _store()
-    user = _account_call(
-        add_user, engine, name, _read_password(password_stdin), role.value, by=_cli_actor()
-    )
+    user = add_user(engine, name, _read_password(password_stdin), role.value, by=_cli_actor())
     err.print(f"已添加用户 {user.name}（{ROLES[user.role]}）", markup=False)
 
 
@@ -1111,9 +1072,7 @@ def user_passwd(
     from corpus.accounts import set_password
 
     engine = _store()
-    user = _account_call(
-        set_password, engine, name, _read_password(password_stdin), by=_cli_actor()
-    )
+    user = set_password(engine, name, _read_password(password_stdin), by=_cli_actor())
     err.print(f"已修改 {user.name} 的密码", markup=False)
 
 
@@ -1125,7 +1084,7 @@ def user_role(
     """修改用户的角色（唯一的管理员不能降级）。"""
     from corpus.accounts import ROLES, set_role
 
-    user = _account_call(set_role, _store(), name, role.value, by=_cli_actor())
+    user = set_role(_store(), name, role.value, by=_cli_actor())
     err.print(f"{user.name} 现在是{ROLES[user.role]}", markup=False)
 
 
@@ -1134,7 +1093,7 @@ def user_remove(name: Annotated[str, typer.Argument(help="用户名。")]) -> No
     """停用用户：不能再登录，审计记录中的名字保留（用户不会被删除）。"""
     from corpus.accounts import deactivate
 
-    user = _account_call(deactivate, _store(), name, by=_cli_actor())
+    user = deactivate(_store(), name, by=_cli_actor())
     err.print(f"已停用用户 {user.name}", markup=False)
 
 
@@ -1168,22 +1127,17 @@ def export_cmd(
     city: Annotated[str | None, typer.Option(help="只导出某城市。")] = None,
 ) -> None:
     """导出领域覆盖矩阵、指标对照、数据或典型应用为 Excel（.xlsx）或 CSV 文件。"""
-    from corpus.export import ExportError, export
-    from corpus.figures import NoSubmission
+    from corpus.export import export
 
     _refuse_existing(out_file)
-    try:
-        data = export(
-            kind.value,
-            fmt.value,
-            engine=_store(),
-            year=year,
-            period=period.value if period else None,
-            city=canonical_city(city),
-        )
-    except (ExportError, NoSubmission) as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    data = export(
+        kind.value,
+        fmt.value,
+        engine=_store(),
+        year=year,
+        period=period.value if period else None,
+        city=canonical_city(city),
+    )
     _write_new(out_file, data)
     err.print(f"已导出到 {out_file}（{len(data):,} 字节）", markup=False)
 
@@ -1222,7 +1176,6 @@ def report(
     ] = None,
 ) -> None:
     """起草某单位一次报送的评估报告（Word）：报送材料、指标对照、六大领域、主要数据、待核实事项、典型应用、与上期相比的变化，并留出评估意见。"""
-    from corpus.figures import NoSubmission
     from corpus.report import (
         choose_submission,
         draft_report,
@@ -1234,21 +1187,17 @@ def report(
         err.print("✗ 请给出一个单位，或用 --all（同时给出 --year 和 --period）", markup=False)
         raise typer.Exit(2)
     engine = _store()
-    try:
-        if all_units:
-            if year is None or period is None:
-                err.print("✗ --all 需要同时给出 --year 和 --period", markup=False)
-                raise typer.Exit(2)
-            data = draft_reports_zip(engine, year, period.value)
-            name = f"{year}年{PERIODS[period.value]}评估报告（初稿）.zip"
-        else:
-            unit = canonical_city(city)
-            year, chosen = choose_submission(engine, unit, year, period.value if period else None)
-            data = draft_report(engine, unit, year, chosen)
-            name = report_file_name(unit, year, chosen)
-    except NoSubmission as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    if all_units:
+        if year is None or period is None:
+            err.print("✗ --all 需要同时给出 --year 和 --period", markup=False)
+            raise typer.Exit(2)
+        data = draft_reports_zip(engine, year, period.value)
+        name = f"{year}年{PERIODS[period.value]}评估报告（初稿）.zip"
+    else:
+        unit = canonical_city(city)
+        year, chosen = choose_submission(engine, unit, year, period.value if period else None)
+        data = draft_report(engine, unit, year, chosen)
+        name = report_file_name(unit, year, chosen)
     target = out_file or Path(name)
     _refuse_existing(target)
     _write_new(target, data)
@@ -1263,16 +1212,11 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
 ) -> None:
     """比较某单位两次报送：新增、删去和改写的章节与段落，数值变化的指标，新增和重复报送的典型应用。"""
-    from corpus.diff import DiffError, parse_submission, submission_diff
-    from corpus.figures import NoSubmission
+    from corpus.diff import parse_submission, submission_diff
 
-    try:
-        d = submission_diff(
-            _store(), canonical_city(city), parse_submission(before), parse_submission(after)
-        )
-    except (DiffError, NoSubmission) as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    d = submission_diff(
+        _store(), canonical_city(city), parse_submission(before), parse_submission(after)
+    )
     if as_json:
         print(json.dumps(d.to_dict(), ensure_ascii=False))
         return
@@ -1316,15 +1260,10 @@ def summary(
     ] = None,
 ) -> None:
     """某时段的汇总：各单位六大领域覆盖、指标与指南目标对照、未报送单位、各领域优秀典型应用。"""
-    from corpus.figures import NoSubmission
     from corpus.summary import period_summary, summary_docx, summary_xlsx
 
     engine = _store()
-    try:
-        s = period_summary(engine, year, period.value)
-    except NoSubmission as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    s = period_summary(engine, year, period.value)
     if out_file is not None:
         if out_file.suffix not in (".xlsx", ".docx"):
             err.print(f"✗ {out_file}：只能保存为 .xlsx 或 .docx", markup=False)
@@ -1373,15 +1312,11 @@ def serve(
     """启动评估人员使用的网页应用：上传、复核、检索、城市比较和导出，在浏览器中使用。"""
     import uvicorn
 
-    from corpus import StoreUnavailable, get_settings
+    from corpus import get_settings
     from corpus.accounts import list_users
     from web import create_app
 
-    try:
-        web_app = create_app(get_settings())
-    except StoreUnavailable as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    web_app = create_app(get_settings())
     if not any(u.active and u.role == "admin" for u in list_users(web_app.state.engine)):
         err.print("还没有管理员账户：请先运行 infocity user add 名字 --role admin", markup=False)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -1412,7 +1347,6 @@ def confirm_cmd(
     from corpus.documents import documents_metadata, set_document_metadata
     from corpus.labels import KINDS as KIND_LABELS
     from corpus.labels import PERIODS as PERIOD_LABELS
-    from corpus.review import ReviewError
 
     engine = _store()
     found = documents_metadata(engine, [document_id])
@@ -1420,21 +1354,17 @@ def confirm_cmd(
         err.print(f"✗ 没有编号为 {document_id} 的文档", markup=False)
         raise typer.Exit(1)
     now = found[0]
-    try:
-        meta = set_document_metadata(
-            engine,
-            document_id,
-            city if city is not None else now.city,
-            year if year is not None else now.year,
-            (None if period == "none" else period) if period is not None else now.period,
-            kind=kind or now.kind,
-            user=_cli_actor(),
-            expected_revision=now.revision,
-            comment=comment,
-        )
-    except ReviewError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
+    meta = set_document_metadata(
+        engine,
+        document_id,
+        city if city is not None else now.city,
+        year if year is not None else now.year,
+        (None if period == "none" else period) if period is not None else now.period,
+        kind=kind or now.kind,
+        user=_cli_actor(),
+        expected_revision=now.revision,
+        comment=comment,
+    )
     state = "已确认" if meta.confirmed else "仍待确认：" + "；".join(meta.unconfirmed.values())
     out.print(
         f"{meta.name}（文档 {meta.id}）：{meta.city or '未识别'} · {meta.year or '未识别'} · "
@@ -1502,16 +1432,6 @@ def check(
             )
 
 
-def _figure_edit(fn, *args, **kwargs):
-    from corpus.review import ReviewError
-
-    try:
-        return fn(*args, **kwargs)
-    except ReviewError as exc:
-        err.print(f"✗ {exc}", markup=False)
-        raise typer.Exit(1) from exc
-
-
 def _figure_version(figure_id: int) -> int:
     from sqlmodel import Session
 
@@ -1540,8 +1460,7 @@ def figure_role(
     from corpus.figure_review import set_figure_role
 
     engine = _store()
-    change = _figure_edit(
-        set_figure_role,
+    change = set_figure_role(
         engine,
         figure_id,
         None if role == "auto" else role,
@@ -1565,8 +1484,7 @@ def headline(
     from corpus.figure_review import choose_headline
 
     engine = _store()
-    change = _figure_edit(
-        choose_headline,
+    change = choose_headline(
         engine,
         figure_id,
         user=_cli_actor(),

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .errors import ClassifyError
+
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "indicators.toml"
 
 Verdict = Literal["met", "not_met", "not_comparable"]
@@ -34,12 +36,12 @@ _FIELDS = {"id", "name", "unit", "units", "synonyms", "target"}
 _TARGET_FIELDS = {"cmp", "value", "rising", "note"}
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ClassifyError, ValueError):
     """The catalogue file is unreadable or an entry is malformed; the message names the file and
     the entry, so whoever edited it can find the mistake."""
 
 
-class UnknownIndicator(KeyError):
+class UnknownIndicator(ClassifyError, KeyError):
     """An indicator id that is not in the catalogue."""
 
 

@@ -17,6 +17,8 @@ from classify.applications import overlap, shared_passages, shingles
 from extract.vocabulary import Kind, Period
 from models.tables import Application, ApplicationTag, Document
 
+from .errors import NotFound
+
 # Typical applications are read from applications attachments and progress reports only: a case
 # found in a document an evaluator re-classed as a budget or a plan leaves the finder.
 CASE_KINDS: tuple[str, ...] = (Kind.applications, Kind.progress)
@@ -141,8 +143,8 @@ class SimilarApp:
     similarity: float
 
 
-class UnknownApp(LookupError):
-    pass
+class UnknownApp(NotFound):
+    """No typical-application case with that id."""
 
 
 def similar(engine: Engine, app_id: int, limit: int = 10) -> list[SimilarApp]:

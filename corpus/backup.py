@@ -25,11 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from .errors import Invalid
 from .store import corrupt_message, full_message, read_only_message
 
 
-class BackupError(Exception):
-    pass
+class BackupError(Invalid):
+    """A backup or restore that cannot be done (missing, damaged, would overwrite)."""
 
 
 def backup_sqlite(engine: Engine, target: Path) -> Path:

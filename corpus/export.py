@@ -29,6 +29,7 @@ from extract.vocabulary import (
 
 from .applications import CASE_KINDS, AppFilters, list_apps
 from .compare import area_matrix, indicator_table, latest_period, periods
+from .errors import Invalid
 from .figures import FigureFilters, NoSubmission, list_figures
 
 KINDS: dict[str, str] = {
@@ -46,7 +47,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_000_000  # one Excel sheet holds 1,048,576 rows
 
 
-class ExportError(ValueError):
+class ExportError(Invalid):
     """An unknown kind or format; message in Chinese. (A period the store does not hold raises
     corpus.figures.NoSubmission, a LookupError, like the other not-found errors.)"""
 

@@ -24,6 +24,8 @@ from extract.vocabulary import PERIOD_LABELS, PERIOD_ORDER, ROLE_LABELS, FigureR
 from models.tables import Document, FigureChoice, Passage
 from models.tables import Figure as FigureRow
 
+from .errors import NotFound
+
 # Only progress reports are judged against the guide's targets: a budget's or a statistical
 # bulletin's figures are context, never a city's result in a scorecard.
 SCORED_KINDS: tuple[str, ...] = (Kind.progress,)
@@ -351,7 +353,7 @@ class Scorecard:
         return data
 
 
-class NoSubmission(LookupError):
+class NoSubmission(NotFound):
     """The store has no submission for that city (and year and period)."""
 
 

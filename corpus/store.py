@@ -18,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, migrate, sqlite_url, unknown_revisions
 
+from .errors import Unavailable
 from .settings import Settings
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(Unavailable):
     """The database cannot be reached or written; the message says what to do."""
 
 

@@ -13,7 +13,14 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
+
+from classify.errors import ClassifyError
+from corpus import errors as corpus_errors
+from corpus import review
+from corpus.errors import CorpusError
+from corpus.search import QueryError
 
 log = logging.getLogger("infocity.web")
 
@@ -36,7 +43,7 @@ class LoginFailed(WebError):
     message = "用户名或密码错误。"
 
 
-class Forbidden(WebError):
+class Forbidden(WebError, corpus_errors.Forbidden):
     status = 403
 
     def __init__(self, role: str, needed: str) -> None:
@@ -81,36 +88,25 @@ class BadParameter(WebError):
 
 
 def corpus_statuses() -> dict[type[Exception], int]:
-    """The corpus layer's exceptions and their statuses; a subclass not named here takes its
-    nearest named base's."""
-    from classify import ModelError
-    from corpus import QueryError, StoreUnavailable, accounts, review
-    from corpus.applications import UnknownApp
-    from corpus.diff import DiffError
-    from corpus.export import ExportError
-    from corpus.figures import NoSubmission
-
+    """The lower layers' error roots and kinds, and their statuses; an exception takes the status
+    of the nearest of these in its class's MRO."""
     statuses: dict[type[Exception], int] = {
-        StoreUnavailable: 503,
-        ModelError: 503,
+        CorpusError: 400,
+        corpus_errors.Invalid: 400,
+        corpus_errors.NotFound: 404,
+        corpus_errors.Forbidden: 403,  # a viewer's edit: the corpus's own second lock on the door
+        corpus_errors.Conflict: 409,
+        corpus_errors.Unavailable: 503,
+        ClassifyError: 503,  # a trained model or catalogue that cannot be used: the server's fault
+        OperationalError: 503,  # the database went away, or stayed locked too long
+        InterfaceError: 503,
+        # Until review's and search's errors subclass the kinds above (issues 19, 20b):
         QueryError: 400,
         review.ReviewError: 400,
         review.Conflict: 409,
         review.NotFound: 404,
-        review.Forbidden: 403,  # a viewer's edit: the corpus's own second lock on the door
-        NoSubmission: 404,
-        UnknownApp: 404,
-        accounts.AccountError: 400,
-        accounts.UnknownUser: 404,
-        accounts.DuplicateUser: 409,
-        accounts.LastAdmin: 409,
+        review.Forbidden: 403,
     }
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    statuses[OperationalError] = 503  # the database went away, or stayed locked too long
-    statuses[InterfaceError] = 503
-    statuses[ExportError] = 400
-    statuses[DiffError] = 400
     return statuses
 
 
