@@ -17,7 +17,6 @@ from typer.core import TyperGroup
 
 from classify.errors import ClassifyError
 from corpus.errors import CorpusError
-from corpus.search import QueryError
 from extract import vocabulary
 from extract.divisions import canonical_city
 from extract.errors import ExtractError
@@ -35,7 +34,11 @@ class _Boundary(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (*OUR_ERRORS, QueryError) as exc:
+        except Exception as exc:
+            from corpus.search import QueryError  # loaded by then if it raised; costly at --help
+
+            if not isinstance(exc, (*OUR_ERRORS, QueryError)):
+                raise
             err.print(f"✗ {exc}", markup=False, highlight=False)
             raise typer.Exit(2 if isinstance(exc, QueryError) else 1) from exc
 

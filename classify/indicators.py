@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ClassifyError
+from .units import CANONICAL_UNITS
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "indicators.toml"
 
@@ -242,8 +243,6 @@ def parse_catalogue(text: str, path: Path, known_units: frozenset[str]) -> Catal
 @lru_cache(maxsize=8)
 def load_catalogue(path: Path | str = CATALOGUE_PATH) -> Catalogue:
     """The catalogue at `path` (the bundled one by default), read and validated once per path."""
-    from .figures import CANONICAL_UNITS  # the units figures can have; imported late (cycle)
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

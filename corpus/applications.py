@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from classify.applications import overlap, shared_passages, shingles
+from classify.tokens import normalize
 from extract.vocabulary import Kind, Period
 from models.tables import Application, ApplicationTag, Document
 
@@ -152,8 +153,6 @@ def similar(engine: Engine, app_id: int, limit: int = 10) -> list[SimilarApp]:
     another year), by TF-IDF cosine of character 2-3-grams of title and body."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import linear_kernel
-
-    from classify.tokens import normalize
 
     target = get_app(engine, app_id)
     if target is None:

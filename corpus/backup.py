@@ -25,7 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from models.db import known_revisions, make_engine
+
 from .errors import Invalid
+from .leases import live_leases
 from .store import corrupt_message, full_message, read_only_message
 
 
@@ -104,7 +107,6 @@ class Restored:
 def check_backup(backup: Path) -> int:
     """Raises BackupError unless `backup` is a whole, readable infocity database this version
     understands; returns its document count."""
-    from models.db import known_revisions
 
     if not backup.is_file():
         raise BackupError(f"备份文件不存在：{backup}")
@@ -156,9 +158,6 @@ def users_of(database: Path) -> list[int]:
 
 def _live_leases(database: Path) -> int:
     """Running ingests and web servers recorded in the current database (0 when unreadable)."""
-    from models.db import make_engine
-
-    from .leases import live_leases
 
     if not database.exists():
         return 0

@@ -18,7 +18,8 @@ from typing import Literal
 
 from sqlalchemy import Engine
 
-from classify import SHORT_NAMES
+from classify import SHORT_NAMES, load_catalogue
+from classify.tags import taxonomy
 from extract.vocabulary import (
     CHECK_LABELS,
     FIGURE_KIND_LABELS,
@@ -205,8 +206,6 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
 
 
 def _figures(engine: Engine, year, period, city) -> Sheet:
-    from classify import load_catalogue
-
     indicator_names = {i.id: i.name for i in load_catalogue().indicators.values()}
     figures = list_figures(
         engine,
@@ -264,8 +263,6 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
 
 
 def _applications(engine: Engine, year, period, city) -> Sheet:
-    from classify.tags import taxonomy
-
     names = {t.id: t.name for t in taxonomy().values()}
     apps = list_apps(engine, AppFilters(city=city, year=year, period=period), limit=MAX_ROWS)
     headers = [

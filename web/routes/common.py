@@ -13,7 +13,7 @@ from extract.vocabulary import KIND_LABELS, PERIOD_LABELS, period_choices
 from ..errors import BadParameter
 
 # Row ids in paths: beyond what the database's integer holds there is no such row (404), rather
-# than an overflow deep in the driver (500). errors.py turns a bad path value into a 404 page.
+# than an overflow deep in the driver (500). boundary.py turns a bad path value into a 404 page.
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 Year = Annotated[int, Path(ge=1900, le=2200)]

@@ -6,6 +6,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from classify import load_catalogue
+from corpus.compare import area_matrix, busiest_period, indicator_table, periods
+from corpus.export import export, file_name
 from extract import canonical_city
 
 from .. import security
@@ -24,7 +27,6 @@ MEDIA = {
 def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, str]:
     """The period asked for; by default the latest of the periods with the most cities (the
     newest period often holds the first few cities only)."""
-    from corpus.compare import busiest_period
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     if y is None or p is None:
@@ -34,8 +36,6 @@ def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, s
 
 
 def _bars(table, indicator_id: str | None):
-    from classify import load_catalogue
-
     columns = {c.id: c for c in table.indicators}
     if indicator_id not in columns:
         measured = [
@@ -77,8 +77,6 @@ def compare_page(
     indicator: str | None = None,
     user=viewer,
 ):
-    from corpus.compare import area_matrix, indicator_table, periods
-
     engine = engine_of(request)
     available = periods(engine)
     if not available:
@@ -117,8 +115,6 @@ def export_file(
     city: str | None = None,
     user=viewer,
 ):
-    from corpus.export import export, file_name
-
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     city = canonical_city(city)
     content = export(kind, fmt, engine=engine_of(request), year=y, period=p, city=city)

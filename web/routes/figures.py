@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from classify import load_catalogue
+from corpus.compare import periods
+from corpus.figures import FigureFilters, list_figures
 from extract import canonical_city
+from extract.vocabulary import ROLE_LABELS
 
 from .. import security
 from ..errors import BadParameter
@@ -40,11 +44,6 @@ def figures_page(
     max: str = "",
     user=viewer,
 ):
-    from classify import load_catalogue
-    from corpus.compare import periods
-    from corpus.figures import FigureFilters, list_figures
-    from extract.vocabulary import ROLE_LABELS
-
     engine = engine_of(request)
     catalogue = load_catalogue()
     filters = FigureFilters(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from corpus import Filters, QueryError, more_like_this, search
+from classify.tags import taxonomy
+from corpus import Filters, QueryError, more_like_this, search, store_status
+from corpus.compare import periods
+from corpus.review import get_passage
 from corpus.search import count_matches
 from extract import canonical_city
 
@@ -34,10 +37,6 @@ def search_page(
     page: str = "",
     user=viewer,
 ):
-    from classify.tags import taxonomy
-    from corpus.compare import periods
-    from corpus.review import get_passage
-
     engine = engine_of(request)
     filters = Filters(
         city=canonical_city(city),
@@ -90,6 +89,4 @@ def search_page(
 
 
 def store_cities(engine) -> list[str]:
-    from corpus import store_status
-
     return sorted({c["city"] for c in store_status(engine).cells if c["city"]})

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from corpus import Overrides
+from corpus import Overrides, store_status
+from corpus.documents import documents_metadata, set_document_metadata
+from corpus.status import sources_of
 from extract import ACCEPTED_SUFFIXES, canonical_city
 
 from .. import security
@@ -109,10 +111,7 @@ def progress_json(request: Request, job_id: str, user=evaluator):
 
 @router.get("/upload/{job_id}/confirm")
 def confirm_form(request: Request, job_id: str, user=evaluator):
-    from corpus.documents import documents_metadata
-
     job = request.app.state.jobs.get(job_id)
-    from corpus.status import sources_of
 
     documents = documents_metadata(engine_of(request), job.document_ids)
     return render(
@@ -131,7 +130,6 @@ async def confirm(request: Request, job_id: str, user=evaluator):
     """Each document's city, year, period and kind as the evaluator left them; only documents
     whose values changed, or that the evaluator ticked as confirmed, are written (each with its
     audit event)."""
-    from corpus.documents import set_document_metadata
 
     job = request.app.state.jobs.get(job_id)
     form = await request.form()
@@ -169,6 +167,4 @@ async def confirm(request: Request, job_id: str, user=evaluator):
 
 
 def _known_cities(request: Request) -> list[str]:
-    from corpus import store_status
-
     return sorted({c["city"] for c in store_status(engine_of(request)).cells if c["city"]})
