@@ -25,6 +25,7 @@ GROUPS: dict[str, str] = {
         (
             "test_applications",
             "test_areas",
+            "test_docs",
             "test_field_files",
             "test_figure_time",
             "test_figures",
