@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test bench samples model
+.PHONY: demo test test-fast lint install install-test bench samples model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: install
 ## Install what the tests need, lint, and run the whole suite.
 test: install-test lint
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+## The inner loop: the tests that are not slow (no browser, no LibreOffice, no killed processes,
+## no real-files golden runs). `make test` still runs everything.
+test-fast: install-test lint
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not slow"
 
 lint:
 	$(BIN)/ruff check .

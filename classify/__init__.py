@@ -1,71 +1,46 @@
 """classify/: text into areas, figures and tags. Knows text, not files or databases."""
 
-from .applications import Case as ApplicationCase
-from .applications import (
-    Section,
-    find_cases,
-    organisations,
-    overlap,
-    places,
-    shared_passages,
-    shingles,
-)
-from .areas import (
-    AREAS,
-    SHORT_NAMES,
-    AreaModel,
-    Example,
-    Params,
-    Prediction,
-    load_examples,
-    train,
-)
-from .areas import load_model as load_area_model
-from .artifact import ModelError
-from .evaluation import Evaluation, cross_validate, evaluate
-from .figure_time import AsOf, When, as_of_label, date_figures, date_table_figures
-from .figures import Figure, check_figure, find_figures
-from .indicators import CatalogueError, check_target, load_catalogue
-from .indicators import resolve as resolve_indicator
-from .table_figures import figures_in_table
-from .tokens import phrase_tokens, search_tokens, to_simplified
+from extract.lazy import exports
 
-__all__ = [
-    "AREAS",
-    "SHORT_NAMES",
-    "ApplicationCase",
-    "AreaModel",
-    "AsOf",
-    "CatalogueError",
-    "Evaluation",
-    "Example",
-    "Figure",
-    "ModelError",
-    "Params",
-    "Prediction",
-    "Section",
-    "When",
-    "as_of_label",
-    "check_figure",
-    "check_target",
-    "cross_validate",
-    "date_figures",
-    "date_table_figures",
-    "evaluate",
-    "figures_in_table",
-    "find_cases",
-    "find_figures",
-    "load_area_model",
-    "load_catalogue",
-    "load_examples",
-    "organisations",
-    "overlap",
-    "phrase_tokens",
-    "places",
-    "resolve_indicator",
-    "search_tokens",
-    "shared_passages",
-    "shingles",
-    "to_simplified",
-    "train",
-]
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "AREAS": ".areas",
+        "ApplicationCase": ".applications:Case",
+        "AreaModel": ".areas",
+        "AsOf": ".figure_time",
+        "CatalogueError": ".indicators",
+        "Evaluation": ".evaluation",
+        "Example": ".areas",
+        "Figure": ".figures",
+        "ModelError": ".artifact",
+        "Params": ".areas",
+        "Prediction": ".areas",
+        "SHORT_NAMES": ".areas",
+        "Section": ".applications",
+        "When": ".figure_time",
+        "as_of_label": ".figure_time",
+        "check_figure": ".figures",
+        "check_target": ".indicators",
+        "cross_validate": ".evaluation",
+        "date_figures": ".figure_time",
+        "date_table_figures": ".figure_time",
+        "evaluate": ".evaluation",
+        "figures_in_table": ".table_figures",
+        "find_cases": ".applications",
+        "find_figures": ".figures",
+        "load_area_model": ".areas:load_model",
+        "load_catalogue": ".indicators",
+        "load_examples": ".areas",
+        "organisations": ".applications",
+        "overlap": ".applications",
+        "phrase_tokens": ".tokens",
+        "places": ".applications",
+        "resolve_indicator": ".indicators:resolve",
+        "search_tokens": ".tokens",
+        "shared_passages": ".applications",
+        "shingles": ".applications",
+        "to_simplified": ".tokens",
+        "train": ".areas",
+    },
+)

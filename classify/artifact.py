@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ClassifyError
+
 FORMAT = 1
 
 
-class ModelError(Exception):
+class ModelError(ClassifyError):
     """A model file that cannot be used; the message names the file and says what to do."""
 
 

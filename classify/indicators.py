@@ -17,6 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .errors import ClassifyError
+from .units import CANONICAL_UNITS
+
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "indicators.toml"
 
 Verdict = Literal["met", "not_met", "not_comparable"]
@@ -34,12 +37,12 @@ _FIELDS = {"id", "name", "unit", "units", "synonyms", "target"}
 _TARGET_FIELDS = {"cmp", "value", "rising", "note"}
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ClassifyError, ValueError):
     """The catalogue file is unreadable or an entry is malformed; the message names the file and
     the entry, so whoever edited it can find the mistake."""
 
 
-class UnknownIndicator(KeyError):
+class UnknownIndicator(ClassifyError, KeyError):
     """An indicator id that is not in the catalogue."""
 
 
@@ -240,8 +243,6 @@ def parse_catalogue(text: str, path: Path, known_units: frozenset[str]) -> Catal
 @lru_cache(maxsize=8)
 def load_catalogue(path: Path | str = CATALOGUE_PATH) -> Catalogue:
     """The catalogue at `path` (the bundled one by default), read and validated once per path."""
-    from .figures import CANONICAL_UNITS  # the units figures can have; imported late (cycle)
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

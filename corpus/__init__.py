@@ -1,27 +1,25 @@
 """corpus/: the collection of submissions and its operations (ingest, search, review, export)."""
 
-from .ingest import FileResult, IngestSummary, Overrides, ingest
-from .samples import samples_dir
-from .search import Filters, Hit, QueryError, more_like_this, search
-from .settings import Settings, get_settings
-from .status import StoreStatus, store_status
-from .store import StoreUnavailable, open_store
+from extract.lazy import exports
 
-__all__ = [
-    "FileResult",
-    "Filters",
-    "Hit",
-    "IngestSummary",
-    "Overrides",
-    "QueryError",
-    "Settings",
-    "StoreStatus",
-    "StoreUnavailable",
-    "get_settings",
-    "ingest",
-    "more_like_this",
-    "open_store",
-    "samples_dir",
-    "search",
-    "store_status",
-]
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "FileResult": ".ingest",
+        "Filters": ".search",
+        "Hit": ".search",
+        "IngestSummary": ".ingest",
+        "Overrides": ".ingest",
+        "QueryError": ".search",
+        "Settings": ".settings",
+        "StoreStatus": ".status",
+        "StoreUnavailable": ".store",
+        "get_settings": ".settings",
+        "ingest": ".ingest",
+        "more_like_this": ".search",
+        "open_store": ".store",
+        "samples_dir": ".samples",
+        "search": ".search",
+        "store_status": ".status",
+    },
+)

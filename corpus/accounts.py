@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.tables import ReviewEvent, User
 
+from .errors import Conflict, CorpusError, Invalid, NotFound
+
 ROLES: dict[str, str] = {
     "admin": "管理员",  # everything, including managing users
     "evaluator": "评估员",  # reads, uploads and reviews
@@ -30,31 +32,31 @@ MAX_PASSWORD = 1024  # hashing a megabyte-long "password" is a cheap denial of s
 MAX_NAME = 64
 
 
-class AccountError(Exception):
+class AccountError(CorpusError):
     """A request about accounts that cannot be done; the message says why, in Chinese."""
 
 
-class DuplicateUser(AccountError):
+class DuplicateUser(AccountError, Conflict):
     pass
 
 
-class WeakPassword(AccountError):
+class WeakPassword(AccountError, Invalid):
     pass
 
 
-class UnknownRole(AccountError):
+class UnknownRole(AccountError, Invalid):
     pass
 
 
-class InvalidName(AccountError):
+class InvalidName(AccountError, Invalid):
     pass
 
 
-class UnknownUser(AccountError, LookupError):
+class UnknownUser(AccountError, NotFound):
     pass
 
 
-class LastAdmin(AccountError):
+class LastAdmin(AccountError, Conflict):
     """Demoting or deactivating the only active admin would leave nobody to manage users."""
 
 

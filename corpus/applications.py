@@ -14,8 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from classify.applications import overlap, shared_passages, shingles
-from extract.vocabulary import Kind
+from classify.tokens import normalize
+from extract.vocabulary import Kind, Period
 from models.tables import Application, ApplicationTag, Document
+
+from .errors import NotFound
 
 # Typical applications are read from applications attachments and progress reports only: a case
 # found in a document an evaluator re-classed as a budget or a plan leaves the finder.
@@ -141,8 +144,8 @@ class SimilarApp:
     similarity: float
 
 
-class UnknownApp(LookupError):
-    pass
+class UnknownApp(NotFound):
+    """No typical-application case with that id."""
 
 
 def similar(engine: Engine, app_id: int, limit: int = 10) -> list[SimilarApp]:
@@ -150,8 +153,6 @@ def similar(engine: Engine, app_id: int, limit: int = 10) -> list[SimilarApp]:
     another year), by TF-IDF cosine of character 2-3-grams of title and body."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import linear_kernel
-
-    from classify.tokens import normalize
 
     target = get_app(engine, app_id)
     if target is None:
@@ -191,7 +192,7 @@ class RecycledPair:
 
 
 def _when(app: StoredApp) -> tuple[int, int, int]:
-    return (app.year or 0, 1 if app.period == "FY" else 0, app.id)
+    return (app.year or 0, 1 if app.period == Period.FY else 0, app.id)
 
 
 def recycled(engine: Engine, threshold: float = RECYCLED_OVERLAP) -> list[RecycledPair]:

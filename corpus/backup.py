@@ -25,11 +25,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from models.db import known_revisions, make_engine
+
+from .errors import Invalid
+from .leases import live_leases
 from .store import corrupt_message, full_message, read_only_message
 
 
-class BackupError(Exception):
-    pass
+class BackupError(Invalid):
+    """A backup or restore that cannot be done (missing, damaged, would overwrite)."""
 
 
 def backup_sqlite(engine: Engine, target: Path) -> Path:
@@ -103,7 +107,6 @@ class Restored:
 def check_backup(backup: Path) -> int:
     """Raises BackupError unless `backup` is a whole, readable infocity database this version
     understands; returns its document count."""
-    from models.db import known_revisions
 
     if not backup.is_file():
         raise BackupError(f"备份文件不存在：{backup}")
@@ -155,9 +158,6 @@ def users_of(database: Path) -> list[int]:
 
 def _live_leases(database: Path) -> int:
     """Running ingests and web servers recorded in the current database (0 when unreadable)."""
-    from models.db import make_engine
-
-    from .leases import live_leases
 
     if not database.exists():
         return 0

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from classify.table_totals import total_mismatches
-from extract.vocabulary import PERIOD_LABELS, FigureRole
+from extract.vocabulary import PERIOD_LABELS, FigureRole, Period
 from models.tables import Document
 
 from .figures import FigureFilters, StoredFigure, list_figures
@@ -135,8 +135,8 @@ def h1_above_fy(city: str, year: int, figures: list[StoredFigure]) -> list[Findi
         for f in figures
         if f.role == FigureRole.current and f.unit not in _LEVEL_UNITS and f.indicator
     ]
-    h1 = _latest_by_indicator(f for f in current if f.period == "H1")
-    fy = _latest_by_indicator(f for f in current if f.period == "FY")
+    h1 = _latest_by_indicator(f for f in current if f.period == Period.H1)
+    fy = _latest_by_indicator(f for f in current if f.period == Period.FY)
     out = []
     for key, half in h1.items():
         full = fy.get(key)

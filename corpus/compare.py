@@ -15,11 +15,11 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from classify import AREAS, SHORT_NAMES, load_catalogue
+from extract.vocabulary import PERIOD_ORDER, period_label
 from models.tables import Document, Passage
 
 from .applications import CASE_KINDS, AppFilters, StoredApp, list_apps
 from .figures import (
-    PERIOD_ORDER,
     FigureFilters,
     NoSubmission,
     Scorecard,
@@ -359,7 +359,7 @@ def city_overview(
 
 
 def _period_name(period: str | None) -> str:
-    return {"H1": "上半年", "FY": "全年"}.get(period or "", period or "")
+    return period_label(period)
 
 
 def busiest_period(engine: Engine) -> tuple[int, str]:

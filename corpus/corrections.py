@@ -10,8 +10,9 @@ by ten thousand.
 from __future__ import annotations
 
 from classify.numerals import parse_numeral
+from models.tables import Figure
 
-from .review import InvalidValue
+from .review import InvalidValue, NotFound, review_figure
 
 _UNIT_SCALE = {"万": 10_000, "亿": 100_000_000}
 
@@ -54,10 +55,6 @@ def review_figure_as_typed(
     """review_figure with the corrected value as the evaluator typed it, read in the figure's
     own unit (see parse_correction)."""
     from sqlmodel import Session
-
-    from models.tables import Figure
-
-    from .review import NotFound, review_figure
 
     value = None
     if action == "correct":

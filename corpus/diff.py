@@ -32,6 +32,7 @@ from models.tables import Document, Passage
 
 from .applications import AppFilters, StoredApp, list_apps
 from .documents import submission_documents
+from .errors import Invalid
 from .figures import NoSubmission, period_key, scorecard, submissions
 
 CHANGED_OVERLAP = 0.5  # shingle containment above which two passages are one passage rewritten
@@ -43,7 +44,7 @@ _SPACE = re.compile(r"\s+")
 PERIOD_CODE = re.compile(r"^(\d{4})\s*(H1|FY)$", re.IGNORECASE)
 
 
-class DiffError(ValueError):
+class DiffError(Invalid):
     """The two submissions cannot be compared (one is missing, or the spec is malformed)."""
 
 

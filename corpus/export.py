@@ -20,11 +20,19 @@ from typing import BinaryIO, Literal
 
 from sqlalchemy import Engine
 
-from classify import SHORT_NAMES
-from extract.vocabulary import ROLE_LABELS
+from classify import SHORT_NAMES, load_catalogue
+from classify.tags import taxonomy
+from extract.vocabulary import (
+    CHECK_LABELS,
+    FIGURE_KIND_LABELS,
+    PERIOD_LABELS,
+    REVIEW_LABELS,
+    ROLE_LABELS,
+)
 
 from .applications import CASE_KINDS, AppFilters, list_apps
 from .compare import area_matrix, indicator_table, latest_period, periods
+from .errors import Invalid
 from .figures import FigureFilters, NoSubmission, list_figures
 
 KINDS: dict[str, str] = {
@@ -34,15 +42,15 @@ KINDS: dict[str, str] = {
     "applications": "典型应用",
 }
 FORMATS = ("xlsx", "csv")
-PERIOD_NAMES = {"H1": "上半年", "FY": "全年"}
-CHECK_NAMES = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
-FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
-REVIEW_NAMES = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+PERIOD_NAMES = PERIOD_LABELS
+CHECK_NAMES = CHECK_LABELS
+FIGURE_KINDS = FIGURE_KIND_LABELS
+REVIEW_NAMES = REVIEW_LABELS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_000_000  # one Excel sheet holds 1,048,576 rows
 
 
-class ExportError(ValueError):
+class ExportError(Invalid):
     """An unknown kind or format; message in Chinese. (A period the store does not hold raises
     corpus.figures.NoSubmission, a LookupError, like the other not-found errors.)"""
 
@@ -224,8 +232,6 @@ def _indicators(engine: Engine, year: int, period: str, city: str | None) -> She
 
 
 def _figures(engine: Engine, year, period, city) -> Sheet:
-    from classify import load_catalogue
-
     indicator_names = {i.id: i.name for i in load_catalogue().indicators.values()}
     figures = list_figures(
         engine,
@@ -283,8 +289,6 @@ def _figures(engine: Engine, year, period, city) -> Sheet:
 
 
 def _applications(engine: Engine, year, period, city) -> Sheet:
-    from classify.tags import taxonomy
-
     names = {t.id: t.name for t in taxonomy().values()}
     apps = list_apps(engine, AppFilters(city=city, year=year, period=period), limit=MAX_ROWS)
     headers = [

@@ -20,11 +20,12 @@ from sqlmodel import Session, select
 from classify import When, as_of_label, load_catalogue
 from classify.figure_time import period_end
 from classify.indicators import check_target
-from extract.vocabulary import PERIOD_LABELS, ROLE_LABELS, FigureRole, Kind
+from extract.vocabulary import PERIOD_LABELS, PERIOD_ORDER, ROLE_LABELS, FigureRole, Kind
 from models.tables import Document, FigureChoice, Passage
 from models.tables import Figure as FigureRow
 
-PERIOD_ORDER = {"H1": 0, "FY": 1}
+from .errors import NotFound
+
 # Only progress reports are judged against the guide's targets: a budget's or a statistical
 # bulletin's figures are context, never a city's result in a scorecard.
 SCORED_KINDS: tuple[str, ...] = (Kind.progress,)
@@ -368,7 +369,7 @@ class Scorecard:
         return data
 
 
-class NoSubmission(LookupError):
+class NoSubmission(NotFound):
     """The store has no submission for that city (and year and period)."""
 
 

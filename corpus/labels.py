@@ -9,9 +9,9 @@ LEVELS = vocabulary.LEVEL_LABELS
 ROLES = vocabulary.ROLE_LABELS
 SOURCES = vocabulary.SOURCE_LABELS
 
-CHECKS = {"met": "达标", "not_met": "未达标", "not_comparable": "无法比较"}
-FIGURE_KINDS = {"level": "水平", "change": "变化", "target": "计划"}
-FIGURE_REVIEW = {"accepted": "已确认", "rejected": "已否决", "corrected": "已更正"}
+CHECKS = vocabulary.CHECK_LABELS
+FIGURE_KINDS = vocabulary.FIGURE_KIND_LABELS
+FIGURE_REVIEW = vocabulary.REVIEW_LABELS
 REASONS = {  # why a file failed, by its error code
     "unsupported format": "不支持的文件格式",
     "type mismatch": "文件内容与扩展名不符",

@@ -29,8 +29,9 @@ from sqlmodel import Session, select
 from classify import AREAS, SHORT_NAMES
 from classify.tags import taxonomy
 from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
-from models.tables import Document, Passage
+from models.tables import Document, Figure, Passage
 
+from .applications import recycled
 from .checks import check_city
 from .compare import DEMO_AREAS, CityOverview, cities, city_overview
 from .diff import SubmissionDiff, previous_submission, submission_diff, submissions_of
@@ -329,8 +330,6 @@ def _to_verify(w: _Writer, engine: Engine, o: CityOverview) -> None:
 
 
 def _rejected_figures(engine: Engine, document_ids: list[int]) -> int:
-    from models.tables import Figure
-
     with Session(engine) as session:
         return session.exec(
             select(func.count(Figure.id))
@@ -424,7 +423,6 @@ def draft_report(
 ) -> bytes:
     """The draft assessment of the unit's submission (its latest when year/period are not
     given), as .docx bytes; NoSubmission when the store has none."""
-    from .applications import recycled
 
     year, period = choose_submission(engine, city, year, period)
     overview = city_overview(engine, city, year, period, queue_limit=0)

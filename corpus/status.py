@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from extract.vocabulary import SOURCE_LABELS
 from models.tables import Document, Passage
 
+from .store import StoreCorrupt, corrupt_message
+
 
 def sources_of(evidence: dict, fields) -> dict[str, list[str]]:
     """For each field, where its value was read, as evaluators read it: "标题：杭州市…"."""
@@ -56,7 +58,6 @@ def quick_check(engine: Engine) -> list[str]:
 def store_status(engine: Engine) -> StoreStatus:
     """What the store holds; raises StoreCorrupt first when the database file is damaged, so a
     broken store never looks healthy."""
-    from .store import StoreCorrupt, corrupt_message
 
     if problems := quick_check(engine):
         raise StoreCorrupt(f"{corrupt_message(engine.url.database)}（检查结果：{problems[0]}）")

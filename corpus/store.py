@@ -18,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, migrate, sqlite_url, unknown_revisions
 
+from .errors import Unavailable
 from .settings import Settings
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(Unavailable):
     """The database cannot be reached or written; the message says what to do."""
 
 
@@ -58,7 +59,7 @@ def read_only_message(where: Path | str) -> str:
 def corrupt_message(where: Path | str) -> str:
     return (
         f"数据库文件已损坏（{where}）：请停止使用，用 infocity restore 备份文件 "
-        "从最近的备份恢复（见 README 的“备份与恢复”）。"
+        "从最近的备份恢复（见 docs/cli.md 的 infocity restore）。"
     )
 
 

@@ -25,6 +25,7 @@ from .compare import DEMO_AREAS, IndicatorTable, Matrix, area_matrix, indicator_
 from .export import Sheet, build_sheet, to_workbook
 from .figures import NoSubmission, period_key
 from .labels import CHECKS
+from .report import _Writer
 
 
 @dataclass
@@ -106,7 +107,6 @@ def summary_xlsx(engine: Engine, summary: PeriodSummary) -> bytes:
 
 def summary_docx(engine: Engine, summary: PeriodSummary, *, today: date | None = None) -> bytes:
     """The summary as a Word document set like the draft assessments."""
-    from .report import _Writer
 
     w = _Writer()
     w.title(f"{summary.label}信息消费示范城市报送情况汇总")

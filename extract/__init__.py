@@ -1,75 +1,47 @@
 """extract/: submitted files into structured documents. Knows files, not databases."""
 
-from .archive import check_zip
-from .divisions import Division, find_divisions
-from .divisions import division_named as city_named
-from .document import Block, Document, Evidence, Metadata, PageInfo, Passage
-from .errors import (
-    ConverterMissing,
-    CorruptDocument,
-    EmptyDocument,
-    EncryptedDocument,
-    ExtractError,
-    MissingFile,
-    ResourceLimit,
-    TooLarge,
-    TypeMismatch,
-    UnsupportedFormat,
-    ZipBomb,
-)
-from .files import (
-    Found,
-    NotRegular,
-    display_name,
-    escape_controls,
-    iter_files,
-    sha256_regular,
-    walk,
-)
-from .isolate import Failure, Outcome, extract_file, extract_files
-from .limits import Limits
-from .passages import to_passages
-from .readers import read_document, sha256_of
-from .sniff import ALLOWED
+from .lazy import exports
 
-ACCEPTED_SUFFIXES = frozenset(ALLOWED)
-
-__all__ = [
-    "ACCEPTED_SUFFIXES",
-    "Block",
-    "ConverterMissing",
-    "CorruptDocument",
-    "Division",
-    "Document",
-    "EmptyDocument",
-    "EncryptedDocument",
-    "Evidence",
-    "ExtractError",
-    "Failure",
-    "Found",
-    "Limits",
-    "Metadata",
-    "MissingFile",
-    "NotRegular",
-    "Outcome",
-    "PageInfo",
-    "Passage",
-    "ResourceLimit",
-    "TooLarge",
-    "TypeMismatch",
-    "UnsupportedFormat",
-    "ZipBomb",
-    "check_zip",
-    "city_named",
-    "display_name",
-    "escape_controls",
-    "extract_file",
-    "extract_files",
-    "find_divisions",
-    "iter_files",
-    "read_document",
-    "sha256_of",
-    "sha256_regular",
-    "to_passages",
-    "walk",
-]
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "ACCEPTED_SUFFIXES": ".sniff",
+        "Block": ".document",
+        "ConverterMissing": ".errors",
+        "CorruptDocument": ".errors",
+        "Division": ".divisions",
+        "Document": ".document",
+        "EmptyDocument": ".errors",
+        "EncryptedDocument": ".errors",
+        "Evidence": ".document",
+        "ExtractError": ".errors",
+        "Failure": ".isolate",
+        "Found": ".files",
+        "Limits": ".limits",
+        "Metadata": ".document",
+        "MissingFile": ".errors",
+        "NotRegular": ".files",
+        "Outcome": ".isolate",
+        "PageInfo": ".document",
+        "Passage": ".document",
+        "ResourceLimit": ".errors",
+        "TooLarge": ".errors",
+        "TypeMismatch": ".errors",
+        "UnsupportedFormat": ".errors",
+        "ZipBomb": ".errors",
+        "canonical_city": ".divisions",
+        "check_zip": ".archive",
+        "city_named": ".divisions:division_named",
+        "display_name": ".files",
+        "escape_controls": ".files",
+        "extract_file": ".isolate",
+        "extract_files": ".isolate",
+        "find_divisions": ".divisions",
+        "iter_files": ".files",
+        "read_document": ".readers",
+        "sha256_of": ".readers",
+        "sha256_regular": ".files",
+        "to_passages": ".passages",
+        "walk": ".files",
+    },
+)

@@ -334,6 +334,17 @@ def division_named(name: str) -> Division | None:
     return None
 
 
+def canonical_city(name: str | None) -> str | None:
+    """The one spelling the store keeps for an issuer an evaluator typed: 杭州 and 杭州市 are
+    杭州市; an unknown or ambiguous name is kept as typed (stripped); blank is None. Called
+    once where a name enters (a filter, an override, an upload form)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    known = division_named(name)
+    return known.name if known else name
+
+
 def pinyin_province(text: str) -> tuple[Division, str] | None:
     """A province written in pinyin in a file name (Anhui.pdf → 安徽省), with the word matched."""
     for word in re.findall(r"[A-Za-z]+", text):

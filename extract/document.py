@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .vocabulary import Period
+
 BlockKind = Literal["title", "heading", "paragraph", "table"]
 
 
@@ -86,7 +88,7 @@ class Metadata:
     parent: str | None = None  # a county's city (洪泽区 → 淮安市)
     code: str | None = None  # the administrative division code, when known
     year: int | None = None
-    period: Literal["H1", "FY"] | None = None
+    period: Period | None = None
     kind: str = "other"  # vocabulary.Kind
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     unconfirmed: dict[str, str] = field(default_factory=dict)

@@ -21,7 +21,9 @@ from .formats import ZIP, Signature, zip_names
 from .limits import Limits
 from .registry import ALLOWED, SIGNATURES, TYPE_NAMES
 
-__all__ = ["ALLOWED", "TYPE_NAMES", "check_file", "sniff_bytes"]
+ACCEPTED_SUFFIXES = frozenset(ALLOWED)  # what a folder walk and the upload form take
+
+__all__ = ["ACCEPTED_SUFFIXES", "ALLOWED", "TYPE_NAMES", "check_file", "sniff_bytes"]
 
 
 def sniff_bytes(head: bytes, path: Path | None = None) -> str:

@@ -19,6 +19,18 @@ class Period(StrEnum):
 
 
 PERIOD_LABELS: dict[str, str] = {Period.H1: "上半年", Period.FY: "全年"}
+# Calendar order within a year: a first half comes before the full year.
+PERIOD_ORDER: dict[str, int] = {Period.H1: 0, Period.FY: 1}
+
+
+def period_label(period: str | None) -> str:
+    """上半年 / 全年 for a code; anything else (None, "cumulative") as given."""
+    return PERIOD_LABELS.get(period or "", period or "")
+
+
+def period_choices() -> str:
+    """The words an error message lists: `H1 上半年、FY 全年`."""
+    return "、".join(f"{code} {label}" for code, label in PERIOD_LABELS.items())
 
 
 class Kind(StrEnum):
@@ -78,6 +90,51 @@ ROLE_LABELS: dict[str, str] = {
     FigureRole.target: "目标",
     FigureRole.plan: "计划",
     FigureRole.change: "变化量",
+}
+
+
+class FigureKind(StrEnum):
+    """What sort of statement a figure is (before its role is known)."""
+
+    level = "level"  # a stock at a date: 用户数达到120万户
+    change = "change"  # a flow or growth: 新增, 增长
+    target = "target"  # 目标, 计划
+
+
+FIGURE_KIND_LABELS: dict[str, str] = {
+    FigureKind.level: "水平",
+    FigureKind.change: "变化",
+    FigureKind.target: "计划",
+}
+
+
+class Check(StrEnum):
+    """A figure judged against the guide's target for its indicator."""
+
+    met = "met"
+    not_met = "not_met"
+    not_comparable = "not_comparable"  # another unit, a baseline, a plan, a change
+
+
+CHECK_LABELS: dict[str, str] = {
+    Check.met: "达标",
+    Check.not_met: "未达标",
+    Check.not_comparable: "无法比较",
+}
+
+
+class Review(StrEnum):
+    """An evaluator's decision on a figure."""
+
+    accepted = "accepted"
+    rejected = "rejected"
+    corrected = "corrected"
+
+
+REVIEW_LABELS: dict[str, str] = {
+    Review.accepted: "已确认",
+    Review.rejected: "已否决",
+    Review.corrected: "已更正",
 }
 
 # Where a recognised metadata value came from, strongest first (extract.metadata weighs them in

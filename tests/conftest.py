@@ -13,6 +13,81 @@ REALDOCS = REPO.parent / "shared" / "realdocs"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# Each test file by what it drives (pyproject registers the markers; docs/testing.md explains them):
+#   unit        pure functions of extract/ and classify/, on built texts and files
+#   store       corpus/ over a real SQLite file and a real PostgreSQL database
+#   interfaces  the CLI in-process (CliRunner) and the web app (TestClient)
+#   system      whole processes: a browser, kill -9, restarts, two ingests at once, the real files
+# System tests, and any test that needs LibreOffice, are also `slow`: `make test-fast` leaves them
+# out (-m "not slow"); `make test` runs everything. A new test file must be listed here.
+GROUPS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "test_applications",
+            "test_areas",
+            "test_docs",
+            "test_field_files",
+            "test_figure_time",
+            "test_figures",
+            "test_formats",
+            "test_hostile",
+            "test_imports",
+            "test_metadata",
+            "test_ocr",
+            "test_pdf",
+            "test_text_rules",
+            "test_vocabulary",
+            "test_word",
+            "test_word_text_files",
+        ),
+        "unit",
+    ),
+    **dict.fromkeys(
+        (
+            "test_accounts",
+            "test_apps",
+            "test_compare_export",
+            "test_documents",
+            "test_figure_time_store",
+            "test_figures_store",
+            "test_reports",
+            "test_review",
+            "test_search",
+            "test_store",
+            "test_versions",
+        ),
+        "store",
+    ),
+    **dict.fromkeys(("test_cli", "test_desk", "test_errors", "test_web"), "interfaces"),
+    **dict.fromkeys(
+        (
+            "test_concurrency",
+            "test_crash",
+            "test_e2e",
+            "test_e2e_desk",
+            "test_fuzz",
+            "test_issuers_real",
+            "test_layout_realdocs",
+            "test_realdocs",
+            "test_store_faults",
+            "test_web_restart",
+        ),
+        "system",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        stem = item.path.stem
+        if stem not in GROUPS:
+            raise pytest.UsageError(f"tests/conftest.py GROUPS does not list {item.path.name}")
+        group = GROUPS[stem]
+        item.add_marker(group)
+        if group == "system" or "soffice" in getattr(item, "fixturenames", ()):
+            item.add_marker("slow")
+
+
 def require(available: bool, what: str) -> None:
     """A missing system dependency fails the test in CI and skips it on a developer's machine."""
     if available:
@@ -43,17 +118,14 @@ def soffice() -> str:
 
 @pytest.fixture
 def realdoc():
-    """Path of a file in ../shared/realdocs. CI has them all: a missing folder or file fails
-    there; on a developer's machine, where the files may have gone, it skips."""
+    """Path of a file in ../shared/realdocs. A missing folder or file fails the test, here as in
+    CI: a golden test that passes or skips without its files cannot fail."""
 
     def get(name: str) -> Path:
         path = REALDOCS / name
         if not path.exists():
             what = "the folder" if not REALDOCS.is_dir() else "the file"
-            message = f"realdocs fixture {name} is not present ({what} {path} is missing)"
-            if IN_CI:
-                pytest.fail(message + ": ../shared/realdocs is required in CI")
-            pytest.skip(message)
+            pytest.fail(f"realdocs fixture {name} is not present ({what} {path} is missing)")
         return path
 
     return get

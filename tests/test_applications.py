@@ -573,16 +573,23 @@ def test_any_sections_give_well_formed_cases(sections: list[Section], applicatio
         assert case.page == sections[case.section].page
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.text(
-        alphabet="杭州市卫生和计划生育委员会有限公司由与中心局医院本该各，。、（）\n 12",
-        max_size=80,
-    )
+_ORG_NOISE = st.text(
+    alphabet="杭州市卫生和计划生育委员会有限公司由与中心局医院本该各，。、（）\n 12",
+    max_size=80,
 )
-def test_organisations_of_any_text_are_names_in_it(text: str) -> None:
-    for name in organisations(text):
-        assert name in text
+KNOWN_ORG = "杭州微医联网络科技有限公司"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_ORG_NOISE, _ORG_NOISE)
+def test_organisations_of_any_text_are_names_in_it(before: str, after: str) -> None:
+    """Any text's names are in it, trimmed; and a known name set in any text as its own sentence
+    is found (so the test fails if organisations() finds nothing at all)."""
+    text = f"{before}。{KNOWN_ORG}承建。{after}"
+    found = organisations(text)
+    assert KNOWN_ORG in found
+    for name in found + organisations(before + after):
+        assert name in text or name in before + after
         assert name.strip() == name
 
 

@@ -169,7 +169,7 @@ def bulletin_figures(request):
 
     path = REALDOCS / BULLETIN
     if not path.exists():
-        pytest.skip(f"realdocs fixture {BULLETIN} is not present")
+        pytest.fail(f"realdocs fixture {BULLETIN} is not present ({path} is missing)")
     doc = read_document(path)
     passages = to_passages(doc)
     return [

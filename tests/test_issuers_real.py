@@ -16,11 +16,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from extract import ACCEPTED_SUFFIXES, Document, Failure, extract_files
 from extract.vocabulary import Kind, Level, Period
-from tests.conftest import IN_CI, REALDOCS
+from tests.conftest import REALDOCS
 from tests.quality import GOLDEN
 
 TRUTH_FILE = Path(__file__).parent / "golden" / "realdocs_truth.json"
@@ -39,10 +37,7 @@ MIN_RIGHT_SHARE = 0.58
 
 def test_truth_is_complete_and_well_formed():
     """Every file of ../shared/realdocs has a truth entry, with values from the vocabulary."""
-    if not REALDOCS.is_dir():
-        if IN_CI:
-            pytest.fail(f"{REALDOCS} is required in CI")
-        pytest.skip(f"{REALDOCS} is not present")
+    assert REALDOCS.is_dir(), f"{REALDOCS} is required: the truth is checked on it"
     present = {p.name for p in REALDOCS.iterdir() if p.name != "SOURCES.md"}
     assert present <= set(TRUTH), sorted(present - set(TRUTH))
     for name, truth in TRUTH.items():
@@ -72,7 +67,7 @@ def _got(meta, field: str):
 def test_issuers_match_truth(realdoc):
     """Each field is right and confirmed, or flagged unconfirmed; never wrong and confirmed."""
     names = sorted(n for n in TRUTH if _supported(n))
-    paths = [realdoc(n) for n in names]  # fails in CI, skips elsewhere, when a file is missing
+    paths = [realdoc(n) for n in names]  # fails when a file is missing
     golden = json.loads(GOLDEN.read_text("utf-8"))
     right = flagged = 0
     wrong: list[str] = []

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from extract import Document, Limits, extract_file
-from tests.conftest import IN_CI
 from tests.quality import GOLDEN, REALDOCS, figures, real_files
 
 GOLDEN_FIGURES: dict[str, dict] = json.loads(GOLDEN.read_text("utf-8"))
@@ -32,10 +31,7 @@ def test_quality_matches_golden(name, realdoc):
 def test_every_realdoc_has_golden_figures():
     """Every real file of a format extract reads has golden figures (and .xls/.xlsx/.ofd will,
     once their readers arrive: the list follows ACCEPTED_SUFFIXES)."""
-    if not REALDOCS.is_dir():
-        if IN_CI:
-            pytest.fail(f"{REALDOCS} is required in CI")
-        pytest.skip(f"{REALDOCS} is not present")
+    assert REALDOCS.is_dir(), f"{REALDOCS} is required: the golden figures are checked on it"
     present = {p.name for p in real_files()}
     assert present, f"no readable file in {REALDOCS}"
     assert present <= set(GOLDEN_FIGURES), sorted(present - set(GOLDEN_FIGURES))

@@ -1,5 +1,10 @@
 """web/: the evaluators' web app, a thin face over corpus/."""
 
-from .app import create_app
+from extract.lazy import exports
 
-__all__ = ["create_app"]
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "create_app": ".app",
+    },
+)

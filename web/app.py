@@ -15,9 +15,10 @@ from starlette.staticfiles import StaticFiles
 
 from corpus import Settings, get_settings, open_store
 
-from . import errors
+from . import boundary
 from .cache import PageCache
 from .jobs import Jobs
+from .routes import ROUTERS
 from .security import SESSION_SECONDS, LoginLimiter, secret_key, trusted_networks
 
 STATIC = Path(__file__).parent / "static"
@@ -96,10 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.https,
     )
     app.add_middleware(HeadAsGet)
-    errors.install(app)
+    boundary.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    from .routes import ROUTERS
 
     for router in ROUTERS:
         app.include_router(router)

@@ -22,9 +22,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from corpus import FileResult, Overrides, Settings, ingest
+from classify import ModelError
+from corpus import FileResult, Overrides, Settings, StoreUnavailable, ingest, leases
+from corpus.jobs import (
+    add_result,
+    create_job,
+    load_job,
+    mark_interrupted,
+    recent_jobs,
+    result_count,
+    set_state,
+)
+from corpus.labels import REASONS
+from models.tables import Job as JobRow
 
-from .errors import JobNotFound
+from .errors import JobNotFound, UploadRejected
 
 log = logging.getLogger("infocity.web")
 KEEP_JOBS = 200
@@ -77,7 +89,6 @@ class Job:
 
     def progress(self) -> dict:
         """What the progress page shows; plain data for the JSON endpoint."""
-        from corpus.labels import REASONS
 
         results = self.snapshot()
         count = {s: sum(r.status == s for r in results) for s in ("added", "version", "present")}
@@ -111,9 +122,6 @@ class Job:
 
 class Jobs:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        from corpus import leases
-        from corpus.jobs import mark_interrupted
-
         self.settings = settings
         self.engine = engine
         self.root = Path(settings.data_dir) / UPLOADS
@@ -129,8 +137,6 @@ class Jobs:
 
     def _unfinished(self) -> set[str]:
         from sqlmodel import Session, select
-
-        from models.tables import Job as JobRow
 
         with Session(self.engine) as session:
             return set(
@@ -161,8 +167,6 @@ class Jobs:
         return job_id, self.root / job_id
 
     def submit(self, job: Job) -> Job:
-        from corpus.jobs import create_job
-
         params = {
             "folder": job.folder.name,
             "files": job.files,
@@ -192,7 +196,6 @@ class Jobs:
     def _load(self, job_id: str) -> Job | None:
         """A job this process does not hold: finished before a restart, interrupted, or run by
         another server process."""
-        from corpus.jobs import load_job
 
         record = load_job(self.engine, job_id)
         if record is None:
@@ -215,8 +218,6 @@ class Jobs:
         return job
 
     def recent(self, limit: int = 10) -> list[Job]:
-        from corpus.jobs import recent_jobs
-
         return [job for i in recent_jobs(self.engine, limit) if (job := self._safe_get(i))]
 
     def _safe_get(self, job_id: str) -> Job | None:
@@ -228,12 +229,9 @@ class Jobs:
     def resume(self, job_id: str, user: str) -> Job:
         """Runs an interrupted upload again from its folder: files stored before the stop are
         found present (and not reported twice), the rest are ingested."""
-        from corpus.jobs import set_state
 
         job = self.get(job_id)
         if not job.resumable:
-            from .errors import UploadRejected
-
             reason = (
                 "上传的文件已被清理，请重新上传。"
                 if job.state == "interrupted"
@@ -248,10 +246,6 @@ class Jobs:
         return job
 
     def _run(self, job: Job) -> None:
-        from classify import ModelError
-        from corpus import StoreUnavailable
-        from corpus.jobs import add_result, result_count, set_state
-
         job.state = "running"
         settings = self.settings
         seq = [result_count(self.engine, job.id)]

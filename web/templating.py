@@ -19,9 +19,10 @@ from classify import AREAS, SHORT_NAMES, load_catalogue
 from classify.tags import taxonomy
 from corpus.accounts import ROLES
 from corpus.labels import CHECKS, FIGURE_KINDS, FIGURE_REVIEW, KINDS, LEVELS, PERIODS, REASONS
+from corpus.review import format_time
 from extract.vocabulary import ROLE_LABELS
 
-from .security import csrf_token
+from .security import csrf_token, current_user
 from .wording import failure_text, warning_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,8 +86,6 @@ def money(value, unit=None) -> str:
 
 
 def beijing(at) -> str:
-    from corpus.review import format_time
-
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     if isinstance(at, datetime) and at.tzinfo is None:
@@ -147,8 +146,6 @@ templates = Jinja2Templates(env=make_env())
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
-    from .security import current_user
-
     try:
         user = current_user(request)
     except Exception:  # an error page must render even when the store is down

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
+from corpus.accounts import authenticate
+
 from ..errors import LoginFailed
 from ..security import client_address, current_user, end_session, require_csrf, start_session
 from ..templating import render
@@ -32,8 +34,6 @@ def login(
     password: Annotated[str, Form(max_length=2000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ):
-    from corpus.accounts import authenticate
-
     request.state.login_next = local_path(next, "")
     limiter = request.app.state.login_limiter
     address = _address(request)

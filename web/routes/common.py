@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 from fastapi import Path, Request
 from fastapi.responses import RedirectResponse
 
+from extract.vocabulary import KIND_LABELS, PERIOD_LABELS, period_choices
+
 from ..errors import BadParameter
 
 # Row ids in paths: beyond what the database's integer holds there is no such row (404), rather
-# than an overflow deep in the driver (500). errors.py turns a bad path value into a 404 page.
+# than an overflow deep in the driver (500). boundary.py turns a bad path value into a 404 page.
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 Year = Annotated[int, Path(ge=1900, le=2200)]
@@ -51,17 +53,15 @@ def optional_int(value: str | None, what: str, low: int | None = None, high: int
 def optional_period(value: str | None) -> str | None:
     if value in (None, ""):
         return None
-    if value not in ("H1", "FY"):
-        raise BadParameter(f"未知时段：{value}（可选：H1 上半年、FY 全年）")
+    if value not in PERIOD_LABELS:
+        raise BadParameter(f"未知时段：{value}（可选：{period_choices()}）")
     return value
 
 
 def optional_kind(value: str | None) -> str | None:
-    from corpus.labels import KINDS
-
     if value in (None, ""):
         return None
-    if value not in KINDS:
+    if value not in KIND_LABELS:
         raise BadParameter(f"未知文件类型：{value}")
     return value
 

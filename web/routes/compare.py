@@ -8,6 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from classify import load_catalogue
+from corpus.compare import area_matrix, busiest_period, indicator_table, periods
+from corpus.export import file_name, write_export
+from extract import canonical_city
+
 from .. import security
 from ..charts import heat_map, indicator_bars
 from ..templating import number, render, render_blocks
@@ -25,7 +30,6 @@ MEDIA = {
 def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, str]:
     """The period asked for; by default the latest of the periods with the most cities (the
     newest period often holds the first few cities only)."""
-    from corpus.compare import busiest_period
 
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
     if y is None or p is None:
@@ -35,8 +39,6 @@ def _chosen_period(engine, year: str | None, period: str | None) -> tuple[int, s
 
 
 def _bars(table, indicator_id: str | None):
-    from classify import load_catalogue
-
     columns = {c.id: c for c in table.indicators}
     if indicator_id not in columns:
         measured = [
@@ -78,8 +80,6 @@ def compare_page(
     indicator: str | None = None,
     user=viewer,
 ):
-    from corpus.compare import area_matrix, indicator_table, periods
-
     engine = engine_of(request)
     available = periods(engine)
     if not available:
@@ -118,10 +118,8 @@ def export_file(
     city: str | None = None,
     user=viewer,
 ):
-    from corpus.export import file_name, write_export
-
     y, p = optional_int(year, "年份", 2000, 2100), optional_period(period)
-    city = (city or "").strip() or None
+    city = canonical_city(city)
     # Written row by row to a temporary file, then sent from it in chunks: a large export is
     # never whole in memory. An unknown kind or period fails here, before any byte is sent.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() once sent

@@ -9,6 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from classify.tags import taxonomy
+from corpus.pageimage import original, page_image
+from corpus.queue import QUEUE_SORTS, TAG_SURE, confirm_many, last_undoable, queue_page, undo_last
+from corpus.retire import restore_document, retire_document
+from extract import canonical_city
+
 from .. import security
 from ..errors import wants_json
 from ..templating import render
@@ -41,12 +47,10 @@ def queue(
     user=viewer,
 ):
     """What waits for review, oldest first: everywhere, or in one submission."""
-    from classify.tags import taxonomy
-    from corpus.queue import QUEUE_SORTS, TAG_SURE, last_undoable, queue_page
 
     engine = engine_of(request)
     filters = {
-        "city": city.strip() or None,
+        "city": canonical_city(city),
         "year": optional_int(year, "年份", 1900, 2200),
         "period": optional_period(period),
     }
@@ -80,7 +84,6 @@ def queue(
 async def queue_confirm(request: Request, user=evaluator):
     """ "Confirm all on this page": every passage listed on the page (`v-<id>` = the version the
     page showed) gets the model's area; those changed meanwhile are named, the rest saved."""
-    from corpus.queue import confirm_many
 
     form = await request.form()
     versions = {}
@@ -105,7 +108,6 @@ async def queue_confirm(request: Request, user=evaluator):
 @router.post("/undo", dependencies=csrf)
 def undo(request: Request, next: Next = "", user=evaluator):
     """Undoes the user's own last change (audited as an undo)."""
-    from corpus.queue import undo_last
 
     change = undo_last(engine_of(request), user=user)
     message = f"已撤销：{change.event.after.get('undone')}" if change.event else "已撤销"
@@ -118,7 +120,6 @@ def undo(request: Request, next: Next = "", user=evaluator):
 @router.get("/documents/{doc_id}/file")
 def original_file(request: Request, doc_id: Id, user=viewer):
     """The file as it was handed in, under its own name."""
-    from corpus.pageimage import original
 
     source = original(engine_of(request), request.app.state.settings.data_dir, doc_id)
     return FileResponse(source.path, media_type=source.media_type, filename=source.name)
@@ -127,7 +128,6 @@ def original_file(request: Request, doc_id: Id, user=viewer):
 @router.get("/documents/{doc_id}/pages/{page}.png")
 def page_png(request: Request, doc_id: Id, page: Id, user=viewer):
     """One page of a PDF or scan as an image, rendered once and cached in the data directory."""
-    from corpus.pageimage import original, page_image
 
     data_dir = request.app.state.settings.data_dir
     source = original(engine_of(request), data_dir, doc_id)
@@ -144,8 +144,6 @@ def retire(
     comment: Annotated[str, Form(max_length=5000)] = "",
     user=evaluator,
 ):
-    from corpus.retire import retire_document
-
     retire_document(engine_of(request), doc_id, user=user, comment=comment)
     request.session["saved"] = "文件已撤回：不再出现在检索、报送情况和城市视图中；管理员可以恢复。"
     return see_other(f"/documents/{doc_id}")
@@ -153,8 +151,6 @@ def retire(
 
 @router.post("/documents/{doc_id}/restore", dependencies=csrf)
 def restore(request: Request, doc_id: Id, user=admin):
-    from corpus.retire import restore_document
-
     restore_document(engine_of(request), doc_id, user=user)
     request.session["saved"] = "文件已恢复。"
     return see_other(f"/documents/{doc_id}")

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from classify import load_catalogue
+from corpus.compare import periods
+from corpus.figures import FigureFilters, list_figures
+from extract import canonical_city
+from extract.vocabulary import ROLE_LABELS
+
 from .. import security
 from ..errors import BadParameter
 from ..templating import render
@@ -38,18 +44,10 @@ def figures_page(
     max: str = "",
     user=viewer,
 ):
-    from classify import load_catalogue
-    from corpus.compare import periods
-    from corpus.figures import FigureFilters, list_figures
-    from extract import city_named
-    from extract.vocabulary import ROLE_LABELS
-
     engine = engine_of(request)
-    city = city.strip()
-    known = city_named(city) if city else None
     catalogue = load_catalogue()
     filters = FigureFilters(
-        city=known.name if known else (city or None),
+        city=canonical_city(city),
         year=optional_int(year, "年份", 2000, 2100),
         period=optional_period(period),
         indicator=indicator if indicator in catalogue.indicators else None,

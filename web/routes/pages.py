@@ -8,12 +8,35 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 
+from classify import load_catalogue
+from classify.tags import taxonomy
 from corpus import store_status
-from corpus.figures import FigureFilters, list_figures, period_key
+from corpus.accounts import list_users
+from corpus.applications import UnknownApp, get_app, similar
+from corpus.checks import check_city
+from corpus.compare import city_overview, periods
+from corpus.diff import previous_submission
+from corpus.documents import documents_metadata, submission_documents
+from corpus.figures import FigureFilters, NoSubmission, list_figures, period_key, scorecard
+from corpus.pageimage import original
+from corpus.queue import count_waiting, queue_counts
+from corpus.retire import versions
+from corpus.review import (
+    ENTITIES,
+    EVENT_SORTS,
+    NotFound,
+    document_view,
+    events_page,
+    get_passage,
+    history,
+    recent_events,
+)
+from corpus.status import sources_of
 
 from .. import security
-from ..templating import render
-from .common import Id, Year, engine_of, optional_int
+from ..charts import indicator_bars
+from ..templating import number, period_label, render
+from .common import Id, Year, engine_of, optional_int, query_string
 
 router = APIRouter()
 viewer = Depends(security.viewer)
@@ -31,9 +54,6 @@ def _submissions_grid(cells: list[dict]) -> tuple[list[tuple[int, str]], list[di
 
 @router.get("/")
 def home(request: Request, user=viewer):
-    from corpus.queue import count_waiting, queue_counts
-    from corpus.review import recent_events
-
     engine = engine_of(request)
     status = store_status(engine)
     columns, rows = _submissions_grid(status.cells)
@@ -71,11 +91,6 @@ def city_view(
     indicator: str | None = None,
     user=viewer,
 ):
-    from corpus.checks import check_city
-    from corpus.compare import city_overview
-    from corpus.diff import previous_submission
-    from corpus.review import document_view
-
     engine = engine_of(request)
     cache = request.app.state.page_cache
     overview = cache.get(
@@ -107,12 +122,6 @@ def city_view(
 
 def _trend(engine, overview, indicator: str | None):
     """One indicator of the city across all its submissions: (indicator line, bar chart)."""
-    from classify import load_catalogue
-    from corpus.compare import periods
-    from corpus.figures import NoSubmission, scorecard
-
-    from ..charts import indicator_bars
-    from ..templating import number, period_label
 
     card = overview.scorecard
     measured = [line for line in (card.lines if card else []) if line.figure is not None]
@@ -151,8 +160,6 @@ def _trend(engine, overview, indicator: str | None):
 @router.get("/city/{city}/{year}/{period}/area/{area}")
 def city_area(request: Request, city: str, year: Year, period: str, area: int, user=viewer):
     """Every passage of one city's submission in one area: where a matrix cell leads."""
-    from corpus.documents import submission_documents
-    from corpus.review import document_view
 
     engine = engine_of(request)
     area = optional_int(str(area), "领域", 0, 6)
@@ -178,16 +185,11 @@ def document_page(
 ):
     """A document's text; for a PDF or scan, one page's image beside that page's passages
     (`page`), and the document's versions linked both ways."""
-    from corpus.documents import documents_metadata
-    from corpus.pageimage import original
-    from corpus.retire import versions
-    from corpus.review import NotFound, document_view, history
 
     engine = engine_of(request)
     area_filter = optional_int(area, "领域", 0, 6)
     page_no = optional_int(page, "页码", 1, 100_000)
     document = document_view(engine, doc_id, area=area_filter)
-    from corpus.status import sources_of
 
     meta = documents_metadata(engine, [doc_id])
     try:
@@ -217,8 +219,6 @@ def document_page(
 
 @router.get("/passages/{passage_id}")
 def passage_page(request: Request, passage_id: Id, user=viewer):
-    from corpus.review import get_passage, history
-
     engine = engine_of(request)
     passage = get_passage(engine, passage_id)
     figures = [
@@ -240,10 +240,6 @@ def passage_page(request: Request, passage_id: Id, user=viewer):
 
 @router.get("/apps/{app_id}")
 def app_page(request: Request, app_id: Id, user=viewer):
-    from classify.tags import taxonomy
-    from corpus.applications import UnknownApp, get_app, similar
-    from corpus.review import history
-
     engine = engine_of(request)
     case = get_app(engine, app_id)
     if case is None:
@@ -264,10 +260,6 @@ def history_page(
     request: Request, who: str = "", entity: str = "", page: str = "", sort: str = "", user=viewer
 ):
     """The audit, newest first, filterable by person and kind of item, 25 to a page."""
-    from corpus.accounts import list_users
-    from corpus.review import ENTITIES, EVENT_SORTS, events_page
-
-    from .common import query_string
 
     engine = engine_of(request)
     who = (request.query_params.get("user") or who).strip()

@@ -8,6 +8,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from corpus.compare import latest_period, periods
+from corpus.diff import DiffError, parse_submission, submission_diff, submissions_of
+from corpus.export import ExportError
+from corpus.report import draft_report, report_file_name
+from corpus.summary import period_summary, summary_docx, summary_xlsx
+from extract.vocabulary import Period
+
 from .. import security
 from ..templating import render
 from .common import Year, engine_of, optional_int, optional_period
@@ -31,9 +38,7 @@ def _download(content: bytes, media: str, name: str, fallback: str) -> Response:
 
 @router.get("/city/{city}/{year}/{period}/report.docx")
 def report_docx(request: Request, city: str, year: Year, period: str, user=viewer):
-    from corpus.report import draft_report, report_file_name
-
-    period = optional_period(period) or "FY"
+    period = optional_period(period) or Period.FY
     data = draft_report(engine_of(request), city, year, period)
     return _download(data, DOCX, report_file_name(city, year, period), "infocity-report.docx")
 
@@ -47,7 +52,6 @@ def diff_page(
     user=viewer,
 ):
     """`?before=2016H1&after=2016FY`; without them, the unit's last two submissions."""
-    from corpus.diff import DiffError, parse_submission, submission_diff, submissions_of
 
     engine = engine_of(request)
     available = submissions_of(engine, city)
@@ -69,9 +73,6 @@ def diff_page(
 
 @router.get("/summary")
 def summary_page(request: Request, year: str | None = None, period: str | None = None, user=viewer):
-    from corpus.compare import latest_period, periods
-    from corpus.summary import period_summary
-
     engine = engine_of(request)
     available = periods(engine)
     if not available:
@@ -85,11 +86,8 @@ def summary_page(request: Request, year: str | None = None, period: str | None =
 
 @router.get("/summary/{year}/{period}.{fmt}")
 def summary_file(request: Request, year: Year, period: str, fmt: str, user=viewer):
-    from corpus.export import ExportError
-    from corpus.summary import period_summary, summary_docx, summary_xlsx
-
     engine = engine_of(request)
-    period = optional_period(period) or "FY"
+    period = optional_period(period) or Period.FY
     s = period_summary(engine, year, period)
     name = f"{s.label}报送情况汇总.{fmt}"
     if fmt == "xlsx":

@@ -8,10 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 
-from corpus.review import Conflict, InvalidValue
+from corpus.corrections import review_figure_as_typed
+from corpus.documents import set_document_metadata
+from corpus.figure_review import choose_headline, set_figure_role
+from corpus.queue import confirm_area
+from corpus.review import (
+    Conflict,
+    InvalidValue,
+    add_comment,
+    get_passage,
+    history,
+    set_app_tags,
+    set_outstanding,
+    set_passage_area,
+)
 
 from .. import security
 from ..errors import BadParameter, wants_json
+from ..templating import area_label
 from .common import (
     Id,
     engine_of,
@@ -35,8 +49,6 @@ Next = Annotated[str, Form(max_length=2000)]
 def saved(request: Request, change, back: str):
     """After an edit: JSON for the page's script (no reload), else back to the page."""
     if wants_json(request):
-        from ..templating import area_label
-
         summary = change.event.summary if change.event else "没有变化"
         answer = {"ok": True, "version": change.version, "message": "已保存", "summary": summary}
         after = change.event.after if change.event else None
@@ -69,14 +81,9 @@ def kept(request: Request, exc: Exception, key: str, back: str, values: dict):
 
 def _theirs(request: Request, exc) -> str:
     """What the item holds now, in words, for the side-by-side choice."""
-    from corpus.review import history
-
-    from ..templating import area_label
 
     engine = engine_of(request)
     if exc.entity == "passage":
-        from corpus.review import get_passage
-
         p = get_passage(engine, exc.entity_id)
         return f"领域 {area_label(p.area)}" + ("（已复核）" if p.reviewed_area is not None else "")
     events = history(engine, exc.entity, exc.entity_id)
@@ -96,8 +103,6 @@ def passage_area(
 ):
     """`area` '' goes back to the model's area; "confirm" makes the model's area the reviewed
     one (the default choice of the form, which used to change nothing)."""
-    from corpus.queue import confirm_area
-    from corpus.review import set_passage_area
 
     engine = engine_of(request)
     back = local_path(next, f"/passages/{passage_id}")
@@ -130,8 +135,6 @@ def figure_review(
     next: Next = "",
     user=evaluator,
 ):
-    from corpus.corrections import review_figure_as_typed
-
     back = local_path(next, "/")
     try:
         change = review_figure_as_typed(
@@ -160,7 +163,6 @@ def figure_role(
     user=evaluator,
 ):
     """`role` '' goes back to the extractor's role."""
-    from corpus.figure_review import set_figure_role
 
     set_figure_role(
         engine_of(request),
@@ -184,7 +186,6 @@ def figure_headline(
     user=evaluator,
 ):
     """Choose the figure as its indicator's headline; `clear` drops the choice."""
-    from corpus.figure_review import choose_headline
 
     choose_headline(
         engine_of(request),
@@ -207,8 +208,6 @@ def app_tags(
     next: Next = "",
     user=evaluator,
 ):
-    from corpus.review import set_app_tags
-
     set_app_tags(
         engine_of(request),
         app_id,
@@ -230,8 +229,6 @@ def app_outstanding(
     next: Next = "",
     user=evaluator,
 ):
-    from corpus.review import set_outstanding
-
     set_outstanding(
         engine_of(request),
         app_id,
@@ -252,8 +249,6 @@ def comment(
     next: Next = "",
     user=evaluator,
 ):
-    from corpus.review import add_comment
-
     add_comment(engine_of(request), entity, entity_id, text, user=user)
     return see_other(local_path(next, "/history"))
 
@@ -275,7 +270,6 @@ def document_metadata(
     user=evaluator,
 ):
     """Saving confirms the document (its values are no longer suggestions), even unchanged."""
-    from corpus.documents import set_document_metadata
 
     set_document_metadata(
         engine_of(request),

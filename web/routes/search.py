@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from corpus import Filters, QueryError, more_like_this, search
+from classify.tags import taxonomy
+from corpus import Filters, QueryError, more_like_this, search, store_status
+from corpus.compare import periods
+from corpus.review import get_passage
 from corpus.search import count_matches
+from extract import canonical_city
 
 from .. import security
 from ..templating import render
@@ -33,16 +37,9 @@ def search_page(
     page: str = "",
     user=viewer,
 ):
-    from classify.tags import taxonomy
-    from corpus.compare import periods
-    from corpus.review import get_passage
-    from extract import city_named
-
     engine = engine_of(request)
-    city = city.strip()
-    known = city_named(city) if city else None
     filters = Filters(
-        city=known.name if known else (city or None),
+        city=canonical_city(city),
         year=optional_int(year, "年份", 2000, 2100),
         period=optional_period(period),
         area=optional_int(area, "领域", 0, 6),
@@ -92,6 +89,4 @@ def search_page(
 
 
 def store_cities(engine) -> list[str]:
-    from corpus import store_status
-
     return sorted({c["city"] for c in store_status(engine).cells if c["city"]})

@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
-from corpus import Overrides
-from extract import ACCEPTED_SUFFIXES
+from corpus import Overrides, store_status
+from corpus.documents import documents_metadata, set_document_metadata
+from corpus.status import sources_of
+from extract import ACCEPTED_SUFFIXES, canonical_city
 
 from .. import security
 from ..errors import UploadRejected
@@ -47,8 +49,6 @@ async def upload(request: Request, user=evaluator):
     """Streams the files to the job's folder (limits checked as they arrive), then queues the
     ingest and sends the browser to the progress page. The CSRF token is the form's first field,
     checked before any file is written."""
-    from extract import city_named
-
     settings = request.app.state.settings
     jobs = request.app.state.jobs
     job_id, folder = jobs.new_folder()
@@ -70,10 +70,8 @@ async def upload(request: Request, user=evaluator):
         check_token(received)
         if not received.files:
             raise UploadRejected("没有收到任何文件：请选择文件夹、文件或 .zip 压缩包。", status=400)
-        city = (received.get("city") or "").strip()
-        known = city_named(city) if city else None
         overrides = Overrides(
-            city=known.name if known else (city or None),
+            city=canonical_city(received.get("city")),
             year=optional_int(received.get("year"), "年份", 2000, 2100),
             period=optional_period(received.get("period")),
         )
@@ -142,10 +140,7 @@ def progress_json(request: Request, job_id: str, user=evaluator):
 
 @router.get("/upload/{job_id}/confirm")
 def confirm_form(request: Request, job_id: str, user=evaluator):
-    from corpus.documents import documents_metadata
-
     job = request.app.state.jobs.get(job_id)
-    from corpus.status import sources_of
 
     documents = documents_metadata(engine_of(request), job.document_ids)
     return render(
@@ -164,7 +159,6 @@ async def confirm(request: Request, job_id: str, user=evaluator):
     """Each document's city, year, period and kind as the evaluator left them; only documents
     whose values changed, or that the evaluator ticked as confirmed, are written (each with its
     audit event)."""
-    from corpus.documents import set_document_metadata
 
     job = request.app.state.jobs.get(job_id)
     form = await request.form()
@@ -202,6 +196,4 @@ async def confirm(request: Request, job_id: str, user=evaluator):
 
 
 def _known_cities(request: Request) -> list[str]:
-    from corpus import store_status
-
     return sorted({c["city"] for c in store_status(engine_of(request)).cells if c["city"]})
