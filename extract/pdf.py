@@ -39,7 +39,11 @@ from .structure import RawBlock, ReaderOutput
 log = logging.getLogger(__name__)
 
 MIN_TABLE_PATHS = 2  # path objects needed before a page's drawing is read for tables
-MAX_SEGMENTS = 20000  # a drawing (map, chart) with more straight segments holds no table we read
+# "pdfium": ruling lines from pdfium's path objects; "pdfplumber": pdfminer's parse of the page
+# through pdfplumber, the design before issue 14, kept as the fallback and as the bench's baseline.
+TABLE_FINDER = "pdfium"
+MAX_SEGMENTS = 20000
+FOOTER_ZONE = 0.9  # below this share of the page's height: the footer  # a drawing (map, chart) with more straight segments holds no table we read
 OUTLINED_TEXT_PATHS = 100  # paths on a page without text: its text was drawn as outlines
 OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: needs OCR
 GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
@@ -142,8 +146,9 @@ class PdfReader:
             paths: list = []
             n_images, image_area = _page_objects(page.raw, paths)
             n_paths = len(paths)
-            segments: list[Segment] | None = []
-            if n_paths >= MIN_TABLE_PATHS and chars and rotation == 0:
+            wants_tables = n_paths >= MIN_TABLE_PATHS and bool(chars) and rotation == 0
+            segments: list[Segment] | None = None
+            if wants_tables and TABLE_FINDER == "pdfium":
                 try:
                     segments = _path_segments(paths, y_max - y_min)
                 except (pdfium.PdfiumError, OSError, ValueError):
@@ -153,10 +158,10 @@ class PdfReader:
 
         chars, duplicates = dedupe_chars(chars)
         tables: list[TableRegion] = []
-        if segments is None:
+        if wants_tables and segments is None:
             tables = plumber.tables(index, warnings)
         elif segments:
-            tables = _tables_from_segments(segments, chars, number)
+            tables = _tables_from_segments(segments, chars, number, y_max - y_min)
         if tables:
             chars = fill_tables(tables, chars)
         lines = group_lines(chars, number)
@@ -261,12 +266,31 @@ def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragra
             and abs(item.x0 - prev.x0) < 6
             and abs(item.x1 - prev.x1) < 6
         ):
-            rows = item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows
+            header = int(item.rows[0] == prev.rows[0])
+            rows = item.rows[header:]
+            boxes = item.cells[header] if item.cells and len(item.cells) > header else None
+            if rows and boxes and _row_broken_by_page(prev.rows[-1], rows[0], boxes):
+                prev.rows[-1] = [a + b for a, b in zip(prev.rows[-1], rows[0], strict=True)]
+                rows = rows[1:]
             prev.rows = prev.rows + rows
             prev.last_page = item.page
             continue
         out.append(item)
     return out
+
+
+def _row_broken_by_page(last: list[str], first: list[str], boxes: list) -> bool:
+    """Is the first row of a table's next page the rest of the row that ends the page before (a
+    row allowed to break across pages: `社会保障和就业支` | `出19`)? It has a cell for every
+    column (a full-width sub-header is one merged cell, kept as a row) and is empty where the
+    row it continues is filled (most of its cells empty: the wrapped text of one or two)."""
+    return (
+        len(last) == len(first) == len(boxes)
+        and all(box is not None for box in boxes)
+        and 0 < sum(map(bool, first)) <= len(first) // 2
+        and sum(map(bool, first)) < sum(map(bool, last))
+        and any(not b and a for a, b in zip(last, first, strict=True))
+    )
 
 
 def _ocr_page(
@@ -395,7 +419,7 @@ def _path_segments(paths: list, h0: float) -> list[Segment]:
 
 
 def _tables_from_segments(
-    segments: list[Segment], chars: list[Char], page: int
+    segments: list[Segment], chars: list[Char], page: int, height: float
 ) -> list[TableRegion]:
     """Ruled tables (a grid of rules) and three-line tables (rules across, none down) of a
     page, from its straight segments."""
@@ -403,8 +427,13 @@ def _tables_from_segments(
     regions = []
     grids = ruled_tables(rules)
     for (x0, top, x1, bottom), cells in grids:
-        if len(cells) < 2 or max(len(r) for r in cells) < 2:
+        if max(len(r) for r in cells) < 2:
             continue  # a frame or a box around text, not a table
+        if len(cells) < 2 and any(
+            bottom < (c.top + c.bottom) / 2 < FOOTER_ZONE * height for c in chars
+        ):
+            continue  # one row with text below it: a box around text, not a table
+        # One row ending the page is a table's header, its body on the next page.
         regions.append(TableRegion(x0, top, x1, bottom, [], page, cells))
     for (x0, top, x1, bottom), cells in three_line_tables(rules, chars, [g[0] for g in grids]):
         regions.append(TableRegion(x0, top, x1, bottom, [], page, cells))
