@@ -71,6 +71,9 @@ def _inside(ch: Char, box: tuple[float, float, float, float], pad: float = 0.0) 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 
+BUCKET = 8.0  # points: the height of a slice of the page in a table's row index
+
+
 class _Grid:
     """A table's cells indexed by row band, with the boxes the detector left out filled in.
 
@@ -115,11 +118,19 @@ class _Grid:
                     if not any(_overlaps(guess, tall) for tall, _, _ in self.tall):
                         tries.append((guess, c))
             self.lookup.append(tries)
+        # The rows whose band reaches into each BUCKET-point slice of the page: a char is
+        # tried against the rows of its slice only, not every row of the table.
+        self.buckets: dict[int, list[int]] = {}
+        for r, band in enumerate(bands):
+            if band is not None:
+                for k in range(int((band[0] - 1) // BUCKET), int((band[1] + 1) // BUCKET) + 1):
+                    self.buckets.setdefault(k, []).append(r)
 
     def locate(self, ch: Char) -> tuple[int, int] | None:
         mid = (ch.top + ch.bottom) / 2
-        for r, band in enumerate(self.bands):
-            if band is None or not band[0] - 1 <= mid <= band[1] + 1:
+        for r in self.buckets.get(int(mid // BUCKET), ()):
+            band = self.bands[r]
+            if not band[0] - 1 <= mid <= band[1] + 1:
                 continue
             for box, c in self.lookup[r]:
                 if _inside(ch, box):
@@ -238,13 +249,16 @@ def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Ch
     seen: set[tuple[str, int, int]] = set()
     kept: list[Char] = []
     removed = 0
+    near = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     for ch in chars:
-        gx, gy = round(ch.x0 / tolerance), round(ch.top / tolerance)
-        if any((ch.text, gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
-            removed += 1
-            continue
-        seen.add((ch.text, gx, gy))
-        kept.append(ch)
+        text, gx, gy = ch.text, round(ch.x0 / tolerance), round(ch.top / tolerance)
+        for dx, dy in near:
+            if (text, gx + dx, gy + dy) in seen:
+                removed += 1
+                break
+        else:
+            seen.add((text, gx, gy))
+            kept.append(ch)
     return kept, removed
 
 
