@@ -262,9 +262,9 @@ def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragra
             and item.page == prev.last_page + 1
             and item.rows
             and prev.rows
-            and len(item.rows[0]) == len(prev.rows[0])
             and abs(item.x0 - prev.x0) < 6
             and abs(item.x1 - prev.x1) < 6
+            and _same_columns(prev, item)
         ):
             header = int(item.rows[0] == prev.rows[0])
             rows = item.rows[header:]
@@ -277,6 +277,18 @@ def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragra
             continue
         out.append(item)
     return out
+
+
+def _same_columns(prev: TableRegion, item: TableRegion) -> bool:
+    """Do the two pieces have the same columns? When their counts differ, a column empty in
+    every row (a sliver between a rule and the shading of a header) is dropped from each."""
+    if len(item.rows[0]) == len(prev.rows[0]):
+        return True
+    for table in (prev, item):
+        keep = [c for c in range(len(table.rows[0])) if any(c < len(r) and r[c] for r in table.rows)]
+        table.rows = [[r[c] if c < len(r) else "" for c in keep] for r in table.rows]
+        table.cells = None  # the boxes no longer match the columns
+    return len(item.rows[0]) == len(prev.rows[0])
 
 
 def _row_broken_by_page(last: list[str], first: list[str], boxes: list) -> bool:

@@ -191,11 +191,35 @@ def table_rows(cells: Sequence[Box]) -> list[list[Box | None]]:
     return [[by_top[top].get(x) for x in xs] for top in sorted(by_top)]
 
 
+def _open_bottom(cells: Sequence[Box], verticals: Sequence[Rule]) -> list[Box]:
+    """A table whose column rules run on below its last horizontal rule (its body carries on to
+    the next page without a rule under it: a shaded header ruled all round, then rows between
+    the column rules only) gets one more row, down to where those rules end; its lines become
+    rows when the cells are filled."""
+    x0 = min(c[0] for c in cells)
+    x1 = max(c[2] for c in cells)
+    bottom = max(c[3] for c in cells)
+    running = [
+        v
+        for v in verticals
+        if x0 - CROSS <= v.pos <= x1 + CROSS
+        and v.start <= bottom + CROSS
+        and v.end > bottom + 2 * MIN_LENGTH
+    ]
+    if not any(x0 + CROSS < v.pos < x1 - CROSS for v in running):
+        return []  # only the outer rules run on: a frame, not columns
+    end = max(v.end for v in running)
+    edges = sorted({x0, x1, *(v.pos for v in running if x0 + CROSS < v.pos < x1 - CROSS)})
+    return [(a, bottom, b, end) for a, b in itertools.pairwise(edges)]
+
+
 def ruled_tables(rules: Sequence[Rule]) -> list[tuple[Box, list[list[Box | None]]]]:
     """Given a page's rules, returns each ruled table as (its box, its rows of cell boxes)."""
     merged = merge_rules(rules)
+    verticals = [r for r in merged if not r.horizontal]
     out = []
     for cells in group_cells(grid_cells(crossings(merged))):
+        cells = cells + _open_bottom(cells, verticals)
         box = (
             min(c[0] for c in cells),
             min(c[1] for c in cells),

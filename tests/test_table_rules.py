@@ -253,3 +253,29 @@ def test_generated_all_tables_report_comes_back_cell_for_cell(built, soffice):
     assert [t.rows for t in tables] == want
     assert [t.unit for t in tables] == ["万元"] * len(want)
     assert doc.pages > len(want)  # the tables did cross pages
+
+
+def test_ruled_header_at_the_foot_of_a_page_with_its_rows_on_the_next(read, realdoc):
+    # squankw 黔东南 p.8-9, 表7: a shaded header ruled all round ends p.8, its column rules run
+    # on below it over two rows, and the rows go on at the top of p.9 down to a bottom rule.
+    # Before: the header and the rows were paragraphs (`指标名称单位比上年增长`).
+    doc = read(realdoc, "squankw__黔东南苗族侗族自治州2023年国民经济和社会发展统计公报.pdf")
+    (table,) = [b for b in doc.blocks if b.kind == "table" and b.page == 8]
+    assert table.rows == [
+        ["指标名称", "单位", "比上年增长"],
+        ["总计", "%", "1.2"],
+        ["#农林牧渔业", "%", "-22.8"],  # the last row of p.8
+        ["采矿业", "%", "-50.2"],  # the first of p.9
+        ["制造业", "%", "40.5"],
+        ["电力、热力、燃气及水生产和供应业", "%", "-23.0"],
+        ["交通运输、仓储和邮政业", "%", "49.8"],
+        ["信息传输、软件和信息技术服务业", "%", "89.1"],
+        ["租赁和商务服务业", "%", "-62.8"],
+        ["科学研究和技术服务业", "%", "-42.3"],
+        ["教育", "%", "-1.4"],
+        ["卫生和社会工作", "%", "-12.6"],
+        ["文化、体育和娱乐业", "%", "-21.0"],
+    ]
+    i = doc.blocks.index(table)
+    assert doc.blocks[i - 1].text == "表7 2023年分行业固定资产投资增长速度"
+    assert doc.blocks[i + 1].text.startswith("全年全州房地产开发投资比上年下降8.3%。")
