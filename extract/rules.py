@@ -191,6 +191,36 @@ def table_rows(cells: Sequence[Box]) -> list[list[Box | None]]:
     return [[by_top[top].get(x) for x in xs] for top in sorted(by_top)]
 
 
+def _side_rules(merged: Sequence[Rule]) -> list[Rule]:
+    """The side rules a table printed without them implies: where two or more horizontal rules
+    of the same width are crossed by the same column rule, the table's sides are their ends
+    (周口's statistical bulletin: top, header and bottom rules, two column rules, no sides)."""
+    hs = [r for r in merged if r.horizontal]
+    out = []
+    for v in merged:
+        if v.horizontal:
+            continue
+        crossed = [
+            h
+            for h in hs
+            if h.start + CROSS < v.pos < h.end - CROSS and v.start - CROSS <= h.pos <= v.end + CROSS
+        ]
+        groups: list[list[Rule]] = []
+        for h in crossed:
+            for g in groups:
+                if abs(g[0].start - h.start) <= EXTENT and abs(g[0].end - h.end) <= EXTENT:
+                    g.append(h)
+                    break
+            else:
+                groups.append([h])
+        for g in groups:
+            if len(g) >= 2:
+                top, bottom = min(h.pos for h in g), max(h.pos for h in g)
+                out.append(Rule(False, min(h.start for h in g), top, bottom))
+                out.append(Rule(False, max(h.end for h in g), top, bottom))
+    return out
+
+
 def _open_bottom(cells: Sequence[Box], verticals: Sequence[Rule]) -> list[Box]:
     """A table whose column rules run on below its last horizontal rule (its body carries on to
     the next page without a rule under it: a shaded header ruled all round, then rows between
@@ -216,6 +246,9 @@ def _open_bottom(cells: Sequence[Box], verticals: Sequence[Rule]) -> list[Box]:
 def ruled_tables(rules: Sequence[Rule]) -> list[tuple[Box, list[list[Box | None]]]]:
     """Given a page's rules, returns each ruled table as (its box, its rows of cell boxes)."""
     merged = merge_rules(rules)
+    sides = _side_rules(merged)
+    if sides:
+        merged = merge_rules([*merged, *sides])
     verticals = [r for r in merged if not r.horizontal]
     out = []
     for cells in group_cells(grid_cells(crossings(merged))):

@@ -279,3 +279,32 @@ def test_ruled_header_at_the_foot_of_a_page_with_its_rows_on_the_next(read, real
     i = doc.blocks.index(table)
     assert doc.blocks[i - 1].text == "表7 2023年分行业固定资产投资增长速度"
     assert doc.blocks[i + 1].text.startswith("全年全州房地产开发投资比上年下降8.3%。")
+
+
+def test_table_without_side_rules_keeps_its_outer_columns(read, realdoc):
+    # squankw__周口市统计公报2023.pdf p.1, 表1: top, header and bottom rules crossed by two
+    # column rules, no side rules. Before: no table, its rows read as broken paragraphs
+    # (`…16.94` | `全年全市实现新增城镇就业…`); p.7's table kept only its two middle columns.
+    doc = read(realdoc, "squankw__周口市统计公报2023.pdf")
+    (table,) = [b for b in doc.blocks if b.kind == "table" and b.page == 1]
+    assert table.rows == [
+        ["指标", "年末数（万人）", "比重（%）"],
+        ["全市常住人口", "866.60", ""],
+        ["其中：城镇", "392.66", "45.31"],
+        ["乡村", "473.94", "54.69"],
+        ["其中：男性", "428.20", "49.41"],
+        ["女性", "438.40", "50.59"],
+        ["其中：0-15岁（含不满16周岁）", "212.60", "24.53"],
+        ["16-59岁（含不满60周岁）", "463.10", "53.44"],
+        ["60周岁及以上", "190.90", "22.03"],
+        ["其中：65周岁及以上", "146.80", "16.94"],
+    ]
+    i = doc.blocks.index(table)
+    assert doc.blocks[i - 1].text == "表1 2023年末周口市常住人口数及其构成"
+    assert doc.blocks[i + 1].text.startswith("全年全市实现新增城镇就业7.52万人，")
+    (p7,) = [b for b in doc.blocks if b.kind == "table" and b.page == 7]
+    assert p7.rows[:3] == [
+        ["指标", "单位", "绝对数", "增长%"],
+        ["货物运输总量", "亿吨", "2.92", "6.6"],
+        ["#铁路", "亿吨", "0.80", "-6.6"],
+    ]
