@@ -340,6 +340,30 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
     return lines
 
 
+_MARKS = re.compile(r"[\d\s,，*]{1,12}")
+
+
+def drop_raised_marks(lines: list[Line]) -> tuple[list[Line], int]:
+    """Drops lines that are only footnote reference marks printed raised in small type between
+    two lines of a paragraph (`…占全市人口` | `2 3` | `的45.0%，…`): digits at most 0.6 of the
+    size of the line they touch, which ends at most half their height below them. Returns the
+    lines kept and the number of marks dropped (the footnotes themselves keep their numbers)."""
+    kept: list[Line] = []
+    for i, line in enumerate(lines):
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        if (
+            after is not None
+            and _MARKS.fullmatch(line.text)
+            and line.size <= 0.6 * after.size
+            and after.top - line.bottom < 0.5 * line.size
+            and after.x0 < line.x0
+            and line.x1 < after.x1
+        ):
+            continue
+        kept.append(line)
+    return kept, len(lines) - len(kept)
+
+
 @dataclass
 class Margins:
     """A page's body geometry: text edges and the usual gap between the lines of a paragraph."""

@@ -25,6 +25,7 @@ from .layout import (
     Paragraph,
     TableRegion,
     dedupe_chars,
+    drop_raised_marks,
     fill_tables,
     group_lines,
     join_paragraphs,
@@ -164,7 +165,7 @@ class PdfReader:
             tables = _tables_from_segments(segments, chars, number, y_max - y_min)
         if tables:
             chars = fill_tables(tables, chars)
-        lines = group_lines(chars, number)
+        lines, _ = drop_raised_marks(group_lines(chars, number))
         page_text = "".join(line.text for line in lines) + "".join(
             cell for t in tables for row in t.rows for cell in row
         )
