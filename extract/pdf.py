@@ -286,7 +286,9 @@ def _same_columns(prev: TableRegion, item: TableRegion) -> bool:
     if len(item.rows[0]) == len(prev.rows[0]):
         return True
     for table in (prev, item):
-        keep = [c for c in range(len(table.rows[0])) if any(c < len(r) and r[c] for r in table.rows)]
+        keep = [
+            c for c in range(len(table.rows[0])) if any(c < len(r) and r[c] for r in table.rows)
+        ]
         table.rows = [[r[c] if c < len(r) else "" for c in keep] for r in table.rows]
         table.cells = None  # the boxes no longer match the columns
     return len(item.rows[0]) == len(prev.rows[0])
