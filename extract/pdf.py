@@ -285,13 +285,16 @@ def _same_columns(prev: TableRegion, item: TableRegion) -> bool:
     every row (a sliver between a rule and the shading of a header) is dropped from each."""
     if len(item.rows[0]) == len(prev.rows[0]):
         return True
-    for table in (prev, item):
-        keep = [
-            c for c in range(len(table.rows[0])) if any(c < len(r) and r[c] for r in table.rows)
-        ]
+    keeps = [
+        [c for c in range(len(t.rows[0])) if any(c < len(r) and r[c] for r in t.rows)]
+        for t in (prev, item)
+    ]
+    if len(keeps[0]) != len(keeps[1]):
+        return False
+    for table, keep in zip((prev, item), keeps, strict=True):
         table.rows = [[r[c] if c < len(r) else "" for c in keep] for r in table.rows]
         table.cells = None  # the boxes no longer match the columns
-    return len(item.rows[0]) == len(prev.rows[0])
+    return True
 
 
 def _row_broken_by_page(last: list[str], first: list[str], boxes: list) -> bool:

@@ -125,7 +125,7 @@ def test_rules_around_paragraphs_are_no_table():
     ("name", "page"),
     [
         ("pdfplumber__issue-336-example.pdf", 1),  # merged cells
-        ("squankw__黔东南苗族侗族自治州2023年国民经济和社会发展统计公报.pdf", 3),  # no side rules
+        ("pdfplumber__issue-71-duplicate-chars.pdf", 1),
         ("ocrplayground__Ningxia.pdf", 20),
         ("pdfplumber__issue-67-example.pdf", 6),
         ("auditrag__审计署报告-中央部门单位2023年度预算执行等审计查出问题的整改情况.pdf", 2),
@@ -134,7 +134,7 @@ def test_rules_around_paragraphs_are_no_table():
 def test_cells_from_pdfium_paths_match_pdfplumber(realdoc, name, page):
     """The rules read from pdfium's path objects give the cells pdfplumber finds on the same
     page (its `lines` strategy, default tolerances), within a point, without a second parse by
-    pdfminer."""
+    pdfminer. (Tables printed without side rules differ on purpose: we add the sides.)"""
     import pdfplumber
 
     pdf = pdfium.PdfDocument(str(realdoc(name)))
