@@ -5,7 +5,7 @@ Baselines in the same run: pypdfium2's raw text (the speed ceiling: no layout at
 paragraph text. Each measurement runs in a fresh process so its peak memory is its own.
 
     python bench/extract_bench.py [--pages 100] [--repeat 3]
-    python bench/extract_bench.py --realdocs   # ../shared/realdocs table pages, per CPU-second
+    python bench/extract_bench.py --tables [--n-tables 40]   # table pages per CPU-second
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from make_report import make_report  # noqa: E402
+from make_report import make_report, make_tables_report  # noqa: E402
 
 
 def ours(path: str) -> int:
@@ -93,33 +93,49 @@ def measure_cpu(fn, path: Path) -> tuple[int, float]:
     return result
 
 
+def ours_plumber_tables(path: str) -> int:
+    """infocity with tables found by pdfplumber (pdfminer parses each table page a second
+    time): the design before issue 14, kept as the fallback."""
+    import extract.pdf
+
+    extract.pdf.TABLE_FINDER = "pdfplumber"
+    return ours(path)
+
+
 REALDOCS = HERE.parent.parent / "shared" / "realdocs"
-# Table pages (审计署 整改 reports: a ruled table on every page; a WPS quarterly report) and an
-# ordinary report without tables.
-REAL_FILES = [
+# Table pages (审计署 整改 reports: a ruled table on every page; a WPS quarterly report; a
+# statistical bulletin; three-line tables) and ordinary reports without tables.
+TABLE_FILES = [
     "auditrag__审计署报告-中央部门单位2023年度预算执行等审计查出问题的整改情况.pdf",
     "pdfplumber__issue-67-example.pdf",
     "squankw__黔东南苗族侗族自治州2023年国民经济和社会发展统计公报.pdf",
-    "llmcookbook__2024年北京市政府工作报告.pdf",
+    "simonjob__性别数据.pdf",
 ]
+ORDINARY_FILES = ["llmcookbook__2024年北京市政府工作报告.pdf"]
 
 
-def realdocs() -> None:
-    """pages per CPU-second on real PDFs, infocity against pdfplumber and raw pypdfium2."""
+def tables(n_tables: int, pages: int) -> None:
+    """Pages per CPU-second, side by side in one run: a generated all-tables report, real table
+    PDFs and ordinary reports; raw pypdfium2 text, infocity, infocity with pdfplumber's tables
+    (before issue 14) and pdfplumber text+tables on every page."""
+    generated = make_tables_report(n_tables, HERE / ".cache")
+    _, ordinary = make_report(pages, HERE / ".cache")
+    files = [(f"generated all-tables ({n_tables} tables)", generated)]
+    files += [(name, REALDOCS / name) for name in TABLE_FILES if (REALDOCS / name).exists()]
+    files += [(f"generated report ({pages} pp, few tables)", ordinary)]
+    files += [(name, REALDOCS / name) for name in ORDINARY_FILES if (REALDOCS / name).exists()]
     print(
-        f"{'file':44} {'pages':>5} {'raw p/cpu-s':>11} {'infocity':>9} {'plumber':>8} {'× plumber':>9}"
+        f"{'file':44} {'pages':>5} {'raw':>7} {'infocity':>8} {'before':>7} {'plumber':>7}"
+        f" {'× plumber':>9} {'× before':>8}"
     )
-    for name in REAL_FILES:
-        path = REALDOCS / name
-        if not path.exists():
-            continue
+    for label, path in files:
         rates = []
-        for fn in (pdfium_raw, ours, plumber_all):
-            pages, cpu = measure_cpu(fn, path)
-            rates.append(pages / cpu)
+        for fn in (pdfium_raw, ours, ours_plumber_tables, plumber_all):
+            n, cpu = measure_cpu(fn, path)
+            rates.append(n / cpu)
         print(
-            f"{name[:44]:44} {pages:5d} {rates[0]:11.1f} {rates[1]:9.1f} {rates[2]:8.1f}"
-            f" {rates[1] / rates[2]:9.2f}"
+            f"{label[:44]:44} {n:5d} {rates[0]:7.1f} {rates[1]:8.1f} {rates[2]:7.1f} {rates[3]:7.1f}"
+            f" {rates[1] / rates[3]:9.2f} {rates[1] / rates[2]:8.2f}"
         )
 
 
@@ -156,10 +172,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--realdocs", action="store_true", help="real PDFs, pages per CPU-second")
+    parser.add_argument(
+        "--tables",
+        "--realdocs",
+        action="store_true",
+        help="table pages (generated and ../shared/realdocs), pages per CPU-second",
+    )
+    parser.add_argument("--n-tables", type=int, default=40)
     args = parser.parse_args()
-    if args.realdocs:
-        realdocs()
+    if args.tables:
+        tables(args.n_tables, args.pages)
         return
     docx_path, pdf_path = make_report(args.pages, HERE / ".cache")
     import pypdfium2 as pdfium

@@ -52,6 +52,14 @@ def header_unit(header: str) -> tuple[float, str] | None:
     """The unit a header gives its bare numbers, as (factor, canonical unit):
     "投资额（万元）" → (10000, 元); "覆盖率(%)" → (1, %); "用户数/万户" → (10000, 户);
     "光纤入户(FTTH)用户数" → None (FTTH is not a unit)."""
+    parts = _header_unit_parts(header)
+    return None if parts is None else (parts[0] * parts[1], parts[2])
+
+
+def _header_unit_parts(header: str) -> tuple[float, float, str] | None:
+    """The unit of a header as (multiplier, unit factor, canonical unit): "（万元）" →
+    (10000, 1, 元). A cell that writes its own multiplier (`1720.00万` under 万元) keeps the
+    unit and replaces the multiplier."""
     match = _HEADER_UNIT_RE.search(fold(header))
     if match is None:
         return None
@@ -67,7 +75,7 @@ def header_unit(header: str) -> tuple[float, str] | None:
     if unit not in UNIT_TABLE:
         return None
     canonical, unit_factor = UNIT_TABLE[unit]
-    return factor * unit_factor, canonical
+    return factor, unit_factor, canonical
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,9 @@ class TableLayout:
     label_col: int | None
     unit_col: int | None
     skip_cols: frozenset[int]
-    table_unit: tuple[float, str] | None  # from a title row "单位：万元"
+    # (multiplier, unit factor, unit) from a title row "单位：万元" or the caption printed with
+    # the table (extract's Block.unit)
+    table_unit: tuple[float, float, str] | None
 
 
 _RESIDUE_RE = re.compile(r"[\s\W_]")
@@ -104,17 +114,20 @@ def _is_value_cell(cell: str, catalogue: Catalogue) -> bool:
     return len(_RESIDUE_RE.sub("", residue)) <= 3
 
 
-def table_layout(rows: list[list[str]], catalogue: Catalogue | None = None) -> TableLayout:
+def table_layout(
+    rows: list[list[str]], catalogue: Catalogue | None = None, unit: str | None = None
+) -> TableLayout:
     """Given a table's rows, returns its layout. The first row is the header unless most of its
     cells state numbers; a first row with a single cell is a title (its 单位：万元 applies to the
-    whole table). The first column that is not row numbers is the row-label column unless most of
+    whole table), as does `unit`, the table's caption (`单位：万元` printed above it, which
+    extract gives as Block.unit). The first column that is not row numbers is the row-label column unless most of
     its cells state numbers."""
     catalogue = catalogue or load_catalogue()
     header_row: int | None = 0
-    table_unit = None
+    table_unit = _header_unit_parts(f"（{unit}）") if unit else None
     first = [c for c in rows[0] if c.strip()] if rows else []
     if len(rows) > 2 and len(first) == 1:
-        table_unit = header_unit(first[0])
+        table_unit = _header_unit_parts(first[0]) or table_unit
         header_row = 1
     if header_row is not None and header_row < len(rows):
         cells = [c for c in rows[header_row] if c.strip()]
@@ -160,9 +173,10 @@ def _text_period(text: str) -> str | None:
 
 
 def _bare_cell_figure(
-    cell: str, unit_hint: tuple[float, str]
+    cell: str, unit_hint: tuple[float, float, str]
 ) -> tuple[float, str, Comparison] | None:
-    """A cell holding only a number ("500", "≥95", "98.5以上"), with the header's unit."""
+    """A cell holding only a number ("500", "≥95", "98.5以上"), with the header's unit. A
+    multiplier written in the cell replaces the header's: `1720.00万` under 万元 is 1720万元."""
     folded = fold(cell)
     match = _BARE_CELL_RE.fullmatch(folded)
     if match is None:
@@ -170,7 +184,8 @@ def _bare_cell_figure(
     numeral = parse_numeral(match.group("num"))
     if numeral is None:
         return None
-    factor, unit = unit_hint
+    multiplier, unit_factor, unit = unit_hint
+    factor = unit_factor if numeral.multiplied else multiplier * unit_factor
     cmp, approx = None, numeral.suffix is not None
     if match.group("pre"):
         word_cmp, word_approx = _LEFT_WORDS[match.group("pre")]
@@ -184,17 +199,19 @@ def _bare_cell_figure(
     return value, unit, Comparison(cmp, approx, start, end)
 
 
-def figures_in_table(rows: list[list[str]], *, catalogue: Catalogue | None = None) -> list[Figure]:
+def figures_in_table(
+    rows: list[list[str]], *, catalogue: Catalogue | None = None, unit: str | None = None
+) -> list[Figure]:
     """Given a table as rows of cell strings, returns the figures in its cells. A bare number
     takes its unit from its column header, else its row label, else a 单位 column or the title
-    ("单位：万元"); its indicator comes from the row label, else the column header. Row numbers
+    ("单位：万元") or `unit`, the caption extract found for the table (Block.unit); its indicator comes from the row label, else the column header. Row numbers
     (序号) and date columns are skipped; the label column gives names, not figures. A column
     headed 目标/计划 holds targets, one headed 增长/同比 holds changes."""
     if not rows:
         return []
     catalogue = catalogue or load_catalogue()
     rows = [[cell or "" for cell in row] for row in rows]
-    layout = table_layout(rows, catalogue)
+    layout = table_layout(rows, catalogue, unit)
     out: list[Figure] = []
     for r, row in enumerate(rows):
         if layout.header_row is not None and r <= layout.header_row:
@@ -225,9 +242,9 @@ def _cell_figures(
     catalogue: Catalogue,
 ) -> list[Figure]:
     """The figures of one cell, with the header and label as their context."""
-    unit_hint = header_unit(header) or header_unit(label)
+    unit_hint = _header_unit_parts(header) or _header_unit_parts(label)
     if unit_hint is None and layout.unit_col is not None and layout.unit_col < len(row):
-        unit_hint = header_unit(f"（{row[layout.unit_col].strip()}）")
+        unit_hint = _header_unit_parts(f"（{row[layout.unit_col].strip()}）")
     unit_hint = unit_hint or layout.table_unit
     bare = _bare_cell_figure(cell, unit_hint) if unit_hint else None
     period = _text_period(header) or _text_period(label)

@@ -145,8 +145,10 @@ def passage_figures(
             out.append(date_figures(p.text, find_figures(p.text), when, heading))
             continue
         if p.block not in tables:
-            rows = doc.blocks[p.block].rows or []
-            tables[p.block] = date_table_figures(rows, figures_in_table(rows), when, heading)
+            block = doc.blocks[p.block]
+            rows = block.rows or []
+            found = figures_in_table(rows, unit=block.unit)
+            tables[p.block] = date_table_figures(rows, found, when, heading)
         out.append([f for f in tables[p.block] if f.row == p.row])
     # A long row split into several passages: its figures go with the first piece only.
     seen: set[tuple[int, int | None]] = set()

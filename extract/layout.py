@@ -71,6 +71,9 @@ def _inside(ch: Char, box: tuple[float, float, float, float], pad: float = 0.0) 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 
+BUCKET = 8.0  # points: the height of a slice of the page in a table's row index
+
+
 class _Grid:
     """A table's cells indexed by row band, with the boxes the detector left out filled in.
 
@@ -115,11 +118,19 @@ class _Grid:
                     if not any(_overlaps(guess, tall) for tall, _, _ in self.tall):
                         tries.append((guess, c))
             self.lookup.append(tries)
+        # The rows whose band reaches into each BUCKET-point slice of the page: a char is
+        # tried against the rows of its slice only, not every row of the table.
+        self.buckets: dict[int, list[int]] = {}
+        for r, band in enumerate(bands):
+            if band is not None:
+                for k in range(int((band[0] - 1) // BUCKET), int((band[1] + 1) // BUCKET) + 1):
+                    self.buckets.setdefault(k, []).append(r)
 
     def locate(self, ch: Char) -> tuple[int, int] | None:
         mid = (ch.top + ch.bottom) / 2
-        for r, band in enumerate(self.bands):
-            if band is None or not band[0] - 1 <= mid <= band[1] + 1:
+        for r in self.buckets.get(int(mid // BUCKET), ()):
+            band = self.bands[r]
+            if not band[0] - 1 <= mid <= band[1] + 1:
                 continue
             for box, c in self.lookup[r]:
                 if _inside(ch, box):
@@ -238,13 +249,16 @@ def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Ch
     seen: set[tuple[str, int, int]] = set()
     kept: list[Char] = []
     removed = 0
+    near = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     for ch in chars:
-        gx, gy = round(ch.x0 / tolerance), round(ch.top / tolerance)
-        if any((ch.text, gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
-            removed += 1
-            continue
-        seen.add((ch.text, gx, gy))
-        kept.append(ch)
+        text, gx, gy = ch.text, round(ch.x0 / tolerance), round(ch.top / tolerance)
+        for dx, dy in near:
+            if (text, gx + dx, gy + dy) in seen:
+                removed += 1
+                break
+        else:
+            seen.add((text, gx, gy))
+            kept.append(ch)
     return kept, removed
 
 
@@ -324,6 +338,30 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
             )
         )
     return lines
+
+
+_MARKS = re.compile(r"[\d\s,，*]{1,12}")
+
+
+def drop_raised_marks(lines: list[Line]) -> tuple[list[Line], int]:
+    """Drops lines that are only footnote reference marks printed raised in small type between
+    two lines of a paragraph (`…占全市人口` | `2 3` | `的45.0%，…`): digits at most 0.6 of the
+    size of the line they touch, which ends at most half their height below them. Returns the
+    lines kept and the number of marks dropped (the footnotes themselves keep their numbers)."""
+    kept: list[Line] = []
+    for i, line in enumerate(lines):
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        if (
+            after is not None
+            and _MARKS.fullmatch(line.text)
+            and line.size <= 0.6 * after.size
+            and after.top - line.bottom < 0.5 * line.size
+            and after.x0 < line.x0
+            and line.x1 < after.x1
+        ):
+            continue
+        kept.append(line)
+    return kept, len(lines) - len(kept)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""PDF reader: pypdfium2 for characters and their boxes, pdfplumber only for pages with tables.
+"""PDF reader: pypdfium2 for characters, their boxes and the page's ruling lines.
 
 pdfium reads a page's text with positions in a few milliseconds, while pdfplumber's layout
-analysis costs a few hundred; so pdfplumber is opened lazily and asked only about pages whose
-drawing contains enough ruling paths to hold a table (bench/README.md has the figures).
+analysis costs a few hundred. Tables are found from the straight segments of pdfium's path
+objects (extract/rules.py), so each page is parsed once; pdfplumber is opened lazily only when
+pdfium cannot give a page's drawing (bench/README.md has the figures, docs/extraction.md the
+table design).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .layout import (
     Paragraph,
     TableRegion,
     dedupe_chars,
+    drop_raised_marks,
     fill_tables,
     group_lines,
     join_paragraphs,
@@ -31,11 +34,17 @@ from .layout import (
 from .limits import Limits
 from .normalize import count_cjk, is_cjk
 from .ocr import OcrFailed, low_confidence_warning, read_pdf_page, should_ocr
+from .rules import Segment, ruled_tables, rules_from_segments, three_line_tables
 from .structure import RawBlock, ReaderOutput
 
 log = logging.getLogger(__name__)
 
-MIN_TABLE_PATHS = 4  # ruling lines needed before pdfplumber is asked to look for tables
+MIN_TABLE_PATHS = 2  # path objects needed before a page's drawing is read for tables
+# "pdfium": ruling lines from pdfium's path objects; "pdfplumber": pdfminer's parse of the page
+# through pdfplumber, the design before issue 14, kept as the fallback and as the bench's baseline.
+TABLE_FINDER = "pdfium"
+MAX_SEGMENTS = 20000
+FOOTER_ZONE = 0.9  # below this share of the page's height: the footer  # a drawing (map, chart) with more straight segments holds no table we read
 OUTLINED_TEXT_PATHS = 100  # paths on a page without text: its text was drawn as outlines
 OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: needs OCR
 GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
@@ -122,7 +131,7 @@ class PdfReader:
         return ReaderOutput(raw_blocks, n_pages, warnings, infos, truncated=used < n_pages)
 
     def _read_page(self, pdf, index: int, plumber: _LazyPlumber, warnings: list[str]):
-        import pypdfium2.raw as raw
+        import pypdfium2 as pdfium
 
         number = index + 1
         page = pdf[index]
@@ -135,25 +144,28 @@ class PdfReader:
                 chars, garbage = _page_chars(textpage, rotation, x_max - x_min, y_max - y_min)
             finally:
                 textpage.close()
-            n_paths = n_images = 0
-            image_area = 0.0
-            for obj in page.get_objects(max_depth=2):
-                if obj.type == raw.FPDF_PAGEOBJ_PATH:
-                    n_paths += 1
-                elif obj.type == raw.FPDF_PAGEOBJ_IMAGE:
-                    n_images += 1
-                    left, bottom, right, top = obj.get_bounds()
-                    image_area += max(0.0, right - left) * max(0.0, top - bottom)
+            paths: list = []
+            n_images, image_area = _page_objects(page.raw, paths)
+            n_paths = len(paths)
+            wants_tables = n_paths >= MIN_TABLE_PATHS and bool(chars) and rotation == 0
+            segments: list[Segment] | None = None
+            if wants_tables and TABLE_FINDER == "pdfium":
+                try:
+                    segments = _path_segments(paths, y_max - y_min)
+                except (pdfium.PdfiumError, OSError, ValueError):
+                    segments = None  # pdfplumber reads the drawing instead
         finally:
             page.close()
 
         chars, duplicates = dedupe_chars(chars)
         tables: list[TableRegion] = []
-        if n_paths >= MIN_TABLE_PATHS and chars and rotation == 0:
+        if wants_tables and segments is None:
             tables = plumber.tables(index, warnings)
-            if tables:
-                chars = fill_tables(tables, chars)
-        lines = group_lines(chars, number)
+        elif segments:
+            tables = _tables_from_segments(segments, chars, number, y_max - y_min)
+        if tables:
+            chars = fill_tables(tables, chars)
+        lines, _ = drop_raised_marks(group_lines(chars, number))
         page_text = "".join(line.text for line in lines) + "".join(
             cell for t in tables for row in t.rows for cell in row
         )
@@ -251,16 +263,52 @@ def merge_continued_tables(items: list[Paragraph | TableRegion]) -> list[Paragra
             and item.page == prev.last_page + 1
             and item.rows
             and prev.rows
-            and len(item.rows[0]) == len(prev.rows[0])
             and abs(item.x0 - prev.x0) < 6
             and abs(item.x1 - prev.x1) < 6
+            and _same_columns(prev, item)
         ):
-            rows = item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows
+            header = int(item.rows[0] == prev.rows[0])
+            rows = item.rows[header:]
+            boxes = item.cells[header] if item.cells and len(item.cells) > header else None
+            if rows and boxes and _row_broken_by_page(prev.rows[-1], rows[0], boxes):
+                prev.rows[-1] = [a + b for a, b in zip(prev.rows[-1], rows[0], strict=True)]
+                rows = rows[1:]
             prev.rows = prev.rows + rows
             prev.last_page = item.page
             continue
         out.append(item)
     return out
+
+
+def _same_columns(prev: TableRegion, item: TableRegion) -> bool:
+    """Do the two pieces have the same columns? When their counts differ, a column empty in
+    every row (a sliver between a rule and the shading of a header) is dropped from each."""
+    if len(item.rows[0]) == len(prev.rows[0]):
+        return True
+    keeps = [
+        [c for c in range(len(t.rows[0])) if any(c < len(r) and r[c] for r in t.rows)]
+        for t in (prev, item)
+    ]
+    if len(keeps[0]) != len(keeps[1]):
+        return False
+    for table, keep in zip((prev, item), keeps, strict=True):
+        table.rows = [[r[c] if c < len(r) else "" for c in keep] for r in table.rows]
+        table.cells = None  # the boxes no longer match the columns
+    return True
+
+
+def _row_broken_by_page(last: list[str], first: list[str], boxes: list) -> bool:
+    """Is the first row of a table's next page the rest of the row that ends the page before (a
+    row allowed to break across pages: `社会保障和就业支` | `出19`)? It has a cell for every
+    column (a full-width sub-header is one merged cell, kept as a row) and is empty where the
+    row it continues is filled (most of its cells empty: the wrapped text of one or two)."""
+    return (
+        len(last) == len(first) == len(boxes)
+        and all(box is not None for box in boxes)
+        and 0 < sum(map(bool, first)) <= len(first) // 2
+        and sum(map(bool, first)) < sum(map(bool, last))
+        and any(not b and a for a, b in zip(last, first, strict=True))
+    )
 
 
 def _ocr_page(
@@ -290,6 +338,124 @@ def _ocr_page(
     if low:
         warnings.append(low)
     return page.lines, page.tables, page.height
+
+
+def _page_objects(page_raw, paths: list) -> tuple[int, float]:
+    """Walks a page's objects and those of its forms (one level down, as pdfium's own walk
+    with max_depth=2): appends each path object with its matrix to page space to `paths`;
+    returns the number of images and the area they cover."""
+    import pypdfium2.raw as raw
+
+    n_images = 0
+    image_area = 0.0
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    matrix = raw.FS_MATRIX()
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+    def walk(count, get, parent, outer, level) -> None:
+        nonlocal n_images, image_area
+        for i in range(count(parent)):
+            obj = get(parent, i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                paths.append((obj, outer))
+            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+                n_images += 1
+                raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+                image_area += max(0.0, right.value - left.value) * max(
+                    0.0, top.value - bottom.value
+                )
+            elif kind == raw.FPDF_PAGEOBJ_FORM and level < 1:
+                inner = identity
+                if raw.FPDFPageObj_GetMatrix(obj, matrix):
+                    inner = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+                walk(
+                    raw.FPDFFormObj_CountObjects,
+                    raw.FPDFFormObj_GetObject,
+                    obj,
+                    _compose(inner, outer),
+                    level + 1,
+                )
+
+    walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page_raw, identity, 0)
+    return n_images, image_area
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer` (PDF's row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
+
+
+def _path_segments(paths: list, h0: float) -> list[Segment]:
+    """The straight segments of the page's path objects in page space (top-left origin): each
+    line drawn, each side of a rectangle, the chords of a curve (as pdfplumber reads curves).
+    Empty when the drawing is too large to be a table's (a map, a chart)."""
+    import pypdfium2.raw as raw
+
+    x, y = ctypes.c_float(), ctypes.c_float()
+    matrix = raw.FS_MATRIX()
+    out: list[Segment] = []
+    moveto = raw.FPDF_SEGMENT_MOVETO
+    for obj, outer in paths:
+        n = raw.FPDFPath_CountSegments(obj)
+        if n <= 0:
+            continue
+        if len(out) + n > MAX_SEGMENTS:
+            return []
+        m = outer
+        if raw.FPDFPageObj_GetMatrix(obj, matrix):
+            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+        a, b, c, d, e, f = m
+        start = last = None
+        for i in range(n):
+            seg = raw.FPDFPath_GetPathSegment(obj, i)
+            if not raw.FPDFPathSegment_GetPoint(seg, x, y):
+                continue
+            px, py = x.value, y.value
+            point = (a * px + c * py + e, h0 - (b * px + d * py + f))
+            if raw.FPDFPathSegment_GetType(seg) == moveto or last is None:
+                start = point
+            else:
+                out.append((last[0], last[1], point[0], point[1]))
+            last = point
+            if raw.FPDFPathSegment_GetClose(seg) and start is not None and start != point:
+                out.append((point[0], point[1], start[0], start[1]))
+                last = start
+    return out
+
+
+def _tables_from_segments(
+    segments: list[Segment], chars: list[Char], page: int, height: float
+) -> list[TableRegion]:
+    """Ruled tables (a grid of rules) and three-line tables (rules across, none down) of a
+    page, from its straight segments."""
+    rules = rules_from_segments(segments)
+    regions = []
+    grids = ruled_tables(rules)
+    for (x0, top, x1, bottom), cells in grids:
+        if max(len(r) for r in cells) < 2:
+            continue  # a frame or a box around text, not a table
+        if len(cells) < 2 and any(
+            bottom < (c.top + c.bottom) / 2 < FOOTER_ZONE * height for c in chars
+        ):
+            continue  # one row with text below it: a box around text, not a table
+        # One row ending the page is a table's header, its body on the next page.
+        regions.append(TableRegion(x0, top, x1, bottom, [], page, cells))
+    for (x0, top, x1, bottom), cells in three_line_tables(rules, chars, [g[0] for g in grids]):
+        regions.append(TableRegion(x0, top, x1, bottom, [], page, cells))
+    return regions
 
 
 def _to_display(rotation: int, w0: float, h0: float, left, right, bottom, top):

@@ -384,3 +384,51 @@ def build_reprinted_page_docx(path: Path) -> Path:
     _body(document.add_paragraph("下半年，我市将继续推进各项工作。"))
     document.save(path)
     return path
+
+
+_BUDGET_ITEMS = [
+    "一般公共服务支出",
+    "教育支出",
+    "科学技术支出",
+    "社会保障和就业支出",
+    "卫生健康支出",
+]
+
+
+def budget_tables(n_tables: int = 3, n_rows: int = 29) -> list[list[list[str]]]:
+    """The rows of an all-tables budget report: a header row, then `n_rows` rows of figures
+    with thousands separators; a label long enough to wrap in its cell."""
+    tables = []
+    for t in range(n_tables):
+        rows = [["项目", "2023年决算数", "2024年预算数", "增减额", "增长（%）", "备注"]]
+        for r in range(n_rows):
+            base = 1000 + 37 * t + 113 * r
+            new = base * 1.05 + r
+            rows.append(
+                [
+                    f"{_BUDGET_ITEMS[r % len(_BUDGET_ITEMS)]}{r + 1}",
+                    f"{base:,.2f}",
+                    f"{new:,.2f}",
+                    f"{new - base:,.2f}",
+                    f"{(new - base) / base * 100:.1f}",
+                    "" if r % 3 else "含上年结转",
+                ]
+            )
+        tables.append(rows)
+    return tables
+
+
+def build_budget_tables_docx(path: Path, tables: list[list[list[str]]]) -> Path:
+    """Each table under a title with its unit caption, ruled on every side (Table Grid), set in
+    12 pt so that the tables and some wrapped rows break across pages."""
+    document = Document()
+    for t, rows in enumerate(tables):
+        document.add_paragraph(f"表{t + 1} 部门收支预算表（单位：万元）")
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        table.style = "Table Grid"
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                run = table.cell(r, c).paragraphs[0].add_run(text)
+                run.font.size = Pt(12)
+    document.save(path)
+    return path

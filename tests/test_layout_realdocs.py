@@ -256,3 +256,18 @@ def test_reprinted_half_page_kept_once(built, soffice):
     ]
     assert doc.page_info[1].repeated_lines >= 3
     assert any("page 2 reprints" in w for w in doc.warnings)
+
+
+def test_raised_footnote_marks_do_not_cut_the_paragraph(read, realdoc):
+    # simonjob__性别数据.pdf p.2: footnote marks `2 3` printed raised in small type between two
+    # lines of the paragraph read as a line of their own and cut it (`…占全市人口` | `2 3`).
+    doc = read(realdoc, "simonjob__性别数据.pdf")
+    assert page_text(doc, 2).split("\n")[2] == (
+        "2021年，深圳市常住人口1761.48万人，其中男性969.57万人，占全市人口的55.0%；"
+        "女性791.91万人，占全市人口的45.0%，常住人口性别比为122.44。"
+    )
+    # p.3: `5` between `…死亡率为` and `0.77‰；…`; the footnote keeps its number.
+    assert "2021年，深圳市常住人口出生率为10.37‰，死亡率为0.77‰；出生人口性别比为113.39。" in (
+        page_text(doc, 3).split("\n")
+    )
+    assert "5注：常住人口出生率和死亡率数据来源于市卫生健康委。" in page_text(doc, 3).split("\n")

@@ -102,3 +102,20 @@ def test_ruled_tables_with_merged_cells(realdoc):
     tables = [b for b in d.blocks if b.kind == "table"]
     assert [len(t.rows) for t in tables] == [8, 11, 2]
     assert tables[0].rows[2][:3] == ["高速公路", "八", "2.5000"]
+
+
+EXPLAINED: dict[str, dict] = json.loads(
+    (GOLDEN.parent / "realdocs_explained.json").read_text("utf-8")
+)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in GOLDEN_FIGURES if n.endswith(".pdf")))
+def test_broken_paragraphs_and_spaced_numbers_are_zero_or_explained(name):
+    """Issue 14: every PDF's count of broken paragraphs and of cells with spaced digits is 0, or
+    tests/golden/realdocs_explained.json says, for that count, what each one is."""
+    want = GOLDEN_FIGURES[name]
+    for key in ("broken_paragraphs", "spaced_numbers"):
+        count = want.get(key, 0)
+        if count:
+            explained = EXPLAINED.get(name, {}).get(key)
+            assert explained and explained[0] == count, f"{name}: {count} {key} not explained"
