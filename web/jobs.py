@@ -119,7 +119,9 @@ class Jobs:
         self.root = Path(settings.data_dir) / UPLOADS
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infocity-ingest")
+        # With a broker the threads only queue and wait (workers parse): several uploads at once.
+        threads = 4 if settings.broker_url else 1
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="infocity-ingest")
         self._lease_cm = leases.held(engine, kind="serve")
         self.lease = self._lease_cm.__enter__()
         interrupted = mark_interrupted(engine)
@@ -264,17 +266,20 @@ class Jobs:
         state, error = "error", None
         try:
             set_state(self.engine, job.id, "running", lease_id=self.lease.id)
-            ingest(
-                [job.folder],
-                engine=self.engine,
-                data_dir=settings.data_dir,
-                limits=settings.limits(),
-                jobs=settings.jobs,
-                overrides=job.overrides,
-                user=job.user,
-                on_result=record,
-                review_threshold=settings.review_threshold,
-            )
+            if settings.broker_url:  # one task per file on the workers (issue 20)
+                self._run_queued(job)
+            else:
+                ingest(
+                    [job.folder],
+                    engine=self.engine,
+                    data_dir=settings.data_dir,
+                    limits=settings.limits(),
+                    jobs=settings.jobs,
+                    overrides=job.overrides,
+                    user=job.user,
+                    on_result=record,
+                    review_threshold=settings.review_threshold,
+                )
             state = "done"
         except (StoreUnavailable, ModelError) as exc:
             error = str(exc)
@@ -288,6 +293,24 @@ class Jobs:
                 log.exception("recording the end of upload %s", job.id)
             shutil.rmtree(job.folder, ignore_errors=True)
             job.error, job.state = error, state  # last: whoever waits sees everything done
+
+    def _run_queued(self, job: Job) -> None:
+        """The upload's files are already in the data directory: queued where they are, the
+        results recorded by the workers (and read back here for the progress page)."""
+        from corpus.executor import ingest_queued
+
+        ingest_queued(
+            [job.folder],
+            engine=self.engine,
+            settings=self.settings,
+            limits=self.settings.limits(),
+            overrides=job.overrides,
+            user=job.user,
+            on_result=job.add,
+            review_threshold=self.settings.review_threshold,
+            job_id=job.id,
+            kind="upload",
+        )
 
     def wait(self, job_id: str, timeout: float = 60) -> Job:
         """For tests and scripts: blocks until the job has finished."""
