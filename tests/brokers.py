@@ -95,7 +95,14 @@ class ThrowawayRabbit:
         self.dir = Path(tempfile.mkdtemp(prefix="infocity-rabbit-"))
         self.port = free_port()
         self.node = f"infocity{uuid.uuid4().hex[:8]}@localhost"
+        (self.dir / "mnesia").mkdir()
+        (self.dir / "log").mkdir()
         (self.dir / "enabled_plugins").write_text("[].\n")
+        # Our own configuration: the machine's may name the standard port.
+        (self.dir / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        if os.geteuid() == 0:  # Debian's rabbitmq-server runs the node as the rabbitmq user
+            for path in (self.dir, *self.dir.iterdir()):
+                shutil.chown(path, "rabbitmq")
         self.env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.node,
@@ -106,10 +113,12 @@ class ThrowawayRabbit:
             "RABBITMQ_LOG_BASE": str(self.dir / "log"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
             "RABBITMQ_PID_FILE": str(self.dir / "pid"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
         }
         self.proc = subprocess.Popen(
             [server],
             env=self.env,
+            cwd=self.dir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
