@@ -36,7 +36,7 @@ from . import jobs as job_rows
 from . import leases
 from .ingest import FileResult, IngestSummary, Overrides, _expand, _Job, _sweep, _triage
 from .settings import Settings
-from .store import store_fault
+from .store import StoreUnavailable, store_fault
 
 POLL_S = 0.25
 STALL_HINT_S = 20.0  # no result for this long: tell the evaluator a worker must be running
@@ -94,15 +94,8 @@ def ingest_queued(
         expected = first_task_seq + len(tasks)
         job_rows.update_params(engine, job_id, expected=expected, queued=True, tasks=len(tasks))
         job_rows.set_state(engine, job_id, "running")
-        app = celery_app(settings)
-        with app.producer_or_acquire() as producer:
-            for payload in tasks:
-                app.send_task(
-                    "infocity.ingest_file",
-                    args=[payload],
-                    queue=settings.broker_queue,
-                    producer=producer,
-                )
+        if tasks:
+            _send(engine, settings, job_id, tasks)
         _wait(engine, job_id, first_task_seq, expected, summary, report, on_stall)
         from .tasks import finish_if_complete
 
@@ -113,6 +106,44 @@ def ingest_queued(
             raise
         raise fault from exc
     return summary
+
+
+class BrokerUnavailable(StoreUnavailable):
+    """The broker cannot be reached: nothing of the job was parsed (the job is marked error)."""
+
+
+def _send(engine: Engine, settings: Settings, job_id: str, tasks: list[dict]) -> None:
+    from kombu.exceptions import OperationalError
+
+    app = celery_app(settings)
+    try:
+        with app.producer_or_acquire() as producer:
+            for payload in tasks:
+                app.send_task(
+                    "infocity.ingest_file",
+                    args=[payload],
+                    queue=settings.broker_queue,
+                    producer=producer,
+                    retry_policy={"max_retries": 3, "interval_start": 0.5, "interval_step": 1},
+                )
+    except (OperationalError, OSError) as exc:
+        message = (
+            f"无法连接任务队列（{_describe_broker(settings.broker_url or '')}）：{exc.__class__.__name__}；"
+            "文件尚未入库，请确认 Redis/RabbitMQ 正在运行后重新运行同一命令。"
+        )
+        job_rows.set_state(engine, job_id, "error", error=message)
+        from .tasks import STAGING
+
+        shutil.rmtree(Path(settings.data_dir) / STAGING / job_id, ignore_errors=True)
+        raise BrokerUnavailable(message) from exc
+
+
+def _describe_broker(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+    return url
 
 
 def _stage(

@@ -290,3 +290,21 @@ def test_without_a_broker_nothing_imports_celery(tmp_path):
         [*CLI, "worker"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert worker.returncode == 2 and "INFOCITY_BROKER_URL" in worker.stderr
+
+
+def test_an_unreachable_broker_fails_the_ingest_with_its_reason(tmp_path):
+    folder = tmp_path / "folder"
+    _reports(folder, 2)
+    env = {**env_for(tmp_path / "data"), "INFOCITY_BROKER_URL": "redis://:pw@127.0.0.1:1/0"}
+    result = subprocess.run(
+        [*CLI, "ingest", str(folder)], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "无法连接任务队列（redis://…@127.0.0.1:1/0）" in result.stderr, result.stderr
+    assert "pw" not in result.stderr and "Traceback" not in result.stderr
+    listed = subprocess.run(
+        [*CLI, "jobs", "--json"], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    (job,) = json.loads(listed.stdout)
+    assert job["state"] == "error" and "无法连接任务队列" in job["error"]
+    assert not any((tmp_path / "data" / "staging").glob("*"))  # nothing left staged
