@@ -386,11 +386,17 @@ def jobs_cmd(
     job_id: Annotated[str | None, typer.Argument(help="任务编号：列出其中每个文件的结果。")] = None,
     limit: Annotated[int, typer.Option(min=1, help="列出最近多少个任务。")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
+    requeue: Annotated[
+        bool, typer.Option("--requeue", help="把该任务中还没有结果的文件重新排队。")
+    ] = False,
 ) -> None:
     """列出导入任务（命令行排队的导入和网页上传）及其进度；给出编号时列出每个文件。"""
     from corpus.jobs import list_jobs, load_job
 
     engine = _store()
+    if requeue:
+        _requeue(engine, job_id)
+        return
     if job_id is None:
         rows = list_jobs(engine, limit)
         if as_json:
@@ -440,6 +446,23 @@ def jobs_cmd(
     for r in record.results:
         mark = {"failed": "✗", "skipped": "–", "present": "="}.get(r.status, "✓")
         out.print(f"{mark} {r.message}", markup=False, highlight=False)
+
+
+def _requeue(engine, job_id: str | None) -> None:
+    from corpus import get_settings
+    from corpus.executor import requeue
+
+    settings = get_settings()
+    if job_id is None or not settings.broker_url:
+        err.print("✗ --requeue 需要任务编号，并需设置 INFOCITY_BROKER_URL。", markup=False)
+        raise typer.Exit(2)
+    n = requeue(engine, settings, job_id)
+    err.print(
+        f"已把任务 {job_id} 中 {n} 个还没有结果的文件重新排队。"
+        if n
+        else f"任务 {job_id} 没有需要重新排队的文件（已完成，或暂存的文件已清理）。",
+        markup=False,
+    )
 
 
 JOB_STATES = {

@@ -18,6 +18,7 @@ to the data directory, so each machine may mount the shared directory at its own
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -39,6 +40,8 @@ from .settings import Settings
 from .store import StoreUnavailable, store_fault
 
 POLL_S = 0.25
+STAGING = "staging"  # <data dir>/staging/<job id>/ (corpus/tasks.py removes it when done)
+TASKS_FILE = "tasks.json"
 STALL_HINT_S = 20.0  # no result for this long: tell the evaluator a worker must be running
 
 
@@ -95,6 +98,10 @@ def ingest_queued(
         job_rows.update_params(engine, job_id, expected=expected, queued=True, tasks=len(tasks))
         job_rows.set_state(engine, job_id, "running")
         if tasks:
+            # Kept beside the staged files until the job is done: `infocity jobs JOB --requeue`
+            # sends again the tasks a broker lost (a Redis restart without persistence).
+            (data_dir / STAGING / job_id).mkdir(parents=True, exist_ok=True)
+            (data_dir / STAGING / job_id / TASKS_FILE).write_text(json.dumps(tasks))
             _send(engine, settings, job_id, tasks)
         _wait(engine, job_id, first_task_seq, expected, summary, report, on_stall)
         from .tasks import finish_if_complete
@@ -106,6 +113,21 @@ def ingest_queued(
             raise
         raise fault from exc
     return summary
+
+
+def requeue(engine: Engine, settings: Settings, job_id: str) -> int:
+    """Sends again the tasks of a job's files that have no result yet; returns how many. Safe
+    while they are still queued or running: a file is recorded once whatever the deliveries."""
+    path = Path(settings.data_dir) / STAGING / job_id / TASKS_FILE
+    if not path.is_file():
+        return 0
+    tasks = [
+        t for t in json.loads(path.read_text()) if not job_rows.has_result(engine, job_id, t["seq"])
+    ]
+    if tasks:
+        job_rows.set_state(engine, job_id, "running")
+        _send(engine, settings, job_id, tasks)
+    return len(tasks)
 
 
 class BrokerUnavailable(StoreUnavailable):
@@ -132,8 +154,6 @@ def _send(engine: Engine, settings: Settings, job_id: str, tasks: list[dict]) ->
             "文件尚未入库，请确认 Redis/RabbitMQ 正在运行后重新运行同一命令。"
         )
         job_rows.set_state(engine, job_id, "error", error=message)
-        from .tasks import STAGING
-
         shutil.rmtree(Path(settings.data_dir) / STAGING / job_id, ignore_errors=True)
         raise BrokerUnavailable(message) from exc
 
@@ -160,7 +180,7 @@ def _stage(
 ) -> list[dict]:
     """Expands and triages the paths (recording at once what needs no parsing) and stages the
     rest in the data directory; returns one task payload per file to parse."""
-    from .tasks import STAGING, payload_for
+    from .tasks import payload_for
 
     staging = data_dir / STAGING / job_id
     unpacked = staging / "unpacked"
@@ -209,8 +229,6 @@ def _stage(
 def _sweep_staging(engine: Engine, data_dir: Path) -> None:
     """Removes staged copies of jobs that are finished or unknown (a producer killed before
     queuing); an active job's are kept for its workers."""
-    from .tasks import STAGING
-
     folder = data_dir / STAGING
     if not folder.is_dir():
         return

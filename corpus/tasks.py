@@ -41,13 +41,13 @@ from . import jobs as job_rows
 from . import leases
 from .analysis import Models
 from .classifiers import area_model, tag_model
+from .executor import STAGING
 from .ingest import FileResult, Overrides, _find_by_sha, _Job, _store
 from .settings import Settings, get_settings
 from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("infocity.worker")
 TASK = "infocity.ingest_file"
-STAGING = "staging"  # <data dir>/staging/<job id>/: files a producer copied for the workers
 
 
 def make_app(settings: Settings) -> Celery:

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -308,3 +309,60 @@ def test_an_unreachable_broker_fails_the_ingest_with_its_reason(tmp_path):
     (job,) = json.loads(listed.stdout)
     assert job["state"] == "error" and "无法连接任务队列" in job["error"]
     assert not any((tmp_path / "data" / "staging").glob("*"))  # nothing left staged
+
+
+@pytest.mark.slow
+def test_tasks_lost_by_the_broker_are_requeued(tmp_path, redis_server, pg_server):
+    """A broker restarted without persistence forgets the waiting files: `infocity jobs JOB
+    --requeue` sends them again, and the waiting `infocity ingest` completes."""
+    originals = _reports(tmp_path / "folder", 3)
+    queue = f"infocity-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_server.rsplit("/", 1)[0] + f"/{random.randint(1, 15)}"
+    data_dir = tmp_path / "data"
+    with pg.database(pg_server) as db_url:
+        env = _broker_env(data_dir, db_url, broker, queue)
+        engine = open_store(Settings(data_dir=data_dir, database_url=db_url))
+        cli = subprocess.Popen(
+            [*CLI, "ingest", str(tmp_path / "folder"), "--json"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        worker = None
+        try:
+
+            def queued() -> list:
+                listed = subprocess.run(
+                    [*CLI, "jobs", "--json"], env=env, cwd=REPO, capture_output=True, text=True
+                )
+                return [r for r in json.loads(listed.stdout or "[]") if r["state"] == "running"]
+
+            _wait_for(queued, 120, "the ingest never queued its files")
+            (job,) = queued()
+            waiting = redis.Redis.from_url(broker)
+            assert waiting.llen(queue) == 3  # one task per file, no worker yet
+            brokers.drop_queue(broker, queue)  # the broker forgets them
+            assert waiting.llen(queue) == 0
+            again = subprocess.run(
+                [*CLI, "jobs", job["id"], "--requeue"],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+            )
+            assert again.returncode == 0 and "3 个还没有结果的文件重新排队" in again.stderr
+            assert waiting.llen(queue) == 3
+            worker = _start_worker(env, tmp_path / "worker.log")
+            stdout, stderr = cli.communicate(timeout=300)
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+            if worker is not None:
+                _stop(worker)
+            brokers.drop_queue(broker, queue)
+        assert cli.returncode == 0, stderr
+        assert json.loads(stdout)["added"] == 3
+        _check_stored_once(engine, data_dir, originals)
+        engine.dispose()
