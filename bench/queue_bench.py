@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,7 +103,18 @@ def run_local(files: list[Path], jobs: int, work: Path, warmup: Path) -> float:
     return elapsed
 
 
-def run_queue(files: list[Path], workers: int, work: Path, broker: str, warmup: Path) -> float:
+def task_seconds(logs: list[Path], skip: int) -> list[float]:
+    """Run times Celery logged for the measured tasks of a single worker (the warm-up tasks,
+    which came first, skipped); with several workers, their split of the warm-up is unknown."""
+    if len(logs) != 1:
+        return []
+    found = re.findall(r"succeeded in ([0-9.]+)s", logs[0].read_text(errors="replace"))
+    return [float(t) for t in found][skip:]
+
+
+def run_queue(
+    files: list[Path], workers: int, work: Path, broker: str, warmup: Path
+) -> tuple[float, list[float]]:
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     with database() as db_url:
         settings = settings_for(work / f"queue{workers}", db_url, broker, queue)
@@ -120,9 +132,10 @@ def run_queue(files: list[Path], workers: int, work: Path, broker: str, warmup: 
         else:
             env.pop("INFOCITY_DATABASE_URL", None)
         procs = []
+        logs = [work / f"worker-{workers}-{i}.log" for i in range(workers)]
         try:
             for i in range(workers):
-                log = (work / f"worker-{workers}-{i}.log").open("wb")
+                log = logs[i].open("wb")
                 procs.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "cli", "worker", "--concurrency", "1"],
@@ -154,7 +167,7 @@ def run_queue(files: list[Path], workers: int, work: Path, broker: str, warmup: 
             brokers.drop_queue(broker, queue)
             engine.dispose()
     assert summary.count("added") + summary.count("version") == len(files), summary.to_dict()
-    return elapsed
+    return elapsed, task_seconds(logs, 3 * workers)
 
 
 def real_files(n: int) -> list[Path]:
@@ -199,8 +212,8 @@ def main() -> None:
         local1 = run_local(files, 1, work, warmup)
         local2 = run_local(files, 2, work, warmup)
         with redis() as broker:
-            queue1 = run_queue(files, 1, work, broker, warmup)
-            queue2 = run_queue(files, 2, work, broker, warmup)
+            queue1, tasks1 = run_queue(files, 1, work, broker, warmup)
+            queue2, _ = run_queue(files, 2, work, broker, warmup)
         print(f"{'run':<28}{'seconds':>9}{'files/s':>9}{'ms/file':>9}")
         for label, t in (
             ("local pool, 1 process", local1),
@@ -210,7 +223,13 @@ def main() -> None:
         ):
             print(f"{label:<28}{t:>9.1f}{n / t:>9.2f}{1000 * t / n:>9.0f}")
         overhead = (queue1 - local1) / n
-        print(f"queue overhead per file (1 worker vs 1 local process): {1000 * overhead:+.0f} ms")
+        print(f"queue vs local pool per file (1 worker vs 1 process): {1000 * overhead:+.0f} ms")
+        inside = sum(tasks1) / max(len(tasks1), 1)
+        around = queue1 / n - inside
+        print(
+            f"1 worker: {1000 * inside:.0f} ms/file inside the task (parse, analyse, write, "
+            f"record), {1000 * around:.0f} ms/file around it (broker, staging, polling)"
+        )
         print(f"2 workers vs 1: ×{queue1 / queue2:.2f}; local 2 vs 1: ×{local1 / local2:.2f}")
         real = real_files(args.realdocs)
         if real:
@@ -221,7 +240,7 @@ def main() -> None:
                 f"{per_file:.2f} s/file, {seconds / max(pages, 1):.3f} s/page (one process)"
             )
             archive = 100 * 10 * 3
-            hours = archive * (per_file + max(overhead, 0)) / 3600
+            hours = archive * (per_file + max(around, 0)) / 3600
             print(
                 f"full archive (100 cities × 10 years × 3 files = {archive} files): "
                 f"{hours:.1f} worker-hours at these per-file costs"
