@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -73,9 +74,11 @@ def ingest_queued(
     review_threshold: float | None = None,
     job_id: str | None = None,
     kind: str = "ingest",
+    stop: threading.Event | None = None,
 ) -> IngestSummary:
     """What `corpus.ingest` does, with the parsing on the broker's workers; returns when every
-    file has its result. `job_id` names an existing job (an upload) to add the results to."""
+    file has its result. `job_id` names an existing job (an upload) to add the results to;
+    `stop` set makes it stop waiting (raises Detached): the workers finish the job."""
     paths = list(paths)
     overrides = overrides or Overrides()
     report = on_result or (lambda _r: None)
@@ -103,7 +106,7 @@ def ingest_queued(
             (data_dir / STAGING / job_id).mkdir(parents=True, exist_ok=True)
             (data_dir / STAGING / job_id / TASKS_FILE).write_text(json.dumps(tasks))
             _send(engine, settings, job_id, tasks)
-        _wait(engine, job_id, first_task_seq, expected, summary, report, on_stall)
+        _wait(engine, job_id, first_task_seq, expected, summary, report, on_stall, stop)
         from .tasks import finish_if_complete
 
         finish_if_complete(engine, data_dir, job_id)
@@ -128,6 +131,10 @@ def requeue(engine: Engine, settings: Settings, job_id: str) -> int:
         job_rows.set_state(engine, job_id, "running")
         _send(engine, settings, job_id, tasks)
     return len(tasks)
+
+
+class Detached(Exception):
+    """The producer stopped waiting; the job's files are queued and the workers finish it."""
 
 
 class BrokerUnavailable(StoreUnavailable):
@@ -252,6 +259,7 @@ def _wait(
     summary: IngestSummary,
     report: Callable[[FileResult], None],
     on_stall: Callable[[], None] | None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Reports each task's result as it is recorded, in the order they arrive."""
     seen: set[int] = set()
@@ -276,6 +284,8 @@ def _wait(
             last = time.monotonic()
         if len(seen) >= expected - start:
             break
+        if stop is not None and stop.is_set():
+            raise Detached(job_id)
         if not hinted and on_stall is not None and time.monotonic() - last > STALL_HINT_S:
             on_stall()
             hinted = True

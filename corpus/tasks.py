@@ -48,6 +48,7 @@ from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("infocity.worker")
 TASK = "infocity.ingest_file"
+UPLOADS = "uploads"  # <data dir>/uploads/<job id>/: the web app's uploads (web/jobs.py)
 
 
 def make_app(settings: Settings) -> Celery:
@@ -275,4 +276,6 @@ def finish_if_complete(engine: Engine, data_dir: Path, job_id: str) -> bool:
         job_rows.set_state(engine, job_id, "done")
     with contextlib.suppress(OSError):
         shutil.rmtree(data_dir / STAGING / job_id, ignore_errors=True)
+        # An upload's folder too (web/jobs.py's UPLOADS), when its server stopped waiting.
+        shutil.rmtree(data_dir / UPLOADS / job_id, ignore_errors=True)
     return True
