@@ -150,5 +150,9 @@ def drop_queue(url: str, queue: str) -> None:
     """Removes a test's queue from the broker (the machine's broker outlives the tests)."""
     from kombu import Connection
 
-    with suppress(Exception), Connection(url, connect_timeout=3) as conn:
-        conn.default_channel.queue_delete(queue)
+    with Connection(url, connect_timeout=3) as conn:
+        channel = conn.default_channel
+        with suppress(Exception):  # a queue never declared has nothing to purge
+            channel.queue_purge(queue)
+        with suppress(Exception):
+            channel.queue_delete(queue)
