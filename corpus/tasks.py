@@ -272,10 +272,11 @@ def finish_if_complete(engine: Engine, data_dir: Path, job_id: str) -> bool:
         state = job.state
     if expected is None or job_rows.result_count(engine, job_id) < expected:
         return False
-    if state in job_rows.ACTIVE:
-        job_rows.set_state(engine, job_id, "done")
+    # The files first, so whoever sees the job done finds them gone.
     with contextlib.suppress(OSError):
         shutil.rmtree(data_dir / STAGING / job_id, ignore_errors=True)
         # An upload's folder too (web/jobs.py's UPLOADS), when its server stopped waiting.
         shutil.rmtree(data_dir / UPLOADS / job_id, ignore_errors=True)
+    if state in job_rows.ACTIVE:
+        job_rows.set_state(engine, job_id, "done")
     return True

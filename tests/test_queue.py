@@ -366,3 +366,67 @@ def test_tasks_lost_by_the_broker_are_requeued(tmp_path, redis_server, pg_server
         assert json.loads(stdout)["added"] == 3
         _check_stored_once(engine, data_dir, originals)
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_stopped_web_server_leaves_its_upload_to_the_workers(tmp_path, redis_server, pg_server):
+    """The web server stops while its upload is queued: the job is not marked interrupted, a
+    worker started later finishes it and removes its folder, and a new server shows it done."""
+    from corpus.jobs import load_job
+    from web import create_app
+
+    originals = _reports(tmp_path / "folder", 6)
+    queue = f"infocity-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_server.rsplit("/", 1)[0] + f"/{random.randint(1, 15)}"
+    data_dir = tmp_path / "data"
+    with pg.database(pg_server) as db_url:
+        env = _broker_env(data_dir, db_url, broker, queue)
+        settings = Settings(
+            data_dir=data_dir, database_url=db_url, broker_url=broker, broker_queue=queue, jobs=1
+        )
+        subprocess.run(
+            [*CLI, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
+            input=PASSWORD + "\n",
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        app = create_app(settings)
+        worker = None
+        try:
+            client = TestClient(app, follow_redirects=False)
+            _login(client)
+            response = client.post(
+                "/upload",
+                data={"csrf_token": _token(client, "/upload")},
+                files=[("files", (n, b, "text/plain")) for n, b in originals.items()],
+            )
+            assert response.status_code == 303, response.text
+            job_id = response.headers["location"].rsplit("/", 1)[-1]
+            engine = app.state.engine
+            _wait_for(lambda: load_job(engine, job_id).params.get("queued"), 120, "never queued")
+            app.state.jobs.shutdown()  # the server stops; no worker has run yet
+            assert load_job(engine, job_id).state == "running"
+            assert (data_dir / "uploads" / job_id).is_dir()  # kept for the workers
+
+            worker = _start_worker(env, tmp_path / "worker.log")
+            _wait_for(lambda: load_job(engine, job_id).state == "done", 300, "never finished")
+            assert not (data_dir / "uploads" / job_id).exists()  # removed by the last task
+        finally:
+            if worker is not None:
+                _stop(worker)
+            brokers.drop_queue(broker, queue)
+
+        again = create_app(settings)  # a new server on the same store
+        try:
+            client = TestClient(again, follow_redirects=False)
+            _login(client)
+            progress = client.get(f"/upload/{job_id}/progress.json").json()
+            assert progress["state"] == "done" and progress["added"] == 6, progress
+        finally:
+            again.state.jobs.shutdown()
+            again.state.engine.dispose()
+        _check_stored_once(app.state.engine, data_dir, originals)
+        app.state.engine.dispose()
