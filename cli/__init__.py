@@ -7,7 +7,8 @@ One module per topic; importing the package registers every command on `app`:
     app.py       the Typer app, the consoles, the error boundary
     common.py    what several commands share (labels, the store, who is typing, file helpers)
     reading.py   extract
-    store.py     demo, ingest, status, backup, restore, confirm, repair-versions
+    store.py     demo, ingest, status, backup, restore, confirm, repair-versions, retire-upload
+    jobs.py      worker, jobs (ingest queued for workers on the office server)
     search.py    search
     models.py    train, evaluate, classify
     figures.py   figures, scorecard, check, figure-role, headline
@@ -25,7 +26,17 @@ from .app import app
 
 # The order `infocity --help` lists them in: read, store, search, classify, figures, cases,
 # reports, the web app.
-COMMAND_MODULES = ("reading", "store", "search", "models", "figures", "apps", "reports", "users")
+COMMAND_MODULES = (
+    "reading",
+    "store",
+    "jobs",
+    "search",
+    "models",
+    "figures",
+    "apps",
+    "reports",
+    "users",
+)
 for _module in COMMAND_MODULES:
     import_module(f".{_module}", __name__)
 

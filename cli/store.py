@@ -60,17 +60,22 @@ def _run_ingest(
 
     with progress:
         task = progress.add_task("ingest", total=None, pages=0, failed=0)
-        summary = ingest(
-            paths,
-            engine=engine,
-            data_dir=settings.data_dir,
-            limits=limits_for(settings, ocr),
-            jobs=jobs or settings.jobs,
-            overrides=overrides,
-            user=user,
-            on_result=on_result,
-            review_threshold=settings.review_threshold,
-        )
+        if settings.broker_url:  # one task per file for `infocity worker` (issue 20)
+            from .jobs import ingest_queued_cli
+
+            summary = ingest_queued_cli(engine, settings, paths, overrides, user, ocr, on_result)
+        else:
+            summary = ingest(
+                paths,
+                engine=engine,
+                data_dir=settings.data_dir,
+                limits=limits_for(settings, ocr),
+                jobs=jobs or settings.jobs,
+                overrides=overrides,
+                user=user,
+                on_result=on_result,
+                review_threshold=settings.review_threshold,
+            )
     if as_json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, default=str))
     else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.db import session_scope
@@ -38,9 +39,16 @@ class JobRecord:
     results: list[FileResult] = field(default_factory=list)
 
 
-def create_job(engine: Engine, job_id: str, user: str, params: dict, lease_id: int | None) -> None:
+def create_job(
+    engine: Engine,
+    job_id: str,
+    user: str,
+    params: dict,
+    lease_id: int | None,
+    kind: str = "upload",
+) -> None:
     with session_scope(engine) as session:
-        session.add(Job(id=job_id, user=user, params=params, lease_id=lease_id))
+        session.add(Job(id=job_id, kind=kind, user=user, params=params, lease_id=lease_id))
 
 
 def set_state(
@@ -62,6 +70,26 @@ def set_state(
 
 
 def add_result(engine: Engine, job_id: str, seq: int, result: FileResult) -> None:
+    """Records a file's result; a second record of the same (job, seq), from a queued task
+    delivered twice, is ignored (the unique index keeps the first)."""
+    try:
+        _add_result(engine, job_id, seq, result)
+    except IntegrityError:
+        if not has_result(engine, job_id, seq):
+            raise
+
+
+def has_result(engine: Engine, job_id: str, seq: int) -> bool:
+    with Session(engine) as session:
+        return (
+            session.exec(
+                select(JobResult.id).where(JobResult.job_id == job_id, JobResult.seq == seq)
+            ).first()
+            is not None
+        )
+
+
+def _add_result(engine: Engine, job_id: str, seq: int, result: FileResult) -> None:
     with session_scope(engine) as session:
         session.add(
             JobResult(
@@ -124,9 +152,49 @@ def mark_interrupted(engine: Engine) -> list[str]:
         leases = {lease.id: lease for lease in session.exec(select(IngestLease)).all()}
         found = []
         for job in session.exec(select(Job).where(Job.state.in_(ACTIVE))).all():  # type: ignore[attr-defined]
+            if (job.params or {}).get("queued"):
+                continue  # on the broker's workers: they finish it whatever became of its server
             lease = leases.get(job.lease_id) if job.lease_id is not None else None
             if lease is None or not is_live(lease):
                 job.state, job.updated = "interrupted", datetime.now(UTC)
                 session.add(job)
                 found.append(job.id)
     return found
+
+
+def update_params(engine: Engine, job_id: str, **params) -> None:
+    with session_scope(engine) as session:
+        job = session.get(Job, job_id)
+        if job is not None:
+            job.params = {**(job.params or {}), **params}
+            job.updated = datetime.now(UTC)
+            session.add(job)
+
+
+def list_jobs(engine: Engine, limit: int = 20) -> list[dict]:
+    """The latest jobs of every kind (uploads, queued ingests), with their counts per status."""
+    with Session(engine) as session:
+        rows = session.exec(select(Job).order_by(Job.created.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+        counts: dict[str, dict[str, int]] = {}
+        if rows:
+            found = session.exec(
+                select(JobResult.job_id, JobResult.status, func.count(JobResult.id))
+                .where(JobResult.job_id.in_([r.id for r in rows]))  # type: ignore[attr-defined]
+                .group_by(JobResult.job_id, JobResult.status)
+            ).all()
+            for job_id, status, n in found:
+                counts.setdefault(job_id, {})[status] = n
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "user": r.user,
+                "created": r.created,
+                "state": r.state,
+                "error": r.error,
+                "expected": (r.params or {}).get("expected"),
+                "queued": bool((r.params or {}).get("queued")),
+                "counts": counts.get(r.id, {}),
+            }
+            for r in rows
+        ]

@@ -76,6 +76,22 @@ class Settings(BaseSettings):
         "default: the model's own, chosen when it was trained.",
     )
 
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker (redis://host:6379/0, or amqp://user:pass@host/ for "
+        "RabbitMQ): ingest and uploads queue one task per file for `infocity worker` "
+        "processes; default: none, files are parsed by the process that asked.",
+    )
+    broker_queue: str = Field(
+        "infocity", min_length=1, description="Name of the broker's queue of ingest tasks."
+    )
+    broker_visibility_timeout_s: float = Field(
+        7200,
+        gt=0,
+        description="Redis broker: seconds after which a task taken by a worker that died is "
+        "handed to another; longer than the slowest file may take.",
+    )
+
     def limits(self) -> Limits:
         return Limits(
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),

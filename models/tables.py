@@ -253,7 +253,7 @@ class Job(SQLModel, table=True):
 class JobResult(SQLModel, table=True):
     """One file's outcome within a job, written as it comes."""
 
-    __table_args__ = (Index("ix_jobresult_job_seq", "job_id", "seq"),)
+    __table_args__ = (Index("ix_jobresult_job_seq", "job_id", "seq", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     job_id: str = Field(foreign_key="job.id")
     seq: int

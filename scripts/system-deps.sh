@@ -4,7 +4,8 @@
 #   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do,
 #         and PostgreSQL's server binaries (the tests start a throwaway cluster when no server
 #         is reachable, and stop one mid-ingest), and Chromium for the web app's end-to-end
-#         test (driven by Playwright through its executable path; no browser is downloaded)
+#         test (driven by Playwright through its executable path; no browser is downloaded),
+#         and Redis and RabbitMQ for the queued-ingest tests (started there when not running)
 set -euo pipefail
 purpose="${1:-demo}"
 need=()
@@ -17,6 +18,9 @@ if [ "$purpose" = test ]; then
   fi
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # Brokers of the queued-ingest tests (issue 20): started by the tests when not running.
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""

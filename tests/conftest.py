@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ GROUPS: dict[str, str] = {
             "test_e2e",
             "test_e2e_desk",
             "test_fuzz",
+            "test_queue",
             "test_issuers_real",
             "test_layout_realdocs",
             "test_realdocs",
@@ -200,3 +202,35 @@ def store(db_url, tmp_path):
     engine = open_store(settings)
     yield engine, settings.data_dir, settings.limits()
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The machine's Redis when reachable, otherwise a throwaway redis-server on a free port."""
+    from tests import brokers
+
+    if brokers.redis_reachable():
+        yield brokers.REDIS_URL
+        return
+    require(shutil.which("redis-server") is not None, "Redis (reachable server or redis-server)")
+    server = brokers.ThrowawayRedis()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def amqp_server():
+    """The machine's RabbitMQ when reachable, otherwise a throwaway node of our own."""
+    from tests import brokers
+
+    if brokers.amqp_reachable():
+        yield brokers.AMQP_URL
+        return
+    require(os.path.exists("/usr/sbin/rabbitmq-server"), "RabbitMQ (reachable or rabbitmq-server)")
+    server = brokers.ThrowawayRabbit()
+    try:
+        yield server.url
+    finally:
+        server.close()

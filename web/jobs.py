@@ -127,7 +127,10 @@ class Jobs:
         self.root = Path(settings.data_dir) / UPLOADS
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infocity-ingest")
+        # With a broker the threads only queue and wait (workers parse): several uploads at once.
+        threads = 4 if settings.broker_url else 1
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="infocity-ingest")
+        self._stopping = threading.Event()
         self._lease_cm = leases.held(engine, kind="serve")
         self.lease = self._lease_cm.__enter__()
         interrupted = mark_interrupted(engine)
@@ -246,6 +249,9 @@ class Jobs:
         return job
 
     def _run(self, job: Job) -> None:
+        if self.settings.broker_url:  # one task per file on the workers (issue 20)
+            self._run_queued(job)
+            return
         job.state = "running"
         settings = self.settings
         seq = [result_count(self.engine, job.id)]
@@ -283,6 +289,45 @@ class Jobs:
             shutil.rmtree(job.folder, ignore_errors=True)
             job.error, job.state = error, state  # last: whoever waits sees everything done
 
+    def _run_queued(self, job: Job) -> None:
+        """The upload's files are already in the data directory: queued where they are, the
+        results recorded by the workers (and read back here for the progress page). A server
+        stopping meanwhile leaves the job to the workers, who finish it and remove its folder."""
+        from corpus.executor import Detached, ingest_queued
+
+        job.state = "running"
+        state, error = "error", None
+        try:
+            set_state(self.engine, job.id, "running", lease_id=self.lease.id)
+            ingest_queued(
+                [job.folder],
+                engine=self.engine,
+                settings=self.settings,
+                limits=self.settings.limits(),
+                overrides=job.overrides,
+                user=job.user,
+                on_result=job.add,
+                review_threshold=self.settings.review_threshold,
+                job_id=job.id,
+                kind="upload",
+                stop=self._stopping,
+            )
+            state = "done"
+        except Detached:
+            return
+        except StoreUnavailable as exc:
+            error = str(exc)
+        except Exception:
+            log.exception("queuing upload %s failed", job.id)
+            error = "排队入库时出现内部错误；已入库的文件完整无损，请重新上传其余文件或联系管理员。"
+        if state == "error":
+            try:
+                set_state(self.engine, job.id, state, error=error)
+            except Exception:
+                log.exception("recording the end of upload %s", job.id)
+        shutil.rmtree(job.folder, ignore_errors=True)
+        job.error, job.state = error, state
+
     def wait(self, job_id: str, timeout: float = 60) -> Job:
         """For tests and scripts: blocks until the job has finished."""
         import time
@@ -294,5 +339,6 @@ class Jobs:
         return job
 
     def shutdown(self) -> None:
+        self._stopping.set()  # queued uploads stop waiting: their workers go on
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._lease_cm.__exit__(None, None, None)
