@@ -198,7 +198,6 @@ _ZIP_METHODS = {
     zipfile.ZIP_LZMA,
 }
 _ZIP_METHOD_NAMES = {9: "Deflate64", 98: "PPMd", 99: "AES", 93: "Zstandard", 95: "XZ"}
-MAX_ZIP_DEPTH = 3
 
 
 def _unzip(
@@ -210,7 +209,8 @@ def _unzip(
     folders: tuple[str, ...] = (),
 ) -> Iterator[_Item | FileResult]:
     """The members of an archive, each read alone: an encrypted, corrupt or unsupported member
-    fails with its reason and the others are read; nested archives are opened to MAX_ZIP_DEPTH."""
+    fails with its reason and the others are read; nested archives are opened to
+    `limits.max_zip_depth`."""
     try:
         check_zip(
             path,
@@ -260,11 +260,11 @@ def _unzip(
             inner = (*folders, *(p for p in member.split("/")[:-1] if p))
             if suffix != ".zip":
                 yield target, base, name, "", inner
-            elif depth >= MAX_ZIP_DEPTH:
+            elif depth >= limits.max_zip_depth:
                 yield FileResult(
                     base,
                     "failed",
-                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {MAX_ZIP_DEPTH} 层，在 {name} 中）",
+                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {limits.max_zip_depth} 层，在 {name} 中）",
                     code="zip bomb",
                 )
             else:
