@@ -192,9 +192,11 @@ def test_disk_full_on_the_postgresql_server(pg_server, tmp_path):
         mount_point.rmdir()
 
 
-def test_read_only_data_directory(tmp_path):
+def test_read_only_data_directory(db_url, tmp_path):
+    """A traceback. On SQLite the database is in the read-only directory too; on PostgreSQL
+    only the stored originals are."""
     with tiny_disk(tmp_path / "data", "8m") as data_dir:
-        env = env_for(data_dir)
+        env = env_for(data_dir, None if db_url.startswith("sqlite") else db_url)
         first = cli(env, "ingest", str(report(tmp_path / "一", "宁波市2016年上半年进展.txt", 50)))
         assert first.returncode == 0, first.stderr
         subprocess.run(["mount", "-o", "remount,ro", str(data_dir)], check=True)

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from extract.files import escape_controls
 from models.db import make_engine
 from tests.test_crash import REPO, env_for
+from tests.test_field_files import _patch, _zip
 from tests.test_web import app, logged_in, template_store, token, tree  # noqa: F401
 
 REPORT = "宁波市2016年上半年信息消费示范城市建设进展情况\n全市新增光纤到户用户12.6万户。\n"
@@ -41,6 +42,12 @@ def _zip_with_hidden_member() -> bytes:
         zf.writestr(".DS\x1b_Store", b"junk")
         zf.writestr("说明\r.exe", b"MZ")
     return buf.getvalue()
+
+
+def _zip_with_encrypted_member() -> bytes:
+    """One bad member ended the whole upload's job as 内部错误 with an empty failure list."""
+    data = _zip({"加密.txt": b"secret " * 50, "另一个\x1b.exe": b"MZ-other"})
+    return _patch(data, "加密.txt".encode(), flag=0x1)
 
 
 def _multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
@@ -65,7 +72,11 @@ def _raw_controls(text: str) -> list[str]:
 
 def test_upload_names_are_escaped_like_the_terminal_and_each_reported_once(app, tmp_path):  # noqa: F811
     eva = logged_in(app, "eva")
-    files = [*HOSTILE, ("打包.zip", _zip_with_hidden_member())]
+    files = [
+        *HOSTILE,
+        ("打包.zip", _zip_with_hidden_member()),
+        ("加密.zip", _zip_with_encrypted_member()),
+    ]
     body, content_type = _multipart({"csrf_token": token(eva, "/upload")}, files)
     response = eva.post("/upload", content=body, headers={"content-type": content_type})
     assert response.status_code == 303, response.text
@@ -78,15 +89,24 @@ def test_upload_names_are_escaped_like_the_terminal_and_each_reported_once(app, 
     progress = eva.get(f"/upload/{job_id}/progress.json").json()
     failures = [f["name"] for f in progress["failures"]]
     assert sorted(failures) == sorted(
-        [shown["报告\x1b[31m红\n第二行.exe"], "空.pdf", "空.pdf", "说明\\r.exe"]
+        [
+            shown["报告\x1b[31m红\n第二行.exe"],
+            "空.pdf",
+            "空.pdf",
+            "说明\\r.exe",
+            "加密.txt",
+            "另一个\\x1b.exe",
+        ]
     )
+    encrypted = next(f for f in progress["failures"] if f["name"] == "加密.txt")
+    assert encrypted["code"] == "encrypted" and encrypted["reason"]
     skipped = [f["name"] for f in progress["skipped_list"]]
     assert sorted(skipped) == [".DS\\x1b_Store", ".隐藏\\x1b.txt"]
     assert progress["added"] == 1
     stored = next(r for r in job.results if r.status == "added")
     assert stored.name == "宁波市\\x07进展\\u202etxt.txt"
-    # Every file once: five sent files (the hidden one left out) and the zip's two members.
-    assert len(job.results) + len(job.skipped) == len(files) - 1 + 2
+    # Every file once: the five loose files (the hidden one left out) and the zips' members.
+    assert len(job.results) + len(job.skipped) == len(HOSTILE) + 2 + 2
 
     page = eva.get(f"/upload/{job_id}")
     assert not _raw_controls(page.text)
