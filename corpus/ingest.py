@@ -824,6 +824,13 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
 
 def _record_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
     message = failure.message.replace(failure.name, job.name, 1)
+    shown_suffix = Path(job.name).suffix.lower()
+    if failure.code == "unsupported format" and job.path.suffix != shown_suffix:
+        # A zip member is unpacked under a generated name (`.bin` for an unknown type): the
+        # reason names the member's own extension.
+        message = message.replace(
+            f"extension {job.path.suffix}", f"extension {shown_suffix or '(none)'}", 1
+        )
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
         if row is not None and row.status == "ok":

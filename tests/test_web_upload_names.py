@@ -98,6 +98,8 @@ def test_upload_names_are_escaped_like_the_terminal_and_each_reported_once(app, 
             "另一个\\x1b.exe",
         ]
     )
+    member = next(f for f in progress["failures"] if f["name"] == "说明\\r.exe")
+    assert "extension .exe" in member["message"]  # not the unpacked copy's generated `.bin`
     encrypted = next(f for f in progress["failures"] if f["name"] == "加密.txt")
     assert encrypted["code"] == "encrypted" and encrypted["reason"]
     skipped = [f["name"] for f in progress["skipped_list"]]
