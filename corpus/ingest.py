@@ -198,7 +198,6 @@ _ZIP_METHODS = {
     zipfile.ZIP_LZMA,
 }
 _ZIP_METHOD_NAMES = {9: "Deflate64", 98: "PPMd", 99: "AES", 93: "Zstandard", 95: "XZ"}
-MAX_ZIP_DEPTH = 3
 
 
 def _unzip(
@@ -210,7 +209,8 @@ def _unzip(
     folders: tuple[str, ...] = (),
 ) -> Iterator[_Item | FileResult]:
     """The members of an archive, each read alone: an encrypted, corrupt or unsupported member
-    fails with its reason and the others are read; nested archives are opened to MAX_ZIP_DEPTH."""
+    fails with its reason and the others are read; nested archives are opened to
+    `limits.max_zip_depth`."""
     try:
         check_zip(
             path,
@@ -260,11 +260,11 @@ def _unzip(
             inner = (*folders, *(p for p in member.split("/")[:-1] if p))
             if suffix != ".zip":
                 yield target, base, name, "", inner
-            elif depth >= MAX_ZIP_DEPTH:
+            elif depth >= limits.max_zip_depth:
                 yield FileResult(
                     base,
                     "failed",
-                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {MAX_ZIP_DEPTH} 层，在 {name} 中）",
+                    f"{base}: rejected: zip bomb（压缩包嵌套超过 {limits.max_zip_depth} 层，在 {name} 中）",
                     code="zip bomb",
                 )
             else:
@@ -824,6 +824,13 @@ def _store_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> Fi
 
 def _record_failure(engine: Engine, job: _Job, failure: Failure, user: str) -> FileResult:
     message = failure.message.replace(failure.name, job.name, 1)
+    shown_suffix = Path(job.name).suffix.lower()
+    if failure.code == "unsupported format" and job.path.suffix != shown_suffix:
+        # A zip member is unpacked under a generated name (`.bin` for an unknown type): the
+        # reason names the member's own extension.
+        message = message.replace(
+            f"extension {job.path.suffix}", f"extension {shown_suffix or '(none)'}", 1
+        )
     with session_scope(engine) as session:
         row = session.exec(select(Document).where(Document.sha256 == job.sha256)).first()
         if row is not None and row.status == "ok":

@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(50, gt=0, description="Largest file accepted, in MB.")
     max_pages: int = Field(500, gt=0, description="Pages read from one PDF; the rest is flagged.")
+    max_paragraphs: int = Field(
+        40_000,
+        gt=0,
+        description="Paragraphs and table rows one document may produce; past it the file "
+        "fails `too large` (内容过多).",
+    )
+    max_chars: int = Field(
+        8_000_000,
+        gt=0,
+        description="Characters one document may produce; past it the file fails `too large`.",
+    )
+    max_zip_depth: int = Field(
+        3, ge=1, description="Zips inside zips opened to this depth; deeper ones are refused."
+    )
     parse_memory_mb: int = Field(1536, ge=256, description="Memory one parsing process may use.")
     parse_timeout_s: float = Field(120, gt=0, description="Seconds one file may take to parse.")
     convert_timeout_s: float = Field(90, gt=0, description="Seconds LibreOffice may take per file.")
@@ -96,6 +110,9 @@ class Settings(BaseSettings):
         return Limits(
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
             max_pages=self.max_pages,
+            max_blocks=self.max_paragraphs,
+            max_chars=self.max_chars,
+            max_zip_depth=self.max_zip_depth,
             memory_bytes=self.parse_memory_mb * 1024 * 1024,
             timeout_s=self.parse_timeout_s,
             convert_timeout_s=self.convert_timeout_s,

@@ -23,6 +23,8 @@ class Limits:
     # would tokenise, classify and write in one transaction. Checked in the worker.
     max_blocks: int = 40_000
     max_chars: int = 8_000_000
+    # Zips inside zips are opened to this depth; deeper ones fail as a zip bomb.
+    max_zip_depth: int = 3
     # The child process that parses one file.
     memory_bytes: int = 1536 * 1024 * 1024
     timeout_s: float = 120.0

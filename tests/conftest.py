@@ -60,7 +60,9 @@ GROUPS: dict[str, str] = {
         ),
         "store",
     ),
-    **dict.fromkeys(("test_cli", "test_desk", "test_errors", "test_web"), "interfaces"),
+    **dict.fromkeys(
+        ("test_cli", "test_desk", "test_errors", "test_web", "test_web_upload_names"), "interfaces"
+    ),
     **dict.fromkeys(
         (
             "test_concurrency",

@@ -330,3 +330,50 @@ def test_output_bound_counts_what_the_worker_produced(tmp_path, report_docx):
     assert isinstance(outcome, Failure) and "字符" in outcome.message
     [outcome] = extract_files([path])
     assert isinstance(outcome, Document) and len(outcome.blocks) >= 300
+
+
+def test_content_limits_are_settings(tmp_path, report_docx):
+    """The bounds on what one document may produce, and the zip depth, were constants: lowered
+    through INFOCITY_* they refuse what the defaults accept, with the Chinese reason."""
+    import json
+    import sys
+
+    from tests.test_crash import REPO, env_for
+
+    folder = tmp_path / "限额"
+    folder.mkdir()
+    _many_paragraphs_docx(folder / "三百段.docx", report_docx, 300)
+    (folder / "长文.txt").write_text(CITY_TEXT + "全市新增光纤到户用户十二万户。" * 2_000, "utf-8")
+    (folder / "套娃.zip").write_bytes(_zip({"内层.zip": _zip({"最里面.txt": b"x" * 100})}))
+    (folder / "宁波市2016年上半年进展.txt").write_text(CITY_TEXT, "utf-8")
+    env = env_for(tmp_path / "data")
+    env |= {
+        "INFOCITY_MAX_PARAGRAPHS": "250",
+        "INFOCITY_MAX_CHARS": "20000",
+        "INFOCITY_MAX_ZIP_DEPTH": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", "ingest", str(folder), "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    results = {r["name"]: r for r in json.loads(run.stdout)["files"]}
+    assert results["宁波市2016年上半年进展.txt"]["status"] == "added"  # the batch went on
+    paragraphs, chars = results["三百段.docx"], results["长文.txt"]
+    for result in (paragraphs, chars):
+        assert result["status"] == "failed" and result["code"] == "too large", result
+        assert "内容过多" in result["message"]
+    assert "250" in paragraphs["message"] and "20,000" in chars["message"]
+    assert (
+        results["内层.zip"]["code"] == "zip bomb"
+        and "嵌套超过 1 层" in results["内层.zip"]["message"]
+    )
+    assert "最里面.txt" not in results
+    # With the defaults the same files are accepted: the settings made the difference.
+    default = {r.name: r for r in extract_files([folder / "三百段.docx", folder / "长文.txt"])}
+    assert all(isinstance(o, Document) for o in default.values())

@@ -6,23 +6,31 @@ a full disk while copying or committing, a read-only data directory, a corrupt S
 file; `restore` checks the backup, refuses while the store is in use, and never pairs the
 restored file with an old `-wal`.
 
-A full or read-only disk is a small tmpfs mounted for the test (root only; skipped otherwise).
+A full or read-only disk is a small tmpfs mounted for the test (root only: it fails in CI and
+skips on a developer's machine without). PostgreSQL's full disk is a tablespace on such a tmpfs,
+into which the store's tables and indexes are moved: the server then really cannot extend them
+(SQLSTATE 53100), as with a full data directory, while its WAL and catalogs stay writable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
+import pwd
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from models.db import integrity_problems, make_engine
+from tests import pg
+from tests.conftest import require
 from tests.test_crash import REPO, env_for
 
 LINE = "全市新增光纤到户用户{i}户，新建4G基站{j}个，信息消费规模达到{k}亿元。"
@@ -60,14 +68,14 @@ def report(folder: Path, name: str, n_lines: int) -> Path:
 
 
 @contextlib.contextmanager
-def tiny_disk(where: Path, size: str = "1m"):
+def tiny_disk(where: Path, size: str = "1m", options: str = ""):
     """A tmpfs of `size` at `where`; unmounted afterwards."""
     where.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}{options}", "tmpfs", str(where)],
+        capture_output=True,
     )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (root needed): {mounted.stderr.decode()}")
+    require(mounted.returncode == 0, f"mounting a tmpfs (root needed): {mounted.stderr.decode()}")
     try:
         yield where
     finally:
@@ -105,9 +113,90 @@ def test_disk_full_while_committing(tmp_path):
             engine.dispose()
 
 
-def test_read_only_data_directory(tmp_path):
+def _move_tables(url: str, source: str, target: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE ALL IN TABLESPACE {source} SET TABLESPACE {target}")
+        conn.execute(f"ALTER INDEX ALL IN TABLESPACE {source} SET TABLESPACE {target}")
+
+
+def _documents_in(url: str) -> list[tuple[str, str, str]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, sha256, stored_path FROM document ORDER BY id"))
+            return [tuple(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_disk_full_on_the_postgresql_server(pg_server, tmp_path):
+    """PostgreSQL's full disk (SQLSTATE 53100) was mapped but never produced: here the server
+    really runs out of space while the ingest writes a document's passages."""
+    import psycopg
+
+    server = pg_server
+    host = server.split("@", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    require(host in ("127.0.0.1", "localhost"), "a PostgreSQL server on this machine")
+    owner = pwd.getpwnam("postgres")
+    # Outside pytest's private tmp folder, which the server's user cannot enter.
+    mount_point = Path(tempfile.mkdtemp(prefix="infocity-pg-full-"))
+    mount_point.chmod(0o755)
+    space = f"infocity_full_{uuid.uuid4().hex[:10]}"
+    with (
+        tiny_disk(mount_point, "1400k", f",mode=0700,uid={owner.pw_uid},gid={owner.pw_gid}"),
+        pg.database(server) as url,
+    ):
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE {space} LOCATION '{mount_point}'")
+        try:
+            env = env_for(tmp_path / "data", url)
+            small = report(tmp_path / "一", "宁波市2016年上半年进展.txt", 40)
+            first = cli(env, "ingest", str(small))
+            assert first.returncode == 0, first.stderr
+            _move_tables(url, "pg_default", space)
+            free = os.statvfs(mount_point).f_bavail * os.statvfs(mount_point).f_frsize
+            assert 0 < free < 1_000_000, free
+            # Text alone about twice the free space (passages and their index take more).
+            big = report(tmp_path / "二", "杭州市2016年全年总结.txt", max(1_000, 2 * free // 290))
+            before = big.read_bytes()
+            line = one_line_failure(cli(env, "ingest", str(big)), "磁盘空间已满", "腾出")
+            assert "PostgreSQL" in line
+            [kept] = _documents_in(url)  # nothing of the big document, the first one whole
+            assert kept[0] == small.name
+            engine = make_engine(url)
+            try:
+                assert integrity_problems(engine) == []
+            finally:
+                engine.dispose()
+            original = tmp_path / "data" / kept[2]
+            assert hashlib.sha256(original.read_bytes()).hexdigest() == kept[1]
+            assert big.read_bytes() == before  # the evaluator's file untouched
+            # Space freed: the same command completes the set, the new document with its original.
+            _move_tables(url, space, "pg_default")
+            again = cli(env, "ingest", str(big))
+            assert again.returncode == 0, again.stderr
+            docs = _documents_in(url)
+            assert [d[0] for d in docs] == [small.name, big.name]
+            for _name, sha, stored in docs:
+                stored_bytes = (tmp_path / "data" / stored).read_bytes()
+                assert hashlib.sha256(stored_bytes).hexdigest() == sha
+        finally:
+            with contextlib.suppress(Exception):
+                _move_tables(url, space, "pg_default")
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+                conn.execute(f"DROP TABLESPACE IF EXISTS {space}")
+    with contextlib.suppress(OSError):
+        mount_point.rmdir()
+
+
+def test_read_only_data_directory(db_url, tmp_path):
+    """A traceback. On SQLite the database is in the read-only directory too; on PostgreSQL
+    only the stored originals are."""
     with tiny_disk(tmp_path / "data", "8m") as data_dir:
-        env = env_for(data_dir)
+        env = env_for(data_dir, None if db_url.startswith("sqlite") else db_url)
         first = cli(env, "ingest", str(report(tmp_path / "一", "宁波市2016年上半年进展.txt", 50)))
         assert first.returncode == 0, first.stderr
         subprocess.run(["mount", "-o", "remount,ro", str(data_dir)], check=True)

@@ -64,9 +64,10 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def test_upload_interrupted_by_a_server_kill_can_be_resumed(tmp_path):
+def test_upload_interrupted_by_a_server_kill_can_be_resumed(db_url, tmp_path):
     data_dir = tmp_path / "data"
-    env = env_for(data_dir)
+    url = None if db_url.startswith("sqlite") else db_url  # SQLite: the data directory's own
+    env = env_for(data_dir, url)
     cli = [sys.executable, "-m", "cli"]
     subprocess.run(
         [*cli, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
@@ -110,7 +111,7 @@ def test_upload_interrupted_by_a_server_kill_can_be_resumed(tmp_path):
 
     from web import create_app
 
-    app = create_app(Settings(data_dir=data_dir, database_url=None, jobs=1))
+    app = create_app(Settings(data_dir=data_dir, database_url=url, jobs=1))
     try:
         client = TestClient(app, follow_redirects=False)
         _login(client)

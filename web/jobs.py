@@ -14,7 +14,7 @@ import logging
 import secrets
 import shutil
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,17 +56,37 @@ class Job:
     results: list[FileResult] = field(default_factory=list)
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _earlier: Counter = field(default_factory=Counter, repr=False)
+    _earlier_docs: Counter = field(default_factory=Counter, repr=False)
+
+    def begin_run(self) -> None:
+        """Called as a run starts: what earlier runs reported is what a resumed run may find
+        again (stored files as present, failures failing again), each match to be reported only
+        once. Within one run every file is reported, even one with another's name."""
+        with self._lock:
+            self._earlier_docs = Counter(
+                r.document_id for r in self.results if r.document_id is not None
+            )
+            self._earlier = Counter(
+                (r.name, r.status, r.code)
+                for r in self.results
+                if r.status in ("failed", "skipped")
+                or (r.status == "present" and r.document_id is None)  # a copy within the batch
+            )
 
     def add(self, result: FileResult) -> bool:
         """Records a result; False for a file already reported by an earlier run of this job
         (a resumed job finds what the interrupted run stored: it is reported once)."""
         with self._lock:
-            seen_docs = {r.document_id for r in self.results if r.document_id is not None}
-            seen = {(r.name, r.status, r.code) for r in self.results}
-            if (result.status == "present" and result.document_id in seen_docs) or (
-                result.status in ("failed", "skipped")
-                and (result.name, result.status, result.code) in seen
-            ):
+            key = (result.name, result.status, result.code)
+            if result.status == "present" and self._earlier_docs[result.document_id] > 0:
+                self._earlier_docs[result.document_id] -= 1
+                return False
+            if result.status == "present" and self._earlier[(result.name, "present", None)] > 0:
+                self._earlier[(result.name, "present", None)] -= 1
+                return False
+            if result.status in ("failed", "skipped") and self._earlier[key] > 0:
+                self._earlier[key] -= 1
                 return False
             self.results.append(result)
             return True
@@ -102,6 +122,12 @@ class Job:
             for r in results
             if r.status == "failed"
         ]
+        # Every file is named once: the hidden and temporary files the upload left out, and
+        # what the ingest skipped (links, special files, hidden files inside a .zip).
+        skipped = [{"name": n, "message": "隐藏或临时文件，未上传"} for n in self.skipped]
+        skipped += [
+            {"name": r.name, "message": r.message} for r in results if r.status == "skipped"
+        ]
         return {
             "id": self.id,
             "state": self.state,
@@ -115,6 +141,7 @@ class Job:
             "present": count["present"],
             "failed": len(failures),
             "failures": failures,
+            "skipped_list": skipped,
             "needs_review": sum(r.needs_review for r in results),
             "error": self.error,
         }
@@ -253,6 +280,7 @@ class Jobs:
             self._run_queued(job)
             return
         job.state = "running"
+        job.begin_run()
         settings = self.settings
         seq = [result_count(self.engine, job.id)]
 

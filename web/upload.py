@@ -5,8 +5,9 @@ A file over the size limit, a body over the total, or more files than allowed st
 at once and answers 413 with a message that names the limit; nothing of that upload is kept. The
 client's path (the folders of a folder upload) never reaches the file system: each file goes to
 a generated folder `NNNNN/` under the job's folder, under its own base name made safe (no
-separators, control characters or leading dots; NFC; shortened), because extraction reads the
-city, year and period from the file name too.
+separators or leading dots; NFC; control characters written as visible escapes such as `\x1b`
+and `\n` by `extract.files.escape_controls`, the function that shows names in the terminal;
+shortened), because extraction reads the city, year and period from the file name too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import BinaryIO
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+from extract.files import escape_controls
 
 from .errors import UploadRejected
 
@@ -54,11 +57,16 @@ def _skipped(part: str) -> bool:
     return part.startswith(("~$", ".")) or part in ("Thumbs.db", "desktop.ini")
 
 
+def shown_name(raw: str) -> str:
+    """A client's file name as shown: its base name, NFC, control characters escaped (as the
+    terminal shows names: one function for both)."""
+    return escape_controls(re.split(r"[/\\]", unicodedata.normalize("NFC", raw or ""))[-1])
+
+
 def safe_name(raw: str) -> str:
-    """A client's file name (perhaps a path, perhaps hostile) as a safe base name."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = re.split(r"[/\\]", name)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    """A client's file name (perhaps a path, perhaps hostile) as a safe base name: the name as
+    shown, without leading dots or surrogates, shortened."""
+    name = "".join(ch for ch in shown_name(raw) if unicodedata.category(ch) != "Cs")
     name = name.strip().lstrip(".").strip() or "未命名"
     stem, dot, suffix = name.rpartition(".")
     if not dot or not stem or len(suffix) > 10:
@@ -136,7 +144,7 @@ class _Receiver:
         if not self.received.files and not self.received.skipped:
             self.before_first_file(self.received)
         if _hidden(raw):
-            self.received.skipped.append(safe_name(raw))
+            self.received.skipped.append(shown_name(raw))
             self._skip = True
             return
         if len(self.received.files) >= self.max_files:

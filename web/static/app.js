@@ -73,6 +73,17 @@
         return li;
       }));
       document.getElementById("p-none").hidden = p.failures.length > 0;
+      document.getElementById("p-skipped").replaceChildren(...p.skipped_list.map((f) => {
+        const li = document.createElement("li");
+        const b = document.createElement("b");
+        b.textContent = f.name;
+        const detail = document.createElement("span");
+        detail.className = "muted";
+        detail.textContent = " " + f.message;
+        li.append(b, detail);
+        return li;
+      }));
+      document.getElementById("p-skipped-title").hidden = p.skipped_list.length === 0;
       const error = document.getElementById("p-error");
       error.textContent = p.error || "";
       error.hidden = !p.error;
