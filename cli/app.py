@@ -24,12 +24,11 @@ class _Boundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            # Loaded by then if they raised; costly at --help. Until review's and search's errors
-            # subclass corpus.errors' kinds (issues 19 and 20b), they are named here.
-            from corpus.review import ReviewError
+            # Loaded by then if it raised; costly at --help. Until search's QueryError subclasses
+            # corpus.errors' Invalid (issue 20b), it is named here.
             from corpus.search import QueryError
 
-            if not isinstance(exc, (*OUR_ERRORS, ReviewError, QueryError)):
+            if not isinstance(exc, (*OUR_ERRORS, QueryError)):
                 raise
             err.print(f"✗ {exc}", markup=False, highlight=False)
             raise typer.Exit(2 if isinstance(exc, QueryError) else 1) from exc

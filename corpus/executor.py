@@ -36,12 +36,13 @@ from models.tables import JobResult
 
 from . import jobs as job_rows
 from . import leases
+from .errors import Unavailable
 from .ingest import FileResult, IngestSummary, Overrides, _expand, _Job, _sweep, _triage
+from .jobs import STAGING
 from .settings import Settings
 from .store import StoreUnavailable, store_fault
 
 POLL_S = 0.25
-STAGING = "staging"  # <data dir>/staging/<job id>/ (corpus/tasks.py removes it when done)
 TASKS_FILE = "tasks.json"
 STALL_HINT_S = 20.0  # no result for this long: tell the evaluator a worker must be running
 
@@ -133,8 +134,9 @@ def requeue(engine: Engine, settings: Settings, job_id: str) -> int:
     return len(tasks)
 
 
-class Detached(Exception):
-    """The producer stopped waiting; the job's files are queued and the workers finish it."""
+class Detached(Unavailable):
+    """The producer stopped waiting; the job's files are queued and the workers finish it (its
+    results are not available to this producer, only to `infocity jobs` and the job page)."""
 
 
 class BrokerUnavailable(StoreUnavailable):

@@ -25,6 +25,10 @@ from models.tables import IngestLease, Job, JobResult
 from .ingest import FileResult
 from .leases import is_live
 
+# Where a queued job's files wait for the workers: <data dir>/staging/<job id>/ (corpus/executor.py
+# stages them, corpus/tasks.py removes the folder when the job is done).
+STAGING = "staging"
+
 ACTIVE = ("queued", "running")
 
 

@@ -41,8 +41,8 @@ from . import jobs as job_rows
 from . import leases
 from .analysis import Models
 from .classifiers import area_model, tag_model
-from .executor import STAGING
 from .ingest import FileResult, Overrides, _find_by_sha, _Job, _store
+from .jobs import STAGING
 from .settings import Settings, get_settings
 from .store import StoreUnavailable, open_store
 

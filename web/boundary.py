@@ -43,12 +43,8 @@ def corpus_statuses() -> dict[type[Exception], int]:
         ClassifyError: 503,  # a trained model or catalogue that cannot be used: the server's fault
         OperationalError: 503,  # the database went away, or stayed locked too long
         InterfaceError: 503,
-        # Until review's and search's errors subclass the kinds above (issues 19, 20b):
+        # Until search's QueryError subclasses the kinds above (issue 20b):
         QueryError: 400,
-        review.ReviewError: 400,
-        review.Conflict: 409,
-        review.NotFound: 404,
-        review.Forbidden: 403,
     }
     return statuses
 

@@ -27,6 +27,7 @@ from models.db import write_scope
 from models.tables import Application, ApplicationTag, Document, Passage, ReviewEvent, User
 from models.tables import Figure as FigureRow
 
+from .. import errors
 from ..accounts import UserInfo
 from ..audit import ENTITIES, Event, _record, format_time
 
@@ -53,23 +54,23 @@ MAX_COMMENT = 5000
 Actor = str | UserInfo
 
 
-class ReviewError(Exception):
+class ReviewError(errors.CorpusError):
     """A review request that cannot be done; the message says why, in Chinese."""
 
 
-class NotFound(ReviewError, LookupError):
+class NotFound(ReviewError, errors.NotFound):
     """No passage, figure, application or document with that id."""
 
 
-class InvalidValue(ReviewError, ValueError):
+class InvalidValue(ReviewError, errors.Invalid):
     """An unknown area, action or tag id, a missing corrected value, an empty comment."""
 
 
-class Forbidden(ReviewError, PermissionError):
+class Forbidden(ReviewError, errors.Forbidden):
     """The user may not change anything (a viewer, or a deactivated account)."""
 
 
-class Conflict(ReviewError):
+class Conflict(ReviewError, errors.Conflict):
     """Someone changed the item after the evaluator loaded it; nothing was written."""
 
     def __init__(
