@@ -109,9 +109,9 @@ EXPLAINED: dict[str, dict] = json.loads(
 )
 
 
-@pytest.mark.parametrize("name", sorted(n for n in GOLDEN_FIGURES if n.endswith(".pdf")))
+@pytest.mark.parametrize("name", sorted(GOLDEN_FIGURES))
 def test_broken_paragraphs_and_spaced_numbers_are_zero_or_explained(name):
-    """Issue 14: every PDF's count of broken paragraphs and of cells with spaced digits is 0, or
+    """Issue 14: every file's count of broken paragraphs and of cells with spaced digits is 0, or
     tests/golden/realdocs_explained.json says, for that count, what each one is."""
     want = GOLDEN_FIGURES[name]
     for key in ("broken_paragraphs", "spaced_numbers"):
