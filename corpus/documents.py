@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from extract import city_named
-from extract.vocabulary import KIND_LABELS, PERIOD_LABELS
+from extract import canonical_city
+from extract.vocabulary import KIND_LABELS, PERIOD_LABELS, period_choices
 from models.tables import Application, City, Document
 
-from .ingest import PERIODIC_KINDS, PERIODS, submission_for
+from .ingest import PERIODIC_KINDS, submission_for
 from .review import Actor, InvalidValue, NotFound, _edit, actor_name, conflict
 
 YEARS = range(2000, 2101)
@@ -95,17 +95,14 @@ def count_unconfirmed(engine: Engine) -> int:
 
 
 def _clean(city: str | None, year: int | None, period: str | None, kind: str | None):
-    city = (city or "").strip() or None
-    if city is not None:
-        known = city_named(city)
-        city = known.name if known else city
-        if len(city) > 40:
-            raise InvalidValue("城市名称过长")
+    city = canonical_city(city)
+    if city is not None and len(city) > 40:
+        raise InvalidValue("城市名称过长")
     if year is not None and year not in YEARS:
         raise InvalidValue(f"年份不在 {YEARS.start}–{YEARS.stop - 1} 之间：{year}")
     period = period or None
-    if period is not None and period not in PERIODS:
-        raise InvalidValue(f"未知时段：{period}（可选：H1 上半年、FY 全年）")
+    if period is not None and period not in PERIOD_LABELS:
+        raise InvalidValue(f"未知时段：{period}（可选：{period_choices()}）")
     if kind is not None and kind not in KIND_LABELS:
         choices = "、".join(f"{k} {v}" for k, v in KIND_LABELS.items())
         raise InvalidValue(f"未知文件类型：{kind}（可选：{choices}）")
