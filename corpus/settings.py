@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         "default: the model's own, chosen when it was trained.",
     )
 
+    search_rum: bool = Field(
+        True,
+        description="On PostgreSQL, rank searches with the rum index when the server has the "
+        "extension (postgresql-15-rum); false: the GIN fallback, which ranks only the newest "
+        "matches of a very common word (docs/search.md).",
+    )
+
     def limits(self) -> Limits:
         return Limits(
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
