@@ -249,21 +249,39 @@ def _run_postgresql(
     engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
 ) -> list[Hit]:
     """One statement either way; see PG_CANDIDATES and RUM_INDEX above for the two plans."""
+    sql, params = postgresql_statement(engine, groups, filters, limit, exclude_document)
+    terms = [tok for g in groups for t in g.must for tok in t.tokens]
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    return [_hit(row, terms) for row in rows]
+
+
+def postgresql_statement(
+    engine: Engine,
+    groups: list[Group],
+    filters: Filters,
+    limit: int,
+    exclude_document: int | None = None,
+) -> tuple[str, dict]:
+    """The ranked search's SQL and parameters on PostgreSQL (tests EXPLAIN it)."""
     params: dict = {"limit": limit, "q": _tsquery(groups)}
     where = _filter_sql(filters, params)
     if exclude_document is not None:
         where += " AND d.id != :exclude"
         params["exclude"] = exclude_document
-    terms = [tok for g in groups for t in g.must for tok in t.tokens]
     columns = _COLUMNS
     joined = "passage p JOIN document d ON d.id = p.document_id"
     if uses_rum(engine):
-        # Score: rum's rank (1 / distance), best first; ties by newest. The planner walks the
-        # rum index in distance order and joins each row to its document until `limit` pass.
+        # Score: rum's rank (1 / distance), best first. The planner walks the rum index in
+        # distance order and joins each row to its document until `limit` pass the filters.
+        # (The index can order by the distance alone, so ties are put newest first outside.)
+        q = "to_tsquery('simple', :q)"
         sql = (
-            f"SELECT {columns}, -1.0 / (p.tsv <=> q.q) AS score FROM {joined}, "
-            "to_tsquery('simple', :q) AS q(q) "
-            f"WHERE p.tsv @@ q.q AND {where} ORDER BY p.tsv <=> q.q, p.id DESC LIMIT :limit"
+            f"WITH top AS (SELECT p.id, p.tsv <=> {q} AS distance FROM {joined} "
+            f"WHERE p.tsv @@ {q} AND {where} ORDER BY p.tsv <=> {q} LIMIT :limit) "
+            f"SELECT {columns}, -1.0 / top.distance AS score FROM top "
+            "JOIN passage p ON p.id = top.id JOIN document d ON d.id = p.document_id "
+            "ORDER BY top.distance, p.id DESC"
         )
     else:
         params["cap"] = PG_CANDIDATES
@@ -275,9 +293,7 @@ def _run_postgresql(
             "FROM cand JOIN passage p ON p.id = cand.id JOIN document d ON d.id = p.document_id "
             "ORDER BY score, p.id DESC LIMIT :limit"
         )
-    with engine.connect() as conn:
-        rows = conn.execute(text(sql), params).all()
-    return [_hit(row, terms) for row in rows]
+    return sql, params
 
 
 def _run(
