@@ -198,6 +198,9 @@ def search(
 # several words rum's score weighs proximity its own way. docs/search.md has the trade-offs.
 PG_CANDIDATES = 5_000
 RUM_INDEX = "ix_passage_tsv_rum"
+# rum ranks every match inside the index and sorts them: 100,000 matches spill PostgreSQL's
+# default 4 MB to disk, which costs a third of the time (bench/README.md).
+RUM_WORK_MEM = "64MB"
 # engine → rum wanted (set by open_store from Settings); engine → the index exists (looked up once)
 _rum_choice: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 _rum_present: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
@@ -252,6 +255,8 @@ def _run_postgresql(
     sql, params = postgresql_statement(engine, groups, filters, limit, exclude_document)
     terms = [tok for g in groups for t in g.must for tok in t.tokens]
     with engine.connect() as conn:
+        if uses_rum(engine):  # rum sorts the matches' scores: in memory, not in temp files
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
         rows = conn.execute(text(sql), params).all()
     return [_hit(row, terms) for row in rows]
 
