@@ -228,21 +228,23 @@ def stored_passages(url: str) -> int:
 
 
 def exact_top(engine, query: str, hits) -> bool:
-    """Our first page equals a brute-force ranking of every match by the same score (rum's own
-    score with the rum index, ts_rank without), ties by newest."""
+    """Our first page holds the best scores of a brute-force ranking of every match by the same
+    score (rum's own with the rum index, ts_rank without), in order. Scores are compared, not
+    ids: a tie at the end of the page may be cut either way."""
     from corpus.search import _tsquery, parse_query
 
-    score = "rum_ts_score(p.tsv, q.q)" if uses_rum(engine) else "ts_rank(p.tsv, q.q)"
+    score = "rum_ts_score" if uses_rum(engine) else "ts_rank"
     with engine.connect() as conn:
-        ids = conn.execute(
+        best = conn.execute(
             text(
-                f"SELECT p.id FROM passage p JOIN document d ON d.id = p.document_id, "
-                f"to_tsquery('simple', :q) AS q(q) WHERE p.tsv @@ q.q AND d.is_current "
-                f"ORDER BY {score} DESC, p.id DESC LIMIT :n"
+                f"SELECT {score}(p.tsv, to_tsquery('simple', :q)) AS s "
+                "FROM passage p JOIN document d ON d.id = p.document_id "
+                "WHERE p.tsv @@ to_tsquery('simple', :q) AND d.is_current "
+                "ORDER BY s DESC LIMIT :n"
             ),
             {"q": _tsquery(parse_query(query)), "n": len(hits)},
         ).scalars()
-        return list(ids) == [h.passage_id for h in hits]
+        return all(abs(a - h.score) <= 1e-5 * abs(a) for a, h in zip(best, hits, strict=True))
 
 
 FILTERS = {
