@@ -236,3 +236,25 @@ def _holds_socket(pid: int) -> bool:
         )
     except OSError:
         return False
+
+
+def test_a_job_another_process_resumes_is_read_again(tmp_path):
+    """A server that showed a job as interrupted must not keep that view once another server
+    process has resumed and finished it."""
+    from corpus.jobs import create_job, set_state
+    from corpus.settings import Settings
+    from web import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=None, jobs=1))
+    try:
+        engine = app.state.engine
+        create_job(engine, "job-1", "eva", {"folder": "job-1", "files": 1}, lease_id=None)
+        set_state(engine, "job-1", "interrupted")
+        assert app.state.jobs.get("job-1").state == "interrupted"
+        set_state(engine, "job-1", "running")  # resumed by another process
+        assert app.state.jobs.get("job-1").state == "running"
+        set_state(engine, "job-1", "done")
+        assert app.state.jobs.get("job-1").state == "done"
+    finally:
+        app.state.jobs.shutdown()
+        engine.dispose()
