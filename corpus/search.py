@@ -191,7 +191,8 @@ def search(
 # PostgreSQL. With the `rum` index (ix_passage_tsv_rum, migration 0011), the ranked search is one
 # ordered index scan: `ORDER BY tsv <=> query` reads the matches' positions from the index, ranks
 # them there (rum's ts_rank-like score, no row read from the table) and hands them over best
-# first, so a LIMIT stops after the best rows and filters are applied as they come. Without rum
+# first; filters are applied as they come, and the first RUM_WINDOW that pass are ranked again
+# exactly on their rows (see RUM_WINDOW). Without rum
 # (extension not installed, or INFOCITY_SEARCH_RUM=0) the fallback ranks with ts_rank only the
 # newest `PG_CANDIDATES` matches that pass the filters: exact among them, not over older ones.
 # ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
