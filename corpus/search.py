@@ -262,9 +262,12 @@ def _run_postgresql(
     with engine.connect() as conn:
         if uses_rum(engine):  # rum sorts the matches' scores: in memory, not in temp files
             conn.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
-            # With a narrow filter the planner, underestimating a common word's matches, would
-            # repeat the GIN bitmap of the word for every document that passes (seconds at 1M).
+            # The planner misjudges how many rows pass a word and a filter together (it takes
+            # them as independent, and COALESCE(reviewed_area, area) as rare): it then repeats
+            # the word's GIN bitmap for every document a narrow filter keeps, or scans the whole
+            # table for an area, seconds at 1M passages. Walking the rum index is bounded.
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         rows = conn.execute(text(sql), params).all()
     return [_hit(row, terms) for row in rows]
 

@@ -32,6 +32,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_loginfailure_key", ["name", "address", "at"], unique=False)
         batch_op.create_index("ix_loginfailure_at", ["at"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
+        # The area a search filters on is COALESCE(reviewed_area, area): without statistics of
+        # the expression the planner takes it as rare and scans the table instead of walking
+        # the ranked index (10 s against 0.15 s for 光纤 in one area at 1M passages).
+        op.execute(
+            "CREATE STATISTICS IF NOT EXISTS passage_effective_area "
+            "ON (COALESCE(reviewed_area, area)) FROM passage"
+        )
         create_rum_index(op.get_bind())
 
 
@@ -55,6 +62,7 @@ def create_rum_index(conn) -> bool:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {RUM_INDEX}")
+        op.execute("DROP STATISTICS IF EXISTS passage_effective_area")
     with op.batch_alter_table("loginfailure", schema=None) as batch_op:
         batch_op.drop_index("ix_loginfailure_at")
         batch_op.drop_index("ix_loginfailure_key")
