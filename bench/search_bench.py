@@ -6,7 +6,13 @@ upkeep) and query latency p50/p95 of infocity's ranked search, against a plain
 `LIKE '%word%'` scan in the same run: the first 20 matches (LIKE's best case) and a full count
 (what ranking every match would need).
 
-    python bench/search_bench.py [--sizes 100000 1000000] [--backends sqlite postgresql]
+PostgreSQL is measured twice on the same store: with the `rum` index (`postgresql`) and with the
+GIN fallback (`postgresql-gin`, the rum index ignored as with INFOCITY_SEARCH_RUM=0). Its stores
+are written with COPY (the GIN and rum indexes dropped during the load and built after), and with
+`--keep` every store is kept between runs (PostgreSQL database `infocity_search_bench_<N>`,
+SQLite file in --cache-dir) and reused when it holds N passages.
+
+    python bench/search_bench.py [--sizes 100000 1000000] [--backends sqlite postgresql postgresql-gin] [--keep]
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 from sqlalchemy import text  # noqa: E402
 
 from classify import phrase_tokens, search_tokens  # noqa: E402
-from corpus.search import Filters, search  # noqa: E402
+from corpus.search import Filters, configure, enable_rum, search, uses_rum  # noqa: E402
 from extract import read_document, to_passages  # noqa: E402
 from extract.passages import split_sentences  # noqa: E402
 from models.db import make_engine, migrate  # noqa: E402
@@ -58,8 +64,8 @@ def _texts() -> list[str]:
     ]
     for path in sorted(labelled):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.append(json.loads(line)["text"])
+            if line.strip() and "text" in (record := json.loads(line)):  # not the table cases
+                texts.append(record["text"])
     return texts
 
 
@@ -78,6 +84,76 @@ def sentence_pool() -> list[tuple[str, str, str]]:
     return pool
 
 
+def _document(doc_id: int, n: int, doc_start: int, rng: random.Random) -> dict:
+    return {
+        "id": doc_id,
+        "sha": f"{doc_id:064x}",
+        "name": f"报告{doc_id}.pdf",
+        "city": rng.choice(CITIES),
+        "year": rng.choice([2015, 2016, 2017]),
+        "period": rng.choice(["H1", "FY"]),
+        "n": min(PASSAGES_PER_DOC, n - doc_start),
+    }
+
+
+def build_postgresql(url: str, n: int, pool, rng: random.Random) -> float:
+    """The same store as `build`, written with COPY; the full-text indexes are dropped for the
+    load and built afterwards (what a bulk import would do). Returns passages per second, index
+    builds included."""
+    engine = make_engine(url)
+    migrate(engine)
+    start = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'passage' "
+                "AND indexdef ~ 'USING (gin|rum)'"
+            )
+            indexes = cur.fetchall()
+            for name, _ in indexes:
+                cur.execute(f"DROP INDEX {name}")
+            docs = []
+            with cur.copy(
+                "COPY document (id, sha256, name, size, format, kind, status, city, year, period, "
+                "needs_review, truncated, n_passages, version, is_current, ingested_at, ingested_by) "
+                "FROM STDIN"
+            ) as copy:
+                for doc_start in range(0, n, PASSAGES_PER_DOC):
+                    d = _document(doc_start // PASSAGES_PER_DOC + 1, n, doc_start, rng)
+                    docs.append(d)
+                    copy.write_row(
+                        (d["id"], d["sha"], d["name"], 0, "pdf", "progress", "ok", d["city"],
+                         d["year"], d["period"], False, False, d["n"], 1, True, "2026-01-01", "bench")
+                    )  # fmt: skip
+            with cur.copy(
+                'COPY passage (document_id, "order", page, heading_path, text, words, extra, area, '
+                "needs_review, version) FROM STDIN"
+            ) as copy:
+                for d in docs:
+                    for order in range(d["n"]):
+                        picked = rng.sample(pool, 3)
+                        copy.write_row(
+                            (d["id"], order, 1, "[]", "".join(p[0] for p in picked),
+                             " ".join(p[1] for p in picked), " ".join(p[2] for p in picked),
+                             rng.randrange(7), False, 1)
+                        )  # fmt: skip
+            cur.execute("SELECT setval(pg_get_serial_sequence('document', 'id'), %s)", (len(docs),))
+            conn.commit()
+            for _, definition in indexes:
+                cur.execute(definition)
+                conn.commit()
+            conn.autocommit = True
+            cur.execute("VACUUM ANALYZE passage")
+            cur.execute("VACUUM ANALYZE document")
+            conn.autocommit = False
+    finally:
+        raw.close()
+    engine.dispose()
+    return n / (time.perf_counter() - start)
+
+
 def build(url: str, n: int, pool, rng: random.Random) -> float:
     engine = make_engine(url)
     migrate(engine)
@@ -92,15 +168,7 @@ def build(url: str, n: int, pool, rng: random.Random) -> float:
                     "VALUES (:id, :sha, :name, 0, 'pdf', 'progress', 'ok', :city, :year, :period, false, false, "
                     ":n, 1, true, CURRENT_TIMESTAMP, 'bench')"
                 ),
-                {
-                    "id": doc_id,
-                    "sha": f"{doc_id:064x}",
-                    "name": f"报告{doc_id}.pdf",
-                    "city": rng.choice(CITIES),
-                    "year": rng.choice([2015, 2016, 2017]),
-                    "period": rng.choice(["H1", "FY"]),
-                    "n": min(PASSAGES_PER_DOC, n - doc_start),
-                },
+                _document(doc_id, n, doc_start, rng),
             )
             rows = []
             for order in range(min(PASSAGES_PER_DOC, n - doc_start)):
@@ -112,12 +180,14 @@ def build(url: str, n: int, pool, rng: random.Random) -> float:
                         "text": "".join(p[0] for p in picked),
                         "words": " ".join(p[1] for p in picked),
                         "extra": " ".join(p[2] for p in picked),
+                        "area": rng.randrange(7),
                     }
                 )
             conn.execute(
                 text(
                     'INSERT INTO passage (document_id, "order", page, heading_path, text, words, extra, '
-                    "needs_review, version) VALUES (:doc, :order, 1, '[]', :text, :words, :extra, false, 1)"
+                    "area, needs_review, version) "
+                    "VALUES (:doc, :order, 1, '[]', :text, :words, :extra, :area, false, 1)"
                 ),
                 rows,
             )
@@ -144,13 +214,60 @@ def like_word(query: str) -> str:
     return query.replace('"', "").replace("-", "").split()[0]
 
 
-def run(url: str, n: int, pool) -> dict:
-    rate = build(url, n, pool, random.Random(n))
+def stored_passages(url: str) -> int:
+    """Passages in an existing store at its newest schema; 0 when there is none."""
     engine = make_engine(url)
-    ours = latencies(lambda q: search(engine, q, Filters(), 20))
-    filtered = latencies(lambda q: search(engine, q, Filters(city="杭州市", period="FY"), 20))
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM passage")).scalar() or 0)
+    except Exception:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def exact_top(engine, query: str, hits) -> bool:
+    """Our first page holds the best scores of a brute-force ranking of every match by the same
+    score (rum's own with the rum index, ts_rank without), in order. Scores are compared, not
+    ids: a tie at the end of the page may be cut either way."""
+    from corpus.search import _tsquery, parse_query
+
+    score = "rum_ts_score" if uses_rum(engine) else "ts_rank"
     with engine.connect() as conn:
-        like_first = latencies(
+        best = conn.execute(
+            text(
+                f"SELECT {score}(p.tsv, to_tsquery('simple', :q)) AS s "
+                "FROM passage p JOIN document d ON d.id = p.document_id "
+                "WHERE p.tsv @@ to_tsquery('simple', :q) AND d.is_current "
+                "ORDER BY s DESC LIMIT :n"
+            ),
+            {"q": _tsquery(parse_query(query)), "n": len(hits)},
+        ).scalars()
+        return all(abs(a - h.score) <= 1e-5 * abs(a) for a, h in zip(best, hits, strict=True))
+
+
+FILTERS = {
+    "filtered": Filters(city="杭州市", period="FY"),
+    "area": Filters(area=3),
+    "narrow": Filters(city="杭州市", year=2016, period="FY", area=5),
+}
+
+
+def run(url: str, n: int, rate: float | None, backend: str) -> dict:
+    engine = make_engine(url)
+    if backend.startswith("postgresql"):
+        configure(engine, rum=backend == "postgresql")
+    ours = latencies(lambda q: search(engine, q, Filters(), 20))
+    result = {"rate": rate, "ours": ours, "exact": None}
+    for name, filters in FILTERS.items():
+        result[name] = latencies(lambda q, f=filters: search(engine, q, f, 20))
+    if backend.startswith("postgresql"):
+        result["exact"] = sum(
+            exact_top(engine, q, search(engine, q, Filters(), 20)) for q in QUERIES
+        )
+    with engine.connect() as conn:
+        result["like_first"] = latencies(
             lambda q: conn.execute(
                 text(
                     "SELECT p.id FROM passage p JOIN document d ON d.id = p.document_id "
@@ -160,7 +277,7 @@ def run(url: str, n: int, pool) -> dict:
             ).all(),
             repeat=2,
         )
-        like_all = latencies(
+        result["like_all"] = latencies(
             lambda q: conn.execute(
                 text("SELECT count(*) FROM passage p WHERE p.text LIKE :w"),
                 {"w": f"%{like_word(q)}%"},
@@ -168,50 +285,90 @@ def run(url: str, n: int, pool) -> dict:
             repeat=1,
         )
     engine.dispose()
-    return {
-        "rate": rate,
-        "ours": ours,
-        "filtered": filtered,
-        "like_first": like_first,
-        "like_all": like_all,
-    }
+    return result
+
+
+def report(backend: str, n: int, result: dict) -> None:
+    o, l20, la = result["ours"], result["like_first"], result["like_all"]
+    rate = f"{result['rate']:9.0f}" if result["rate"] else f"{'(kept)':>9}"
+    exact = f"{result['exact']}/{len(QUERIES)}" if result["exact"] is not None else "-"
+    print(
+        f"{backend:15} {n:9d} {rate} {o[0]:9.1f}ms {o[1]:6.1f}ms "
+        + " ".join(f"{result[k][1]:9.1f}ms" for k in FILTERS)
+        + f" {exact:>6} {l20[0]:10.1f}ms {la[0]:11.1f}ms {la[0] / o[0]:10.1f}",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql", "postgresql-gin"])
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the stores and reuse them")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/var/tmp/infocity-search-bench"))
     args = parser.parse_args()
     pool = sentence_pool()
-    print(f"sentence pool: {len(pool)} sentences; queries: {len(QUERIES)} × 5 runs\n")
-    header = (
-        f"{'backend':10} {'passages':>9} {'insert/s':>9} {'search p50':>11} {'p95':>7} "
-        f"{'filtered p95':>13} {'LIKE 20 p50':>12} {'LIKE all p50':>13} {'LIKE all ÷ ours p50':>19}"
+    print(f"sentence pool: {len(pool)} sentences; queries: {len(QUERIES)} × 5 runs")
+    described = {
+        k: ", ".join(f"{f}={v}" for f, v in vars(x).items() if v not in (None, False))
+        for k, x in FILTERS.items()
+    }
+    print("filters: " + "; ".join(f"{k}: {v}" for k, v in described.items()) + "\n")
+    print(
+        f"{'backend':15} {'passages':>9} {'insert/s':>9} {'search p50':>11} {'p95':>8} "
+        + " ".join(f"{k + ' p95':>11}" for k in FILTERS)
+        + f" {'exact':>6} {'LIKE 20 p50':>12} {'LIKE all p50':>13} {'LIKE÷ours':>10}"
     )
-    print(header)
-    for backend in args.backends:
-        for n in args.sizes:
+    for n in args.sizes:
+        if "sqlite" in args.backends:
             with tempfile.TemporaryDirectory() as tmp:
-                if backend == "sqlite":
-                    result = run(f"sqlite:///{tmp}/bench.db", n, pool)
-                else:
-                    sys.path.insert(0, str(HERE.parent))
-                    from tests.pg import database
+                folder = args.cache_dir if args.keep else Path(tmp)
+                folder.mkdir(parents=True, exist_ok=True)
+                url = f"sqlite:///{folder}/search-{n}.db"
+                rate = None
+                if stored_passages(url) != n:
+                    (folder / f"search-{n}.db").unlink(missing_ok=True)
+                    rate = build(url, n, pool, random.Random(n))
+                report("sqlite", n, run(url, n, rate, "sqlite"))
+        pg_backends = [b for b in args.backends if b.startswith("postgresql")]
+        if not pg_backends:
+            continue
+        from tests.pg import database
 
-                    with database(args.pg) as url:
-                        result = run(url, n, pool)
-            o, f, l20, la = (
-                result["ours"],
-                result["filtered"],
-                result["like_first"],
-                result["like_all"],
-            )
-            print(
-                f"{backend:10} {n:9d} {result['rate']:9.0f} {o[0]:9.1f}ms {o[1]:5.1f}ms {f[1]:11.1f}ms "
-                f"{l20[0]:10.1f}ms {la[0]:11.1f}ms {la[0] / o[0]:19.1f}",
-                flush=True,
-            )
+        with pg_store(args.pg, n, args.keep, database) as url:
+            rate = None
+            if stored_passages(url) != n:
+                rate = build_postgresql(url, n, pool, random.Random(n))
+            engine = make_engine(url)
+            enable_rum(engine)  # a kept store made before the extension was installed
+            engine.dispose()
+            for backend in pg_backends:
+                report(backend, n, run(url, n, rate, backend))
+                rate = None
+
+
+def pg_store(server: str, n: int, keep: bool, database):
+    """A PostgreSQL database for the N-passage store: kept under a fixed name with --keep
+    (emptied first when it holds another size), else a throwaway one."""
+    from contextlib import contextmanager
+
+    import psycopg
+
+    @contextmanager
+    def kept():
+        name = f"infocity_search_bench_{n}"
+        with psycopg.connect(server, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{server.rsplit('/', 1)[0]}/{name}"
+        if 0 < stored_passages(url) != n:
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+        yield url
+
+    return kept() if keep else database(server)
 
 
 if __name__ == "__main__":

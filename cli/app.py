@@ -24,11 +24,10 @@ class _Boundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            # Loaded by then if it raised; costly at --help. Until search's QueryError subclasses
-            # corpus.errors' Invalid (issue 20b), it is named here.
+            # Loaded by then if it raised (costly at --help): a query it cannot read is exit 2.
             from corpus.search import QueryError
 
-            if not isinstance(exc, (*OUR_ERRORS, QueryError)):
+            if not isinstance(exc, OUR_ERRORS):
                 raise
             err.print(f"✗ {exc}", markup=False, highlight=False)
             raise typer.Exit(2 if isinstance(exc, QueryError) else 1) from exc

@@ -127,6 +127,14 @@ def serve(
         str, typer.Option(help="监听地址；只在本机使用时保持 127.0.0.1，局域网共享用 0.0.0.0。")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口。")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="服务进程数：多人同时使用时可设为 2–4；登录、会话和上传任务都保存在数据库中，各进程共享。",
+        ),
+    ] = 1,
 ) -> None:
     """启动评估人员使用的网页应用：上传、复核、检索、城市比较和导出，在浏览器中使用。"""
     import uvicorn
@@ -142,4 +150,19 @@ def serve(
     shown = f"[{shown}]" if ":" in shown else shown
     err.print(f"网页应用地址：http://{shown}:{port}/（按 Ctrl+C 停止）", markup=False)
     # Forwarded headers are read by the app itself, and only from INFOCITY_TRUSTED_PROXIES.
-    uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=False)
+    if workers == 1:
+        uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    # Several processes: each builds its own app from the same environment (the store is
+    # already migrated above); logins, sessions and jobs are shared through the database.
+    web_app.state.jobs.shutdown()
+    web_app.state.engine.dispose()
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )

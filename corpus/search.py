@@ -1,4 +1,5 @@
-"""Search over every stored passage: BM25 on SQLite FTS5, ts_rank on PostgreSQL.
+"""Search over every stored passage: BM25 on SQLite FTS5; on PostgreSQL, rum's ranking index when
+the extension is there, else ts_rank over a bounded candidate set (see `_run_postgresql`).
 
 Queries are parsed here into terms, quoted phrases and AND/OR/NOT (or a leading `-`); every term
 goes through the same tokeniser as the index (traditional folded to simplified, jieba), and only
@@ -10,18 +11,21 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
 from classify import phrase_tokens, to_simplified
 
+from .errors import Invalid
+
 _QUERY_RE = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
 _TOKEN_SAFE = re.compile(r"[^\w.%]+")
 SNIPPET_CHARS = 90
 
 
-class QueryError(ValueError):
+class QueryError(Invalid):
     """The query has nothing to search for; the message says why, in Chinese."""
 
 
@@ -186,10 +190,139 @@ def search(
     return _run(engine, groups, filters or Filters(), limit, exclude_document=None)
 
 
+# PostgreSQL. With the `rum` index (ix_passage_tsv_rum, migration 0011), the ranked search is one
+# ordered index scan: `ORDER BY tsv <=> query` reads the matches' positions from the index, ranks
+# them there (rum's ts_rank-like score, no row read from the table) and hands them over best
+# first; filters are applied as they come, and the first RUM_WINDOW that pass are ranked again
+# exactly on their rows (see RUM_WINDOW). Without rum
+# (extension not installed, or INFOCITY_SEARCH_RUM=0) the fallback ranks with ts_rank only the
+# newest `PG_CANDIDATES` matches that pass the filters: exact among them, not over older ones.
+# ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
+# several words rum's score weighs proximity its own way. docs/search.md has the trade-offs.
+PG_CANDIDATES = 5_000
+RUM_INDEX = "ix_passage_tsv_rum"
+# rum ranks every match inside the index and sorts them: 100,000 matches spill PostgreSQL's
+# default 4 MB to disk, which costs a third of the time (bench/README.md).
+RUM_WORK_MEM = "64MB"
+# rum's first rows for a query of several words are not always its best: asked for 5 rows of
+# `智慧 & 社区 & 养老` on the 1M bench store it missed the best, which its first 400 hold. So the
+# first RUM_WINDOW rows are taken and ranked again, exactly, on their rows.
+RUM_WINDOW = 400
+# engine → rum wanted (set by open_store from Settings); engine → the index exists (looked up once)
+_rum_choice: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+_rum_present: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def configure(engine: Engine, *, rum: bool = True) -> None:
+    """Whether searches on `engine` may use the rum index (Settings.search_rum)."""
+    _rum_choice[engine] = rum
+    _rum_present.pop(engine, None)
+
+
+def uses_rum(engine: Engine) -> bool:
+    """True when this engine's PostgreSQL searches go through the rum index."""
+    if engine.dialect.name != "postgresql" or not _rum_choice.get(engine, True):
+        return False
+    if engine not in _rum_present:
+        with engine.connect() as conn:
+            _rum_present[engine] = bool(
+                conn.execute(
+                    text("SELECT 1 FROM pg_indexes WHERE tablename = 'passage' AND indexname = :i"),
+                    {"i": RUM_INDEX},
+                ).first()
+            )
+    return _rum_present[engine]
+
+
+def enable_rum(engine: Engine) -> bool:
+    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0011
+    does when the extension is there at upgrade time); False when the server lacks it."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7270015)")
+        savepoint = conn.begin_nested()
+        try:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
+            conn.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage USING rum (tsv rum_tsvector_ops)"
+            )
+        except Exception:
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+    _rum_present.pop(engine, None)
+    return True
+
+
+def _run_postgresql(
+    engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
+) -> list[Hit]:
+    """One statement either way; see PG_CANDIDATES and RUM_INDEX above for the two plans."""
+    sql, params = postgresql_statement(engine, groups, filters, limit, exclude_document)
+    terms = [tok for g in groups for t in g.must for tok in t.tokens]
+    with engine.connect() as conn:
+        if uses_rum(engine):  # rum sorts the matches' scores: in memory, not in temp files
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
+            # The planner misjudges how many rows pass a word and a filter together (it takes
+            # them as independent, and COALESCE(reviewed_area, area) as rare): it then repeats
+            # the word's GIN bitmap for every document a narrow filter keeps, or scans the whole
+            # table for an area, seconds at 1M passages. Walking the rum index is bounded.
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = conn.execute(text(sql), params).all()
+    return [_hit(row, terms) for row in rows]
+
+
+def postgresql_statement(
+    engine: Engine,
+    groups: list[Group],
+    filters: Filters,
+    limit: int,
+    exclude_document: int | None = None,
+) -> tuple[str, dict]:
+    """The ranked search's SQL and parameters on PostgreSQL (tests EXPLAIN it)."""
+    params: dict = {"limit": limit, "q": _tsquery(groups)}
+    where = _filter_sql(filters, params)
+    if exclude_document is not None:
+        where += " AND d.id != :exclude"
+        params["exclude"] = exclude_document
+    columns = _COLUMNS
+    joined = "passage p JOIN document d ON d.id = p.document_id"
+    if uses_rum(engine):
+        # The index hands matches over in its distance order, and the best RUM_WINDOW that pass
+        # the filters are ranked again by rum's score on their rows, best first, ties newest
+        # first. (The index's early order is approximate for several words; a phrase's order
+        # ignores adjacency: those are ranked over every match.)
+        q = "to_tsquery('simple', :q)"
+        phrase = any(t.phrase and len(t.tokens) > 1 for g in groups for t in g.must)
+        window = "" if phrase else "LIMIT :window"
+        params["window"] = max(RUM_WINDOW, limit)
+        sql = (
+            f"WITH top AS (SELECT p.id FROM {joined} "
+            f"WHERE p.tsv @@ {q} AND {where} ORDER BY p.tsv <=> {q} {window}) "
+            f"SELECT {columns}, -rum_ts_score(p.tsv, {q}) AS score FROM top "
+            "JOIN passage p ON p.id = top.id JOIN document d ON d.id = p.document_id "
+            "ORDER BY score, p.id DESC LIMIT :limit"
+        )
+    else:
+        params["cap"] = PG_CANDIDATES
+        sql = (
+            "WITH cand AS MATERIALIZED ("
+            f"SELECT p.id FROM {joined} WHERE p.tsv @@ to_tsquery('simple', :q) AND {where} "
+            "ORDER BY p.id DESC LIMIT :cap) "
+            f"SELECT {columns}, -ts_rank(p.tsv, to_tsquery('simple', :q)) AS score "
+            "FROM cand JOIN passage p ON p.id = cand.id JOIN document d ON d.id = p.document_id "
+            "ORDER BY score, p.id DESC LIMIT :limit"
+        )
+    return sql, params
+
+
 def _run(
     engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
 ) -> list[Hit]:
-    """Two plans, chosen by the filters, both bounded by recency for very common words.
+    """SQLite (PostgreSQL: `_run_postgresql`). Two plans, chosen by the filters, both bounded
+    by recency for very common words.
 
     Without a narrowing filter, joining every match to its document before sorting costs as much
     as ranking itself for common words: the index ranks the newest `CANDIDATES` matches, returns
@@ -199,22 +332,16 @@ def _run(
     matches than the bound is ranked whole. bench/README.md has the figures.
     """
     limit = max(1, min(limit, 500))
+    if engine.dialect.name == "postgresql":
+        return _run_postgresql(engine, groups, filters, limit, exclude_document)
     params: dict = {"limit": limit}
     where = _filter_sql(filters, params)
     if exclude_document is not None:
         where += " AND d.id != :exclude"
         params["exclude"] = exclude_document
-    sqlite = engine.dialect.name == "sqlite"
-    params["q"] = _fts5(groups) if sqlite else _tsquery(groups)
-    if sqlite:
-        match, score = "passage_fts MATCH :q", "bm25(passage_fts, 1.0, 0.6)"
-        source, key = "passage_fts", "passage_fts.rowid"
-    else:
-        match, score = (
-            "p.tsv @@ to_tsquery('simple', :q)",
-            "-ts_rank_cd(p.tsv, to_tsquery('simple', :q))",
-        )
-        source, key = "passage p", "p.id"
+    params["q"] = _fts5(groups)
+    match, score = "passage_fts MATCH :q", "bm25(passage_fts, 1.0, 0.6)"
+    source, key = "passage_fts", "passage_fts.rowid"
     joins = "JOIN document d ON d.id = p.document_id"
     narrow = any(
         v is not None
@@ -230,19 +357,19 @@ def _run(
     terms = [tok for g in groups for t in g.must for tok in t.tokens]
     with engine.connect() as conn:
         if narrow:
-            passage_join = "JOIN passage p ON p.id = passage_fts.rowid " if sqlite else ""
+            passage_join = "JOIN passage p ON p.id = passage_fts.rowid "
             sql = (
                 f"SELECT {_COLUMNS}, {score} AS score FROM {source} {passage_join}{joins} "
                 f"WHERE {match} AND {key} >= :floor AND {where} ORDER BY score LIMIT :limit"
             )
             # Most recent matches first: widen until enough survive the filters or all are in.
-            for cap in (*NARROW_CANDIDATES, None) if sqlite else (None,):
+            for cap in (*NARROW_CANDIDATES, None):
                 params["floor"] = _floor(conn, source, key, match, params, cap)
                 rows = conn.execute(text(sql), params).all()
                 if len(rows) >= limit or params["floor"] == 0:
                     break
             return [_hit(row, terms) for row in rows]
-        params["floor"] = _floor(conn, source, key, match, params, CANDIDATES if sqlite else None)
+        params["floor"] = _floor(conn, source, key, match, params, CANDIDATES)
         top = (
             f"SELECT {key} AS id, {score} AS score FROM {source} WHERE {match} "
             f"AND {key} >= :floor ORDER BY score LIMIT :window"
@@ -265,9 +392,7 @@ def _run(
 def _floor(conn, source: str, key: str, match: str, params: dict, cap: int | None) -> int:
     """The lowest passage id among the `cap` most recent matches (0: no bound). Ids grow with
     ingest, so this keeps the newest matches; FTS5 walks its match list backwards and stops after
-    `cap`, which costs far less than scoring every match of a very common word. (PostgreSQL's GIN
-    index cannot walk in id order: finding the bound there costs as much as ranking, so it ranks
-    every match.)"""
+    `cap`, which costs far less than scoring every match of a very common word."""
     if cap is None:
         return 0
     sql = f"SELECT {key} FROM {source} WHERE {match} ORDER BY {key} DESC LIMIT 1 OFFSET :cap"

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="Redis broker: seconds after which a task taken by a worker that died is "
         "handed to another; longer than the slowest file may take.",
     )
+    search_rum: bool = Field(
+        True,
+        description="On PostgreSQL, rank searches with the rum index when the server has the "
+        "extension (postgresql-15-rum); false: the GIN fallback, which ranks only the newest "
+        "matches of a very common word (docs/search.md).",
+    )
 
     def limits(self) -> Limits:
         return Limits(

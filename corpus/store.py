@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.db import make_engine, migrate, sqlite_url, unknown_revisions
 
 from .errors import Unavailable
+from .search import configure as configure_search
 from .settings import Settings
 
 
@@ -126,6 +127,7 @@ def open_store(settings: Settings) -> Engine:
                 "请升级 infocity 后再使用；不要用旧版本写入这个数据库。"
             )
         migrate(engine)
+        configure_search(engine, rum=settings.search_rum)
     except (SQLAlchemyError, OSError) as exc:
         fault = store_fault(exc, where)
         raise fault or StoreUnavailable(

@@ -264,3 +264,17 @@ class JobResult(SQLModel, table=True):
     document_id: int | None = None
     pages: int = 0
     needs_review: bool = False
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed (or still running) login attempt, per name and address: the web app's rate
+    limit counts these, so every server process and every server on the store counts the same."""
+
+    __table_args__ = (
+        Index("ix_loginfailure_key", "name", "address", "at"),
+        Index("ix_loginfailure_at", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # case-folded
+    address: str
+    at: float  # time.time() of the attempt: servers behind one proxy share a clock (NTP)

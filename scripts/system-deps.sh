@@ -3,9 +3,10 @@
 #   demo: Python's venv module and LibreOffice Writer and Calc (read .doc/.wps and .et submissions)
 #   test: the same plus CJK fonts, so LibreOffice prints Chinese test documents as cities do,
 #         and PostgreSQL's server binaries (the tests start a throwaway cluster when no server
-#         is reachable, and stop one mid-ingest), and Chromium for the web app's end-to-end
-#         test (driven by Playwright through its executable path; no browser is downloaded),
-#         and Redis and RabbitMQ for the queued-ingest tests (started there when not running)
+#         is reachable, and stop one mid-ingest) with the rum extension (ranked search),
+#         Chromium for the web app's end-to-end test (driven by Playwright through its
+#         executable path; no browser is downloaded), and Redis and RabbitMQ for the
+#         queued-ingest tests (started there when not running)
 set -euo pipefail
 purpose="${1:-demo}"
 need=()
@@ -17,6 +18,11 @@ if [ "$purpose" = test ]; then
     need+=(fonts-noto-cjk)
   fi
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  # The rum index of PostgreSQL search (tests check it is created and used), for the server's
+  # major version (Debian 12: 15).
+  pg_major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  ls /usr/share/postgresql/*/extension/rum.control >/dev/null 2>&1 \
+    || need+=("postgresql-${pg_major:-15}-rum")
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # Brokers of the queued-ingest tests (issue 20): started by the tests when not running.
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -175,7 +175,7 @@ def test_rate_limit_window_passes(app):
     from web.security import LoginLimiter
 
     now = [0.0]
-    limiter = LoginLimiter(limit=2, window=300, clock=lambda: now[0])
+    limiter = LoginLimiter(app.state.engine, limit=2, window=300, clock=lambda: now[0])
     limiter.failed("Eva", "1.2.3.4")
     limiter.failed("eva", "1.2.3.4")
     with pytest.raises(Exception, match="登录失败次数过多"):

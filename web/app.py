@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.jobs = jobs
-    app.state.login_limiter = LoginLimiter()
+    app.state.login_limiter = LoginLimiter(engine)
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.state.page_cache = PageCache(engine)
 

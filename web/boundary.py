@@ -22,7 +22,6 @@ from corpus import errors as corpus_errors
 from corpus import review
 from corpus.applications import get_app
 from corpus.errors import CorpusError
-from corpus.search import QueryError
 
 from .errors import LoginFailed, LoginRequired, RateLimited, WebError, wants_json
 from .templating import render
@@ -43,8 +42,6 @@ def corpus_statuses() -> dict[type[Exception], int]:
         ClassifyError: 503,  # a trained model or catalogue that cannot be used: the server's fault
         OperationalError: 503,  # the database went away, or stayed locked too long
         InterfaceError: 503,
-        # Until search's QueryError subclasses the kinds above (issue 20b):
-        QueryError: 400,
     }
     return statuses
 

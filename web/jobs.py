@@ -243,8 +243,9 @@ class Jobs:
             results=record.results,
             error=record.error,
         )
-        if job.state not in ("queued", "running"):
-            self._remember(job)  # final: no need to read it again
+        if job.state in ("done", "error"):
+            self._remember(job)  # final: no need to read it again (an interrupted job is not:
+            # another server process may resume it)
         return job
 
     def recent(self, limit: int = 10) -> list[Job]:

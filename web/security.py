@@ -15,10 +15,8 @@ import ipaddress
 import os
 import secrets
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
-from threading import Lock
 
 from fastapi import Request
 
@@ -182,37 +180,80 @@ def client_address(request: Request) -> str:
 
 class LoginLimiter:
     """At most `limit` failed logins per (name, address) within `window` seconds; more answer
-    429 until the oldest failure leaves the window. Kept in memory: a restart forgets it."""
+    429 until the oldest failure leaves the window.
+
+    The failures live in the database (table `loginfailure`), so every process of
+    `infocity serve --workers N` and every server on the same store counts the same ones, and a
+    restart forgets nothing. `check` records the attempt before the password is even checked,
+    under a lock on its (name, address) (an advisory lock on PostgreSQL, the write lock on
+    SQLite): concurrent attempts through several processes cannot slip past the limit together.
+    A successful login (`succeeded`) removes the key's failures, its own attempt included."""
 
     def __init__(
-        self, limit: int = 5, window: float = 300, clock: Callable[[], float] = time.monotonic
+        self,
+        engine,
+        limit: int = 5,
+        window: float = 300,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = Lock()
+        self.engine, self.limit, self.window, self.clock = engine, limit, window, clock
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
+    @staticmethod
+    def _key(name: str, address: str) -> tuple[str, str]:
+        return name.strip().casefold()[:200], address[:100]
+
+    def check(self, name: str, address: str) -> int:
+        """Raises RateLimited while the key is over its limit; otherwise records this attempt
+        as a failure until `succeeded` says otherwise, and returns the record's id."""
+        from sqlalchemy import delete, func
+        from sqlmodel import select
+
+        from models.db import write_scope
+        from models.tables import LoginFailure
+
+        name, address = self._key(name, address)
         now = self.clock()
-        failures = self._failures[key]
-        while failures and now - failures[0] >= self.window:
-            failures.popleft()
-        return failures
-
-    def check(self, name: str, address: str) -> None:
-        key = (name.strip().casefold(), address)
-        with self._lock:
-            failures = self._recent(key)
-            if len(failures) >= self.limit:
-                wait = self.window - (self.clock() - failures[0])
+        with write_scope(self.engine) as session:
+            if self.engine.dialect.name == "postgresql":
+                session.connection().exec_driver_sql(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7270020))",
+                    (f"{name}\x1f{address}",),
+                )
+            session.exec(delete(LoginFailure).where(LoginFailure.at <= now - self.window))  # type: ignore[arg-type]
+            count, oldest = session.exec(
+                select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
+                    LoginFailure.name == name, LoginFailure.address == address
+                )
+            ).one()
+            if count >= self.limit:
+                wait = self.window - (now - oldest)
                 raise RateLimited(max(1, int(wait // 60) + 1))
-            if not failures:
-                self._failures.pop(key, None)
+            row = LoginFailure(name=name, address=address, at=now)
+            session.add(row)
+            session.flush()
+            return int(row.id or 0)
 
-    def failed(self, name: str, address: str) -> None:
-        key = (name.strip().casefold(), address)
-        with self._lock:
-            self._recent(key).append(self.clock())
+    def failed(self, name: str, address: str, attempt: int | None = None) -> None:
+        """A failure; nothing to do for an attempt `check` already recorded."""
+        if attempt:
+            return
+        from models.db import session_scope
+        from models.tables import LoginFailure
+
+        name, address = self._key(name, address)
+        with session_scope(self.engine) as session:
+            session.add(LoginFailure(name=name, address=address, at=self.clock()))
 
     def succeeded(self, name: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((name.strip().casefold(), address), None)
+        from sqlalchemy import delete
+
+        from models.db import session_scope
+        from models.tables import LoginFailure
+
+        name, address = self._key(name, address)
+        with session_scope(self.engine) as session:
+            session.exec(
+                delete(LoginFailure).where(  # type: ignore[arg-type]
+                    LoginFailure.name == name, LoginFailure.address == address
+                )
+            )

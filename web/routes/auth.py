@@ -37,10 +37,10 @@ def login(
     request.state.login_next = local_path(next, "")
     limiter = request.app.state.login_limiter
     address = _address(request)
-    limiter.check(name, address)
+    attempt = limiter.check(name, address)
     user = authenticate(engine_of(request), name, password)
     if user is None:
-        limiter.failed(name, address)
+        limiter.failed(name, address, attempt)
         raise LoginFailed()
     limiter.succeeded(name, address)
     start_session(request, user)

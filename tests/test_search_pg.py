@@ -1,0 +1,161 @@
+"""PostgreSQL search with the rum index and with its GIN fallback (issue 20, part 4), over the
+ingested samples in one real PostgreSQL database read through two engines: one as opened by
+default (the rum index, created by migration 0011 from Debian's postgresql-15-rum), one opened
+with INFOCITY_SEARCH_RUM=0 (the fallback)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from sqlalchemy import text
+
+from corpus import Filters, ingest, search
+from corpus.search import (
+    _tsquery,
+    count_matches,
+    parse_query,
+    postgresql_statement,
+    uses_rum,
+)
+
+search_module = importlib.import_module("corpus.search")  # corpus.search is also a function
+
+ONE_WORD = ["光纤", "宽带", "平台", "智慧", "电子商务", "企业"]  # one token each
+SEVERAL = [
+    "信息消费",
+    "电子商务 交易额",
+    '"光纤到户"',
+    "宽带 OR 4G",
+    "平台 -杭州",
+    "智慧 城市 建设",
+]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory, samples, pg_server):
+    """(rum engine, fallback engine) over one database holding the samples."""
+    from corpus.settings import Settings
+    from corpus.store import open_store
+    from tests import pg
+
+    tmp = tmp_path_factory.mktemp("search-pg")
+    with pg.database(pg_server) as url:
+        settings = Settings(data_dir=tmp / "data", database_url=url)
+        rum = open_store(settings)
+        ingest([samples], engine=rum, data_dir=settings.data_dir, limits=settings.limits(), jobs=2)
+        gin = open_store(settings.model_copy(update={"search_rum": False}))
+        yield rum, gin
+        rum.dispose()
+        gin.dispose()
+
+
+def _brute_force(
+    engine, query: str, score: str, filters: Filters | None = None
+) -> list[tuple[int, float]]:
+    """Every match with its `score`, best first, ties newest first: what an exact ranking
+    returns."""
+    params: dict = {"q": _tsquery(parse_query(query))}
+    where = search_module._filter_sql(filters or Filters(), params)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                f"SELECT p.id, {score}(p.tsv, to_tsquery('simple', :q)) AS s "
+                "FROM passage p JOIN document d ON d.id = p.document_id "
+                f"WHERE p.tsv @@ to_tsquery('simple', :q) AND {where} ORDER BY s DESC, p.id DESC"
+            ),
+            params,
+        ).all()
+    return [(int(i), float(s)) for i, s in rows]
+
+
+def assert_exact(hits, ranked: list[tuple[int, float]], what) -> None:
+    """`hits` are the best len(hits) of `ranked`: the same scores in the same order, the same
+    passages at every score but the last one reached (where a tie may be cut either way), and
+    ties newest first."""
+    top = ranked[: len(hits)]
+    assert len(hits) == len(top), what
+    assert [h.score for h in hits] == pytest.approx([s for _, s in top], rel=1e-5), what
+    cut = top[-1][1] if top else None
+    above = [i for i, s in ranked if s > cut * (1 + 1e-5)] if top else []
+    assert [h.passage_id for h in hits][: len(above)] == above, what
+    got_at_cut = [h.passage_id for h in hits][len(above) :]
+    at_cut = {i for i, s in ranked if s == pytest.approx(cut, rel=1e-5)}
+    assert set(got_at_cut) <= at_cut and got_at_cut == sorted(got_at_cut, reverse=True), what
+
+
+def test_the_migration_creates_the_rum_index_and_the_setting_turns_it_off(engines):
+    rum, gin = engines
+    with rum.connect() as conn:
+        assert conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'rum'")).first()
+    assert uses_rum(rum) and not uses_rum(gin)
+
+
+def test_one_word_queries_rank_the_same_with_and_without_rum(engines):
+    """rum's score is ts_rank's for one word: both plans return the best of the same ranking."""
+    rum, gin = engines
+    for word in ONE_WORD:
+        ranked = _brute_force(gin, word, "ts_rank")
+        assert len(ranked) > 5, word
+        assert_exact(search(rum, word, limit=30), ranked, (word, "rum"))
+        assert_exact(search(gin, word, limit=30), ranked, (word, "fallback"))
+
+
+def test_several_words_find_the_same_passages_with_and_without_rum(engines):
+    rum, gin = engines
+    for query in SEVERAL:
+        total = count_matches(rum, query)
+        assert 0 < total <= 500, query
+        with_rum = {h.passage_id for h in search(rum, query, limit=500)}
+        assert with_rum == {h.passage_id for h in search(gin, query, limit=500)}, query
+        assert len(with_rum) == total
+
+
+def test_ranking_is_exact_over_every_match(engines):
+    rum, gin = engines
+    for query in ONE_WORD + SEVERAL:
+        for engine, score in ((rum, "rum_ts_score"), (gin, "ts_rank")):
+            hits = search(engine, query, limit=20)
+            assert_exact(hits, _brute_force(engine, query, score), (query, score))
+
+
+def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
+    rum, gin = engines
+    filters = [
+        Filters(city="杭州", period="H1"),
+        Filters(year=2016),
+        Filters(kind="applications"),
+        Filters(area=3),
+    ]
+    for f in filters:
+        for query in ("光纤", "平台", "宽带 OR 4G"):
+            ranked = _brute_force(rum, query, "rum_ts_score", f)
+            assert_exact(search(rum, query, f, limit=10), ranked, (query, f))
+            ranked = _brute_force(gin, query, "ts_rank", f)
+            assert_exact(search(gin, query, f, limit=10), ranked, (query, f, "fallback"))
+    assert search(rum, "光纤", Filters(city="杭州", period="H1"))
+    # The statement's ordering is one the rum index can produce: with plain scans and sorts
+    # priced out, the plan walks ix_passage_tsv_rum in distance order, filters as it goes.
+    sql, params = postgresql_statement(
+        rum, parse_query("光纤"), Filters(city="杭州", period="H1", area=0), 10
+    )
+    with rum.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_bitmapscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")
+        plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+        conn.rollback()
+    assert "ix_passage_tsv_rum" in plan and "Order By: (tsv <=>" in plan, plan
+
+
+def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
+    rum, gin = engines
+    every = _brute_force(gin, "光纤", "ts_rank")
+    assert len(every) > 20
+    newest = sorted(i for i, _ in every)[-3:]
+    monkeypatch.setattr(search_module, "PG_CANDIDATES", 3)
+    hits = search(gin, "光纤", limit=20)
+    # Only the three newest matches, ranked among themselves.
+    assert_exact(hits, [(i, s) for i, s in every if i in newest], "fallback bound")
+    # rum ranks every match.
+    assert_exact(search(rum, "光纤", limit=20), _brute_force(rum, "光纤", "rum_ts_score"), "rum")
