@@ -104,6 +104,23 @@ class StoredFigure:
         return asdict(self)
 
 
+def stored_figure_columns() -> tuple:
+    """Load options for a figure's passage and document: only the columns a StoredFigure needs.
+    Whole Document rows carry the document's structure (JSON, decoded per row), which made
+    compare, the city view and the queue slow (issue 19)."""
+    return (
+        load_only(Passage.id, Passage.text, Passage.order, Passage.page),
+        load_only(
+            Document.id,
+            Document.name,
+            Document.city,
+            Document.year,
+            Document.period,
+            Document.confirmed,
+        ),
+    )
+
+
 def _context(text: str, start: int, end: int, width: int = 30) -> str:
     if end <= start or end > len(text):
         return text[: 2 * width]
@@ -149,19 +166,7 @@ def list_figures(
     if f.as_of:
         query = query.where(FigureRow.as_of.startswith(f.as_of.strip()))
     post_filter = f.role is not None or f.min_value is not None or f.max_value is not None
-    # Only the columns a StoredFigure needs: whole Document rows carry the document's structure
-    # (JSON, decoded per row), which made compare and the city view slow (issue 19).
-    query = query.options(
-        load_only(Passage.id, Passage.text, Passage.order, Passage.page),
-        load_only(
-            Document.id,
-            Document.name,
-            Document.city,
-            Document.year,
-            Document.period,
-            Document.confirmed,
-        ),
-    )
+    query = query.options(*stored_figure_columns())
     query = query.order_by(
         Document.city,
         Document.year,

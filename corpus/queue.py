@@ -22,14 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func
-from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from models.db import write_scope
 from models.tables import Application, ApplicationTag, Document, Passage, ReviewEvent
 from models.tables import Figure as FigureRow
 
-from .figures import SCORED_KINDS, StoredFigure, _stored
+from .figures import SCORED_KINDS, StoredFigure, _stored, stored_figure_columns
 from .review import (
     Actor,
     Change,
@@ -161,17 +160,7 @@ def waiting_figures(
         ).one()
         rows = session.exec(
             _figures_waiting(select(FigureRow, Passage, Document), city, year, period)
-            .options(
-                load_only(Passage.id, Passage.text, Passage.order, Passage.page),
-                load_only(
-                    Document.id,
-                    Document.name,
-                    Document.city,
-                    Document.year,
-                    Document.period,
-                    Document.confirmed,
-                ),
-            )
+            .options(*stored_figure_columns())
             .order_by(Document.ingested_at, Document.id, Passage.order, FigureRow.start)
             .order_by(FigureRow.id)
             .limit(max(0, limit))
