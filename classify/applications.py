@@ -601,12 +601,17 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
-    """The jieba words of the shared pipeline, with their offsets (the tokenizer alone: names
-    need words, not sentences)."""
-    from .nlp import pipeline
+    """The jieba words of the text with their offsets, as the shared pipeline's tokenizer
+    (classify.nlp) gives them, without building a spaCy Doc: jieba keeps every character, so a
+    word's offset is the length of the words before it."""
+    from .tokens import _jieba
 
-    doc = pipeline().make_doc(text)
-    return [_Token(t.text, t.idx, t.idx + len(t.text)) for t in doc if t.text.strip()]
+    out, start = [], 0
+    for word in _jieba().cut(text):
+        if word.strip():
+            out.append(_Token(word, start, start + len(word)))
+        start += len(word)
+    return out
 
 
 def _is_place_token(token: str) -> bool:

@@ -169,6 +169,9 @@ def _serve(conn, memory_bytes: int) -> None:
         try:
             path, limits, folders, new_step = conn.recv()
         except (EOFError, OSError):
+            from .legacy import stop_converters
+
+            stop_converters()
             return
         if new_step is not None:
             step = new_step

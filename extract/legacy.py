@@ -286,7 +286,9 @@ def converter(soffice: str) -> Converter:
 
 
 @atexit.register
-def _stop_converters() -> None:
+def stop_converters() -> None:
+    """Stops this process's office (an extraction worker calls it as it ends: a process ended by
+    os._exit runs no atexit handlers, and its office would otherwise wait for the watchdog)."""
     for key, conv in list(_converters.items()):
         if key.startswith(f"{os.getpid()}:"):
             conv.stop()
