@@ -144,8 +144,8 @@ def run_one(batch: Path, data_dir: Path, url: str | None, jobs: int) -> None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc(pid: int) -> tuple[int, float, int] | None:
-    """(parent pid, CPU seconds, peak RSS in MB) of a live process."""
+def _proc(pid: int) -> tuple[int, float, int, str] | None:
+    """(parent pid, CPU seconds, peak RSS in MB, name) of a live process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         status = Path(f"/proc/{pid}/status").read_text()
@@ -175,10 +175,10 @@ class Sampler(threading.Thread):
             time.sleep(0.1)
 
     def sample(self) -> None:
-        table = {}
+        table, names = {}, {}
         for entry in os.listdir("/proc"):
             if entry.isdigit() and (info := _proc(int(entry))) is not None:
-                table[int(entry)] = info
+                table[int(entry)], names[int(entry)] = info[:3], info[3]
         members = {self.root} | set(self.known)
         grew = True
         while grew:
@@ -190,10 +190,7 @@ class Sampler(threading.Thread):
         for pid in members:
             if pid in table:
                 _, cpu, hwm = table[pid]
-                name = (
-                    Path(f"/proc/{pid}/comm").read_text().strip() if pid not in self.known else None
-                )
-                seen = self.known.setdefault(pid, {"cpu": 0.0, "hwm": 0, "name": name or "?"})
+                seen = self.known.setdefault(pid, {"cpu": 0.0, "hwm": 0, "name": names[pid]})
                 seen["cpu"], seen["hwm"] = max(seen["cpu"], cpu), max(seen["hwm"], hwm)
 
 
