@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from extract import Failure, city_named
@@ -239,6 +239,7 @@ def _insert(session: Session, model: type, rows: list[dict], ids: bool = False) 
 
 def _copy(connection, table, rows: list[dict], ids: bool) -> list[int]:
     """PostgreSQL: COPY FROM STDIN, ids drawn from the table's sequence first when needed."""
+    import psycopg
     from psycopg.types.json import Json
 
     new_ids: list[int] = []
@@ -256,11 +257,17 @@ def _copy(connection, table, rows: list[dict], ids: bool) -> list[int]:
     json_columns = {c.key for c in table.columns if c.type.__class__.__name__ == "JSON"}
     names = (["id"] if ids else []) + columns
     quoted = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for n, row in enumerate(rows):
-            values = [Json(row[c]) if c in json_columns else row[c] for c in columns]
-            copy.write_row([new_ids[n], *values] if ids else values)
+    try:
+        with cursor.copy(statement) as copy:
+            for n, row in enumerate(rows):
+                values = [Json(row[c]) if c in json_columns else row[c] for c in columns]
+                copy.write_row([new_ids[n], *values] if ids else values)
+    except psycopg.Error as exc:  # as SQLAlchemy's own statements raise it (IntegrityError...)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+    finally:
+        cursor.close()
     return new_ids
 
 
