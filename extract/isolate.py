@@ -206,13 +206,15 @@ class _Worker:
             self.step = then
             start = time.monotonic()
             deadline = start + limits.timeout_s
+            phase = "parsing"
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.conn.poll(remaining):
                     budget = deadline - start
-                    return ResourceLimit(path, f"parsing took longer than {budget:g} s"), False
+                    return ResourceLimit(path, f"{phase} took longer than {budget:g} s"), False
                 result = self.conn.recv()
                 if isinstance(result, _Extracted):  # the step's own budget
+                    phase = "analysis"
                     start = time.monotonic()
                     deadline = start + limits.timeout_s
                     continue
