@@ -153,11 +153,9 @@ def _proc(pid: int) -> tuple[int, float, int, str] | None:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
     hwm = re.search(r"VmHWM:\s+(\d+)", status)
-    return (
-        int(fields[1]),
-        (int(fields[11]) + int(fields[12])) / TICK,
-        int(hwm[1]) // 1024 if hwm else 0,
-    )
+    name = stat[stat.index("(") + 1 : stat.rindex(")")]
+    cpu = (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[1]), cpu, int(hwm[1]) // 1024 if hwm else 0, name
 
 
 class Sampler(threading.Thread):
