@@ -213,8 +213,13 @@ def measure(python: str, batch: Path, url: str | None, jobs: int, cwd: Path) -> 
     workers = [
         p["hwm"] for pid, p in procs.items() if pid != proc.pid and p["name"].startswith("python")
     ]
+    by_name: dict[str, float] = {}
+    for pid, p in procs.items():
+        key = "parent" if pid == proc.pid else p["name"]
+        by_name[key] = by_name.get(key, 0.0) + p["cpu"]
     result.update(
         cpu=cpu,
+        cpu_by=dict(sorted(by_name.items(), key=lambda kv: -kv[1])[:5]),
         parent_rss=procs[proc.pid]["hwm"],
         worker_rss=max(workers, default=0),
         load=(load, os.getloadavg()[0]),
@@ -267,6 +272,10 @@ def main() -> None:
                 f"worker {r['worker_rss']:4d} MB  added {r['added']} failed {len(r['failed'])}  "
                 f"load {r['load'][0]:.1f}→{r['load'][1]:.1f}",
                 flush=True,
+            )
+            print(
+                "     CPU-s by process: "
+                + ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_by"].items())
             )
             for message in r["failed"]:
                 print("    ", message)
