@@ -18,11 +18,10 @@ from classify import (
     date_table_figures,
     figures_in_table,
     find_figures,
-    phrase_tokens,
-    search_tokens,
 )
 from classify.applications import Case, Section, find_cases
 from classify.tags import TagModel, TagScore
+from classify.tokens import index_tokens
 from extract import Document as Extracted
 from extract import Passage as ExtractedPassage
 from extract import to_passages
@@ -168,16 +167,19 @@ def analyse(doc: Extracted, models: Models, when: When | None = None) -> Analysi
         [p.text for p in passages], [title_of(p) for p in passages], models.review_threshold
     )
     figures = passage_figures(doc, passages, when)
+    tokens = [index_tokens(p.text) for p in passages]  # one cut each: phrase and search tokens
     return Analysis(
         [
             AnalysedPassage(
                 p,
-                " ".join(phrase_tokens(p.text)),
-                " ".join(search_tokens(p.text)),
+                " ".join(phrase),
+                " ".join(search),
                 prediction,
                 [(f, check_figure(f)) for f in found],
             )
-            for p, prediction, found in zip(passages, predictions, figures, strict=True)
+            for p, prediction, found, (phrase, search) in zip(
+                passages, predictions, figures, tokens, strict=True
+            )
         ],
         analyse_cases(doc, models),
     )

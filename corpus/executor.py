@@ -37,7 +37,9 @@ from models.tables import JobResult
 from . import jobs as job_rows
 from . import leases
 from .errors import Unavailable
-from .ingest import FileResult, IngestSummary, Overrides, _expand, _Job, _sweep, _triage
+from .ingest import FileResult, IngestSummary, Overrides, Source
+from .ingest.sources import expand
+from .ingest.triage import sweep, triage
 from .jobs import STAGING
 from .settings import Settings
 from .store import StoreUnavailable, store_fault
@@ -194,12 +196,12 @@ def _stage(
     staging = data_dir / STAGING / job_id
     unpacked = staging / "unpacked"
     unpacked.mkdir(parents=True, exist_ok=True)
-    pending: dict[str, _Job] = {}
+    pending: dict[str, Source] = {}
     with leases.held(engine) as lease:
-        summary.swept = _sweep(engine, data_dir, lease)
+        summary.swept = sweep(engine, data_dir, lease)
         _sweep_staging(engine, data_dir)
-        for item in _expand([Path(p) for p in paths], unpacked, limits):
-            result = item if isinstance(item, FileResult) else _triage(engine, item, pending)
+        for item in expand([Path(p) for p in paths], unpacked, limits):
+            result = item if isinstance(item, FileResult) else triage(engine, item, pending)
             if result is not None:
                 job_rows.add_result(engine, job_id, seq + len(summary.results), result)
                 summary.results.append(result)

@@ -190,7 +190,7 @@ def search(
     return _run(engine, groups, filters or Filters(), limit, exclude_document=None)
 
 
-# PostgreSQL. With the `rum` index (ix_passage_tsv_rum, migration 0011), the ranked search is one
+# PostgreSQL. With the `rum` index (ix_passage_tsv_rum, migration 0009), the ranked search is one
 # ordered index scan: `ORDER BY tsv <=> query` reads the matches' positions from the index, ranks
 # them there (rum's ts_rank-like score, no row read from the table) and hands them over best
 # first; filters are applied as they come, and the first RUM_WINDOW that pass are ranked again
@@ -235,7 +235,7 @@ def uses_rum(engine: Engine) -> bool:
 
 
 def enable_rum(engine: Engine) -> bool:
-    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0011
+    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0009
     does when the extension is there at upgrade time); False when the server lacks it."""
     if engine.dialect.name != "postgresql":
         return False

@@ -39,9 +39,9 @@ from models.tables import Job
 
 from . import jobs as job_rows
 from . import leases
-from .analysis import Models
-from .classifiers import area_model, tag_model
-from .ingest import FileResult, Overrides, _find_by_sha, _Job, _store
+from .ingest import FileResult, Overrides, Source, analyse_step, write
+from .ingest.step import AnalyseStep, attach
+from .ingest.triage import find_by_sha
 from .jobs import STAGING
 from .settings import Settings, get_settings
 from .store import StoreUnavailable, open_store
@@ -104,13 +104,18 @@ def _engine() -> tuple[Engine, Path]:
     return _process["engine"], _process["data_dir"]
 
 
-def _pool(limits: Limits) -> WorkerPool:
-    pools = _process.setdefault("pools", {})
-    key = repr(limits)
-    if key not in pools:
+def _pool(limits: Limits, step: AnalyseStep) -> WorkerPool:
+    """One isolated parsing process per worker process, which also runs the analysis with its
+    models loaded once; a job with other limits or overrides gets a fresh one (the old one is
+    closed: most jobs share the defaults, so this is rare)."""
+    key = (repr(limits), repr(step))
+    current = _process.get("pool")
+    if current is None or current[0] != key:
+        if current is not None:
+            current[1].close()
         _own_multiprocessing()
-        pools[key] = WorkerPool(1, limits)
-    return pools[key]
+        _process["pool"] = (key, WorkerPool(1, limits, then=step))
+    return _process["pool"][1]
 
 
 class _StdProcess(multiprocessing.process.BaseProcess):
@@ -211,7 +216,7 @@ def process_file(engine: Engine, data_dir: Path, payload: dict) -> FileResult | 
     if job_rows.has_result(engine, job_id, seq):
         return None
     path = _resolve(data_dir, payload["path"])
-    job = _Job(
+    job = Source(
         path,
         payload["name"],
         payload["sha256"],
@@ -230,11 +235,11 @@ def process_file(engine: Engine, data_dir: Path, payload: dict) -> FileResult | 
             code="not found",
         )
     limits = limits_from(payload.get("limits", {}))
-    models = Models(area_model(data_dir), tag_model(data_dir), payload.get("review_threshold"))
     overrides = Overrides(**payload.get("overrides", {}))
+    step = analyse_step(data_dir, overrides, payload.get("review_threshold"))
     with leases.held(engine):  # the copy into files/ is in flight until its row commits
-        outcome = _pool(limits).run(path, job.folders)
-        return _store(engine, data_dir, job, outcome, overrides, payload.get("user", ""), models)
+        outcome = attach(job, _pool(limits, step).run(path, job.folders))
+        return write(engine, outcome, data_dir=data_dir, user=payload.get("user", ""))
 
 
 def _resolve(data_dir: Path, rel: str) -> Path:
@@ -245,10 +250,10 @@ def _resolve(data_dir: Path, rel: str) -> Path:
     return path
 
 
-def _stored_already(engine: Engine, job: _Job) -> FileResult | None:
+def _stored_already(engine: Engine, job: Source) -> FileResult | None:
     """The same bytes stored since the producer looked: by an earlier delivery of this very task
     (its worker died after the commit, before recording the result) or by another ingest."""
-    existing = _find_by_sha(engine, job.sha256)
+    existing = find_by_sha(engine, job.sha256)
     if existing is None or existing.status != "ok":
         return None
     return FileResult(

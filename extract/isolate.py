@@ -7,6 +7,12 @@ limit`, a fresh worker takes its place and the batch goes on. Workers are reused
 (starting one costs the caller's imports again, up to half a second) and recycled after
 `RECYCLE_AFTER` files so a slow leak in a parsing library cannot pile up.
 
+A caller may give a `then` step (a picklable callable, e.g. corpus.ingest's analysis): the worker
+runs it on the extracted Document and returns its result instead, so the work a document needs
+after parsing uses the workers' cores and memory limit too. It gets a budget of its own
+(`timeout_s` again, from the moment extraction ends); the step is sent once per worker and kept
+there (models load once per worker).
+
 OCR makes a long scanned report legitimately slow (about 2 s a page), so each page the worker
 reports as read by OCR adds `Limits.ocr_page_timeout_s` to the file's wall-clock budget: a
 500-page scan can finish, while a hang, which reports nothing, is still stopped.
@@ -47,6 +53,14 @@ class Failure:
 
 
 Outcome = Document | Failure
+
+
+Then = Callable[[Document], object]
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """Sent by a worker when extraction is done and its `then` step starts."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +136,24 @@ def _one_malloc_arena() -> None:
         pass
 
 
+def _then(step: Then, doc: object, path: str, limits: Limits) -> object:
+    """The caller's step on an extracted document, its failures as a failure of that file."""
+    try:
+        return step(doc)
+    except ExtractError as exc:
+        return exc
+    except MemoryError:
+        limit = limits.memory_bytes + limits.analysis_memory_bytes
+        return ResourceLimit(path, f"more than {limit // 2**20} MB of memory (analysis)")
+    except RecursionError:
+        return ResourceLimit(path, "structure nested too deeply")
+    except Exception as exc:
+        return CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
+
+
 def _serve(conn, memory_bytes: int) -> None:
-    """The worker's loop: a path in, a Document or an ExtractError out, until the pipe closes."""
+    """The worker's loop: a path in, a Document (or its `then` step's result) or an ExtractError
+    out, until the pipe closes. A step arrives once and stays for the next files."""
     _one_malloc_arena()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     import logging
@@ -134,12 +164,21 @@ def _serve(conn, memory_bytes: int) -> None:
     from .ocr import set_progress
 
     set_progress(lambda number: conn.send(_Page(number)))
+    step: Then | None = None
     while True:
         try:
-            path, limits, folders = conn.recv()
+            path, limits, folders, new_step = conn.recv()
         except (EOFError, OSError):
+            from .legacy import stop_converters
+
+            stop_converters()
             return
+        if new_step is not None:
+            step = new_step
         result = _extract_one(path, limits, folders)
+        if step is not None and isinstance(result, Document):
+            conn.send(_Extracted())
+            result = _then(step, result, path, limits)
         try:
             conn.send(result)
         except MemoryError:
@@ -155,19 +194,30 @@ class _Worker:
         self.proc.start()
         child.close()
         self.done = 0
+        self.step: Then | None = None  # the step this worker holds
 
-    def run(self, path: str, limits: Limits, folders: Sequence[str] = ()) -> tuple[object, bool]:
+    def run(
+        self, path: str, limits: Limits, folders: Sequence[str] = (), then: Then | None = None
+    ) -> tuple[object, bool]:
         """Returns (result, worker still usable)."""
         try:
-            self.conn.send((path, limits, tuple(folders)))
+            send = then if then is not self.step else None
+            self.conn.send((path, limits, tuple(folders), send))
+            self.step = then
             start = time.monotonic()
             deadline = start + limits.timeout_s
+            phase = "parsing"
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.conn.poll(remaining):
                     budget = deadline - start
-                    return ResourceLimit(path, f"parsing took longer than {budget:g} s"), False
+                    return ResourceLimit(path, f"{phase} took longer than {budget:g} s"), False
                 result = self.conn.recv()
+                if isinstance(result, _Extracted):  # the step's own budget
+                    phase = "analysis"
+                    start = time.monotonic()
+                    deadline = start + limits.timeout_s
+                    continue
                 if not isinstance(result, _Page):
                     break
                 deadline += limits.ocr_page_timeout_s
@@ -191,10 +241,12 @@ class _Worker:
 
 
 class WorkerPool:
-    """`size` workers shared by the caller's threads; a broken worker is replaced."""
+    """`size` workers shared by the caller's threads; a broken worker is replaced. `then`: the
+    step each worker runs on each extracted document (see the module's docstring)."""
 
-    def __init__(self, size: int, limits: Limits) -> None:
+    def __init__(self, size: int, limits: Limits, then: Then | None = None) -> None:
         self.limits = limits
+        self.then = then
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(size):
             self._idle.put(None)  # started lazily, on first use
@@ -203,9 +255,12 @@ class WorkerPool:
         path = str(path)
         worker = self._idle.get()
         try:
-            if worker is None or worker.memory_bytes != self.limits.memory_bytes:
-                worker = _Worker(self.limits.memory_bytes)
-            result, usable = worker.run(path, self.limits, folders)
+            memory = self.limits.memory_bytes
+            if self.then is not None:
+                memory += self.limits.analysis_memory_bytes
+            if worker is None or worker.memory_bytes != memory:
+                worker = _Worker(memory)
+            result, usable = worker.run(path, self.limits, folders, self.then)
             if not usable:
                 if isinstance(result, ResourceLimit):
                     _kill(worker)  # hung, dead or out of memory
@@ -239,13 +294,17 @@ def _kill(worker: _Worker) -> None:
 
 
 def extract_file(
-    path: str | Path, limits: Limits | None = None, folders: Sequence[str] = ()
+    path: str | Path,
+    limits: Limits | None = None,
+    folders: Sequence[str] = (),
+    then: Then | None = None,
 ) -> Outcome:
-    """Given a file, returns its Document or a Failure; never raises for a bad file.
+    """Given a file, returns its Document (or `then`'s result on it) or a Failure; never raises
+    for a bad file.
 
     `folders`: the folder names between the ingest root and the file, innermost last (evidence
     of the issuer, year and period)."""
-    with WorkerPool(1, limits or Limits()) as pool:
+    with WorkerPool(1, limits or Limits(), then) as pool:
         return pool.run(path, folders)
 
 
@@ -265,16 +324,18 @@ def extract_files(
     limits: Limits | None = None,
     jobs: int = 1,
     folders: FoldersOf | None = None,
+    then: Then | None = None,
 ) -> Iterator[Outcome]:
     """Extracts files `jobs` at a time, yielding outcomes as they finish.
 
     At most `2 * jobs` files are in flight, so memory stays flat however long the list is.
     `folders` gives each file's folder names (innermost last), as a mapping from str(path) or a
-    function of it; files it does not know have none.
+    function of it; files it does not know have none. `then`: run by the worker on each
+    extracted document; its result is yielded instead of the Document.
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    with WorkerPool(jobs, limits) as pool, ThreadPoolExecutor(max_workers=jobs) as threads:
+    with WorkerPool(jobs, limits, then) as pool, ThreadPoolExecutor(max_workers=jobs) as threads:
         pending: set[Future[Outcome]] = set()
         for path in paths:
             pending.add(threads.submit(pool.run, path, _folders_of(folders, path)))

@@ -1,6 +1,6 @@
 """PostgreSQL search with the rum index and with its GIN fallback (issue 20, part 4), over the
 ingested samples in one real PostgreSQL database read through two engines: one as opened by
-default (the rum index, created by migration 0011 from Debian's postgresql-15-rum), one opened
+default (the rum index, created by migration 0009 from Debian's postgresql-15-rum), one opened
 with INFOCITY_SEARCH_RUM=0 (the fallback)."""
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..tokens import _jieba
 from .text import lines_of, simplified_same_length
 
 # Organisations --------------------------------------------------------------------------------
@@ -150,12 +151,15 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
-    """The jieba words of the shared pipeline, with their offsets (the tokenizer alone: names
-    need words, not sentences)."""
-    from ..nlp import pipeline
-
-    doc = pipeline().make_doc(text)
-    return [_Token(t.text, t.idx, t.idx + len(t.text)) for t in doc if t.text.strip()]
+    """The jieba words of the text with their offsets, as the shared pipeline's tokenizer
+    (classify.nlp) gives them, without building a spaCy Doc: jieba keeps every character, so a
+    word's offset is the length of the words before it."""
+    out, start = [], 0
+    for word in _jieba().cut(text):
+        if word.strip():
+            out.append(_Token(word, start, start + len(word)))
+        start += len(word)
+    return out
 
 
 def _is_place_token(token: str) -> bool:

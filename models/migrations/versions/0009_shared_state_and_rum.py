@@ -3,16 +3,16 @@ server process counts the same failures), and on PostgreSQL a `rum` index on the
 tsvector when the extension can be created (the ranked search then reads its top results from the
 index instead of scoring every match; without it search falls back, see corpus/search.py)
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0011"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

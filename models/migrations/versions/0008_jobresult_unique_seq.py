@@ -1,14 +1,14 @@
 """one result per (job, seq): a queued task delivered twice (its worker killed after writing
 its result but before acknowledging it) records its file once
 
-Revision ID: 0010
+Revision ID: 0008
 Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
