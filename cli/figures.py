@@ -101,7 +101,7 @@ def scorecard(
 ) -> None:
     """某城市一次报告的各项指标与指南目标对照：报告值及其所指日期、目标、是否达标、上次报告值。
     报告值取本期内日期最晚的当期值（同日期表格优先）；基期值、计划和变化量不参与达标判断。"""
-    from corpus.figures import scorecard as make_scorecard
+    from corpus.scorecard import scorecard as make_scorecard
 
     card = make_scorecard(
         store_engine(), canonical_city(city), year, period.value if period else None

@@ -19,18 +19,9 @@ from extract.vocabulary import PERIOD_ORDER, period_label
 from models.tables import Document, Passage
 
 from .applications import CASE_KINDS, AppFilters, StoredApp, list_apps
-from .figures import (
-    FigureFilters,
-    NoSubmission,
-    Scorecard,
-    ScoreLine,
-    StoredFigure,
-    list_figures,
-    period_key,
-    scorecard,
-    scorecards,
-)
+from .figures import FigureFilters, NoSubmission, StoredFigure, list_figures, period_key
 from .review import QueueItem, count_queue, review_queue
+from .scorecard import Scorecard, ScoreLine, scorecard, scorecards
 
 DEMO_AREAS = [1, 2, 3, 4, 5, 6]  # the guide's six areas; 0 is "none of them"
 KEY_FIGURES = 5  # per area in a city overview

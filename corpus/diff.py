@@ -33,7 +33,8 @@ from models.tables import Document, Passage
 from .applications import AppFilters, StoredApp, list_apps
 from .documents import submission_documents
 from .errors import Invalid
-from .figures import NoSubmission, period_key, scorecard, submissions
+from .figures import NoSubmission, period_key, submissions
+from .scorecard import scorecard
 
 CHANGED_OVERLAP = 0.5  # shingle containment above which two passages are one passage rewritten
 _NUMBERING = re.compile(

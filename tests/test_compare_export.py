@@ -24,8 +24,9 @@ from corpus.compare import (
     periods,
 )
 from corpus.export import ExportError, export, file_name, safe_cell
-from corpus.figures import NoSubmission, scorecard
+from corpus.figures import NoSubmission
 from corpus.review import review_figure, review_queue, set_passage_area
+from corpus.scorecard import scorecard
 from models.tables import Document, Passage
 
 CITIES = ["宁波市", "成都市", "杭州市", "郑州市"]

@@ -19,8 +19,9 @@ from corpus.checks import check_city
 from corpus.compare import indicator_table
 from corpus.export import export
 from corpus.figure_review import carry_figure_choices, choose_headline, set_figure_role
-from corpus.figures import FigureFilters, list_figures, scorecard
+from corpus.figures import FigureFilters, list_figures
 from corpus.review import history
+from corpus.scorecard import scorecard
 from models.tables import Figure, ReviewEvent
 from tests.builders import COMPARISON_TABLE, build_comparison_docx
 

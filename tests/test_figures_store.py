@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from corpus import ingest
-from corpus.figures import FigureFilters, NoSubmission, list_figures, scorecard
+from corpus.figures import FigureFilters, NoSubmission, list_figures
+from corpus.scorecard import scorecard
 from models.tables import Figure, Passage
 
 runner = CliRunner()
@@ -171,7 +172,8 @@ def test_classify_output_carries_figures():
 
 def test_headline_rule_takes_the_latest_current_level_inside_the_period():
     from classify import When
-    from corpus.figures import StoredFigure, headline
+    from corpus.figures import StoredFigure
+    from corpus.scorecard import headline
 
     def fig(n, raw, value, role, as_of, row=None) -> StoredFigure:
         return StoredFigure(
@@ -210,8 +212,8 @@ def test_setwise_scorecards_read_the_figures_as_list_figures_does(store, two_rep
     from dataclasses import replace
 
     from corpus.figure_review import set_figure_role
-    from corpus.figures import scorecards
     from corpus.review import review_figure
+    from corpus.scorecard import scorecards
 
     engine, data_dir, limits = store
     ingest([two_reports], engine=engine, data_dir=data_dir, limits=limits, jobs=2)

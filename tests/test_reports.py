@@ -21,9 +21,10 @@ from corpus import ingest
 from corpus.applications import AppFilters, list_apps
 from corpus.compare import city_overview
 from corpus.diff import DiffError, heading_key, parse_submission, submission_diff
-from corpus.figures import NoSubmission, scorecard
+from corpus.figures import NoSubmission
 from corpus.report import SECTIONS, draft_report, draft_reports_zip
 from corpus.review import review_figure, set_outstanding
+from corpus.scorecard import scorecard
 from corpus.summary import period_summary, summary_docx, summary_xlsx
 from models.tables import Passage
 from tests import builders

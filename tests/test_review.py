@@ -15,7 +15,7 @@ from corpus import ingest, search
 from corpus.accounts import UserInfo
 from corpus.applications import get_app, list_apps
 from corpus.classifiers import corrections, tag_corrections
-from corpus.figures import FigureFilters, list_figures, scorecard
+from corpus.figures import FigureFilters, list_figures
 from corpus.review import (
     Conflict,
     Forbidden,
@@ -33,6 +33,7 @@ from corpus.review import (
     set_outstanding,
     set_passage_area,
 )
+from corpus.scorecard import scorecard
 from corpus.search import Filters
 from models.db import alembic_config, make_engine, migrate
 from models.tables import ApplicationTag, Passage, ReviewEvent

@@ -281,7 +281,8 @@ def test_unconfirmed_document_in_status_and_confirmed_with_kind_from_the_cli(
 def test_kind_decides_what_the_scorecard_and_the_finder_read(store, tmp_path):
     from corpus.applications import AppFilters, list_apps
     from corpus.documents import set_document_metadata
-    from corpus.figures import NoSubmission, scorecard
+    from corpus.figures import NoSubmission
+    from corpus.scorecard import scorecard
 
     engine, _, _ = store
     doc_id = _run(store, [_hangzhou_h1(tmp_path / "杭州.docx")]).results[0].document_id
@@ -530,8 +531,8 @@ def test_figures_of_an_unconfirmed_document_are_marked_in_the_scorecard(store, t
     """A report whose issuer only its folder names is filed under that unit as a suggestion:
     its figures reach the scorecard, marked 来源文件待确认 there and in the draft report, until an
     evaluator confirms the document."""
-    from corpus.figures import scorecard
     from corpus.report import draft_report
+    from corpus.scorecard import scorecard
 
     engine, _, _ = store
     path = tmp_path / "杭州市" / "进展.docx"

@@ -17,7 +17,7 @@ from corpus.checks import check_city
 from corpus.compare import city_overview, periods
 from corpus.diff import previous_submission
 from corpus.documents import documents_metadata, submission_documents
-from corpus.figures import FigureFilters, NoSubmission, list_figures, period_key, scorecard
+from corpus.figures import FigureFilters, NoSubmission, list_figures, period_key
 from corpus.pageimage import original
 from corpus.queue import count_waiting, queue_counts
 from corpus.retire import versions
@@ -31,6 +31,7 @@ from corpus.review import (
     history,
     recent_events,
 )
+from corpus.scorecard import scorecard
 from corpus.status import sources_of
 
 from .. import security
