@@ -20,6 +20,7 @@ reports as read by OCR adds `Limits.ocr_page_timeout_s` to the file's wall-clock
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import resource
@@ -325,17 +326,22 @@ def extract_files(
     jobs: int = 1,
     folders: FoldersOf | None = None,
     then: Then | None = None,
+    pool: WorkerPool | None = None,
 ) -> Iterator[Outcome]:
     """Extracts files `jobs` at a time, yielding outcomes as they finish.
 
     At most `2 * jobs` files are in flight, so memory stays flat however long the list is.
     `folders` gives each file's folder names (innermost last), as a mapping from str(path) or a
     function of it; files it does not know have none. `then`: run by the worker on each
-    extracted document; its result is yielded instead of the Document.
+    extracted document; its result is yielded instead of the Document. `pool`: the caller's own
+    pool of `jobs` workers (kept between batches; its limits and step are used and it is left
+    open), else one made for this batch and closed after it.
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    with WorkerPool(jobs, limits, then) as pool, ThreadPoolExecutor(max_workers=jobs) as threads:
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=jobs) as threads:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(jobs, limits, then))
         pending: set[Future[Outcome]] = set()
         for path in paths:
             pending.add(threads.submit(pool.run, path, _folders_of(folders, path)))

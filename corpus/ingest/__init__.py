@@ -34,6 +34,7 @@ from extract import Limits, extract_files
 from .. import leases
 from ..classifiers import CURRENT, CURRENT_TAGS, models_dir
 from ..store import StoreUnavailable, store_fault
+from .pools import borrowed
 from .results import FileResult, IngestSummary, Overrides
 from .sources import expand
 from .step import AnalysedDocument, AnalyseStep, FailedDocument, analyse_file, attach
@@ -120,11 +121,13 @@ def ingest(
                     report(result)
             sources = {str(source.path): source for source in pending.values()}
             folders = {path: source.folders for path, source in sources.items()}
-            for outcome in extract_files(list(sources), limits, jobs, folders, then=step):
-                analysed = attach(sources[outcome.path], outcome)
-                result = write(engine, analysed, data_dir=data_dir, user=user)
-                summary.results.append(result)
-                report(result)
+            if sources:
+                pool = stack.enter_context(borrowed(max(1, jobs), limits, step))
+                for outcome in extract_files(list(sources), limits, jobs, folders, pool=pool):
+                    analysed = attach(sources[outcome.path], outcome)
+                    result = write(engine, analysed, data_dir=data_dir, user=user)
+                    summary.results.append(result)
+                    report(result)
     except OSError as exc:  # writing to the data directory: a full disk, a read-only mount
         fault = store_fault(exc, data_dir)
         if fault is None:
