@@ -277,6 +277,21 @@ def _run_postgresql(
     return [_hit(row, terms) for row in rows]
 
 
+def _narrowed(filters: Filters) -> bool:
+    """A filter beyond the status and current version (city, year, period, area, tag, kind)."""
+    return any(
+        v is not None
+        for v in (
+            filters.city,
+            filters.year,
+            filters.period,
+            filters.area,
+            filters.tag,
+            filters.kind,
+        )
+    )
+
+
 def postgresql_statement(
     engine: Engine,
     groups: list[Group],
@@ -305,9 +320,18 @@ def postgresql_statement(
         params["order"] = _tsquery(groups, relax_phrases=True)
         order = "to_tsquery('simple', :order)" if params["order"] != params["q"] else q
         params["window"] = max(RUM_WINDOW, limit)
+        walk = f"{joined} WHERE p.tsv @@ {q} AND {where}"
+        if not _narrowed(filters):
+            # Only the document's status and version to check. The planner takes the words as
+            # independent: for `众创 & 空间 & 孵化` it expected 146 matches of 13,113, joined them
+            # all to their documents and sorted them on their rows (0.3-0.4 s at 1M) instead
+            # of walking rum's order. As a per-row check it has no join to plan around.
+            walk = (
+                f"passage p WHERE p.tsv @@ {q} AND EXISTS (SELECT 1 FROM document d "
+                f"WHERE d.id = p.document_id AND {where} OFFSET 0)"
+            )
         sql = (
-            f"WITH top AS (SELECT p.id FROM {joined} "
-            f"WHERE p.tsv @@ {q} AND {where} ORDER BY p.tsv <=> {order} LIMIT :window) "
+            f"WITH top AS (SELECT p.id FROM {walk} ORDER BY p.tsv <=> {order} LIMIT :window) "
             f"SELECT {columns}, -rum_ts_score(p.tsv, {q}) AS score FROM top "
             "JOIN passage p ON p.id = top.id JOIN document d ON d.id = p.document_id "
             "ORDER BY score, p.id DESC LIMIT :limit"
