@@ -6,6 +6,7 @@ with INFOCITY_SEARCH_RUM=0 (the fallback)."""
 from __future__ import annotations
 
 import importlib
+import itertools
 
 import pytest
 from sqlalchemy import text
@@ -81,7 +82,11 @@ def assert_exact(hits, ranked: list[tuple[int, float]], what) -> None:
     assert [h.passage_id for h in hits][: len(above)] == above, what
     got_at_cut = [h.passage_id for h in hits][len(above) :]
     at_cut = {i for i, s in ranked if s == pytest.approx(cut, rel=1e-5)}
-    assert set(got_at_cut) <= at_cut and got_at_cut == sorted(got_at_cut, reverse=True), what
+    assert set(got_at_cut) <= at_cut, what
+    # Best first, ties (equal scores as returned) newest first. Scores within rel 1e-5 of each
+    # other count as one score above, but may differ in their last bits, which orders them.
+    for a, b in itertools.pairwise(hits):
+        assert a.score > b.score or (a.score == b.score and a.passage_id > b.passage_id), what
 
 
 def test_the_migration_creates_the_rum_index_and_the_setting_turns_it_off(engines):
@@ -136,16 +141,17 @@ def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
     assert search(rum, "光纤", Filters(city="杭州", period="H1"))
     # The statement's ordering is one the rum index can produce: with plain scans and sorts
     # priced out, the plan walks ix_passage_tsv_rum in distance order, filters as it goes.
-    sql, params = postgresql_statement(
-        rum, parse_query("光纤"), Filters(city="杭州", period="H1", area=0), 10
-    )
-    with rum.connect() as conn:
-        conn.exec_driver_sql("SET enable_seqscan = off")
-        conn.exec_driver_sql("SET enable_bitmapscan = off")
-        conn.exec_driver_sql("SET enable_sort = off")
-        plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
-        conn.rollback()
-    assert "ix_passage_tsv_rum" in plan and "Order By: (tsv <=>" in plan, plan
+    # Unfiltered, the document's status is a per-row check (no join for the planner to sort
+    # around), the same walk.
+    for f in (Filters(city="杭州", period="H1", area=0), Filters()):
+        sql, params = postgresql_statement(rum, parse_query("光纤"), f, 10)
+        with rum.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            conn.exec_driver_sql("SET enable_sort = off")
+            plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+            conn.rollback()
+        assert "ix_passage_tsv_rum" in plan and "Order By: (tsv <=>" in plan, (f, plan)
 
 
 def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
@@ -159,3 +165,58 @@ def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
     assert_exact(hits, [(i, s) for i, s in every if i in newest], "fallback bound")
     # rum ranks every match.
     assert_exact(search(rum, "光纤", limit=20), _brute_force(rum, "光纤", "rum_ts_score"), "rum")
+
+
+# Two-word phrases of the samples whose words also meet apart in other passages: the words'
+# order (what a phrase walks, see postgresql_statement) holds more than the phrase matches.
+PHRASES = ['"服务企业"', '"累计达到"', '"平台接入"', '"公共数据开放"']
+
+
+def test_phrase_queries_are_ranked_exactly_with_and_without_filters(engines):
+    """A phrase walks rum's order for its words ANDed, keeps the rows matching the phrase and
+    ranks them by the phrase's own score: the same page as a brute-force phrase ranking of every
+    match, unfiltered and filtered."""
+    rum, _ = engines
+    filters = [
+        None,
+        Filters(city="杭州"),
+        Filters(year=2016, period="FY"),
+        Filters(kind="applications"),
+        Filters(area=0),
+    ]
+    filtered_pages = apart = 0
+    for query in PHRASES:
+        phrase = _brute_force(rum, query, "rum_ts_score")
+        words = count_matches(rum, query.strip('"'))  # the same words, anywhere in the passage
+        assert 3 < len(phrase) <= words, (query, len(phrase), words)
+        apart += len(phrase) < words
+        assert count_matches(rum, query) == len(phrase)
+        for f in filters:
+            ranked = _brute_force(rum, query, "rum_ts_score", f)
+            hits = search(rum, query, f, limit=5)
+            assert_exact(hits, ranked, (query, f))
+            assert {h.passage_id for h in hits} <= {i for i, _ in phrase}, (query, f)
+            filtered_pages += bool(f and hits)
+        every = search(rum, query, limit=500)
+        assert sorted(h.passage_id for h in every) == sorted(i for i, _ in phrase), query
+    assert filtered_pages >= 6  # the filters leave phrase matches to rank, not empty pages
+    assert apart >= 2  # phrases whose words also meet apart: the walk must skip those rows
+
+
+def test_a_phrase_beyond_the_window_is_ranked_exactly_among_what_it_returns(engines, monkeypatch):
+    """With fewer window rows than phrase matches, the page holds only phrase matches (none of
+    the passages where the words merely meet apart), each with its brute-force phrase score,
+    best first: exact among the matches it returns."""
+    rum, _ = engines
+    monkeypatch.setattr(search_module, "RUM_WINDOW", 4)
+    for query in PHRASES:
+        phrase = dict(_brute_force(rum, query, "rum_ts_score"))
+        hits = search(rum, query, limit=4)
+        assert len(hits) == 4, query
+        assert all(h.passage_id in phrase for h in hits), query
+        assert [h.score for h in hits] == pytest.approx([phrase[h.passage_id] for h in hits])
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # The walk is rum's order for the words, with the phrase as the condition.
+    sql, params = postgresql_statement(rum, parse_query('"服务企业"'), Filters(), 4)
+    assert "p.tsv <=> to_tsquery('simple', :order)" in sql and "@@ to_tsquery('simple', :q)" in sql
+    assert params["order"] == "(('服务' & '企业'))" and params["q"] == "(('服务' <-> '企业'))"
