@@ -924,3 +924,66 @@ def test_a_real_pdf_passage_box_holds_its_words_and_is_highlighted(realdoc, tmp_
         app.state.jobs.shutdown()
         app.state.engine.dispose()
         engine.dispose()
+
+
+def test_compare_after_an_edit_redoes_only_that_city_and_matches_a_full_build(app):
+    """After an evaluator's edit the compare page recomputes only the cities the new audit
+    events touch, and shows exactly what a page built from nothing shows."""
+    import re
+
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from corpus.accounts import set_role
+    from corpus.compare import cities_changed
+    from corpus.review import get_passage, review_figure, set_passage_area
+    from models.tables import Document, Passage, ReviewEvent
+    from models.tables import Figure as FigureRow
+
+    engine = app.state.engine
+    eva = logged_in(app, "eva")
+
+    def page() -> str:
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", eva.get("/compare").text)
+
+    def last_event() -> int | None:
+        with Session(engine) as session:
+            return session.exec(select(func.max(ReviewEvent.id))).one()
+
+    def city_of_figure(fid: int) -> str:
+        with Session(engine) as session:
+            return session.exec(
+                select(Document.city)
+                .join(Passage, Passage.document_id == Document.id)
+                .join(FigureRow, FigureRow.passage_id == Passage.id)
+                .where(FigureRow.id == fid)
+            ).one()
+
+    first = page()
+    links = tree(eva.get("/compare")).xpath(
+        "//table[contains(@class,'indicators')]//a[starts-with(@href,'/passages/')]/@href"
+    )
+    assert links, "the samples' period has headline figures"
+    fid = int(links[0].split("#f")[1])
+    with Session(engine) as session:
+        version = session.get(FigureRow, fid).version
+    start = last_event()
+    review_figure(engine, fid, "reject", user="eva", expected_version=version)
+    assert cities_changed(engine, start, last_event()) == {city_of_figure(fid)}
+    after_figure = page()
+    assert after_figure != first and f"#f{fid}" not in after_figure
+    # a passage's area: the matrix row of its city changes
+    pid = _passage_ids(app, 1)[0]
+    p = get_passage(engine, pid)
+    start = last_event()
+    set_passage_area(engine, pid, (p.area + 1) % 7, user="eva", expected_version=p.version)
+    assert cities_changed(engine, start, last_event()) == {p.city}
+    after_area = page()
+    # account events touch no city
+    start = last_event()
+    set_role(engine, "vic", "evaluator", by="admin")
+    assert cities_changed(engine, start, last_event()) == set()
+    assert cities_changed(engine, None, last_event()) is None  # nothing to start from
+    assert page() == after_area
+    app.state.page_cache.clear()  # from nothing: the same page
+    assert page() == after_area
