@@ -26,7 +26,7 @@ from corpus.scorecard import Scorecard, scorecards
 from extract import canonical_city
 
 from .. import security
-from ..charts import heat_map, indicator_bars
+from ..charts import heat_cells_svg, heat_map, indicator_bars
 from ..templating import number, percent, render, render_blocks, segment
 from .common import engine_of, optional_int, optional_period
 
@@ -187,11 +187,13 @@ def compare_page(
                 cells_html[city] = _indicator_cells(cards[city])
         table = indicator_table(engine, y, p, cards=cards, names=names)
         column, chart = _bars(table, indicator)
+        heat = heat_map(matrix, matrix.short_names)
         blocks = render_blocks(
             "compare.html",
             matrix=matrix,
             matrix_rows=Markup("".join(matrix_html[r.city] for r in matrix.rows)),
-            heat=heat_map(matrix, matrix.short_names),
+            heat=heat,
+            heat_cells=heat_cells_svg(heat),
             table=table,
             indicator_rows=_indicator_rows(table, cells_html),
             column=column,
