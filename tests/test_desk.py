@@ -920,6 +920,9 @@ def test_a_real_pdf_passage_box_holds_its_words_and_is_highlighted(realdoc, tmp_
         chosen = page_tree.xpath("//div[@class='page-text']/p[contains(@class,'on')]/@data-passage")
         assert chosen == [str(target.id)]
         assert "框出的是各段落在原件上的位置" in doc_page.text
+        # the passage in the document's text links to its page with its box marked
+        text_link = f"/documents/{target.document_id}?page={target.page}&passage={target.id}#source"
+        assert page_tree.xpath(f"//article[@id='p{target.id}']//a[@href='{text_link}']")
     finally:
         app.state.jobs.shutdown()
         app.state.engine.dispose()
