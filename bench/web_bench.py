@@ -8,7 +8,10 @@ in-process through Starlette's TestClient, for home, search, city, compare and t
 
 - CPU per request: process time over sequential requests (the app's own work, one at a time),
   and for the exports the rows they hold and the CPU per 1,000 rows;
-- "(cold)": the page cache emptied before each request, as after any evaluator's change;
+- "(cold)": the page cache emptied before each request (as after a restart or an ingest);
+- "(after an edit)": one evaluator's edit (a passage's area, a figure accepted, in a random
+  city) before each request, as all day on the review desk: every edit moves the store's
+  version on, so this is the first view of a changed store;
 - p50/p95 wall time with 10 clients at once (threads, each its own logged-in client).
 
     python bench/web_bench.py [--cities 100] [--passages 80] [--figures 30] [--requests 20]
@@ -186,18 +189,68 @@ def rows_in(response) -> int | None:
     return None
 
 
+def editor(engine, year: int = 2017, period: str = "FY"):
+    """An evaluator's edits, one per call, on the compared period's documents of random cities:
+    a passage's area and a figure's acceptance in turn (each writes its audit event, so the
+    store's version moves on as it does all day on the review desk)."""
+    from corpus.review import get_passage, review_figure, set_passage_area
+
+    rng = random.Random(7)
+    with engine.connect() as conn:
+        where = f"d.year = {year} AND d.period = '{period}' AND d.is_current"
+        passages = conn.exec_driver_sql(
+            f"SELECT p.id FROM passage p JOIN document d ON d.id = p.document_id WHERE {where}"
+        ).scalars()
+        passages = list(passages)
+        figures = conn.exec_driver_sql(
+            "SELECT f.id, f.version FROM figure f JOIN passage p ON p.id = f.passage_id "
+            f"JOIN document d ON d.id = p.document_id WHERE {where} AND f.review_status IS NULL"
+        ).all()
+    rng.shuffle(figures)
+    turn = [0]
+
+    def edit() -> None:
+        turn[0] += 1
+        if turn[0] % 2:
+            p = get_passage(engine, rng.choice(passages))
+            area = ((p.area or 0) + 1) % 7
+            set_passage_area(engine, p.id, area, user="bench", expected_version=p.version)
+        else:
+            fid, version = figures.pop()
+            review_figure(engine, fid, "accept", user="bench", expected_version=version)
+
+    return edit
+
+
+def empty_cache(app) -> None:
+    cache = app.state.page_cache
+    if hasattr(cache, "clear"):
+        cache.clear()
+    else:  # before issue 19's per-city compare
+        cache._items.clear()
+
+
 def measure(
-    app, url: str, n: int, concurrent: bool = True, cold: bool = False, per_client: int = 2
+    app,
+    url: str,
+    n: int,
+    concurrent: bool = True,
+    cold: str | None = None,
+    per_client: int = 2,
+    edit=None,
 ) -> dict:
-    """`cold`: the page cache is emptied before each request, as after any change."""
+    """`cold`: before each request (not timed) "empty" empties the page cache (as after a
+    restart or an ingest), "edit" makes one evaluator's edit (`edit()`)."""
     one = client(app)
     first = one.get(url)  # warm (templates, caches)
     assert first.status_code == 200, url
     rows = rows_in(first)
     cpu = 0.0
     for _ in range(n):
-        if cold:
-            app.state.page_cache._items.clear()
+        if cold == "empty":
+            empty_cache(app)
+        elif cold == "edit":
+            edit()
         started = time.process_time()
         one.get(url)
         cpu += time.process_time() - started
@@ -248,6 +301,7 @@ def main() -> None:
             f"{args.cities * len(PERIODS) * args.figures} figures, built in {seconds:.1f} s"
         )
         app = create_app(Settings(data_dir=data, database_url=None, jobs=1))
+        edit = editor(app.state.engine)
         city = quote(
             app.state.engine.connect().exec_driver_sql("SELECT name FROM city LIMIT 1").scalar()
         )
@@ -258,8 +312,10 @@ def main() -> None:
             "search (page 3)": "/search?page=3&q=" + quote("宽带"),
             "city": f"/city/{city}/2017/FY",
             "city (cold)": f"/city/{city}/2017/FY",
+            "city (after an edit)": f"/city/{city}/2017/FY",
             "compare": "/compare",
             "compare (cold)": "/compare",
+            "compare (after an edit)": "/compare",
             "queue": "/queue",
             "export matrix.xlsx": "/export/matrix.xlsx",
             "export indicators.xlsx": "/export/indicators.xlsx",
@@ -278,8 +334,9 @@ def main() -> None:
                 continue
             big = name.startswith("export figures")
             n = args.requests if not big else max(3, args.requests // 5)
-            cold = "cold" in name
-            r = measure(app, url, n, not args.no_concurrency and not cold, cold, 1 if big else 2)
+            cold = "empty" if "cold" in name else "edit" if "edit" in name else None
+            concurrent = not args.no_concurrency and not cold
+            r = measure(app, url, n, concurrent, cold, 1 if big else 2, edit)
             rows = r["rows"]
             per = f"{r['cpu_ms'] / rows * 1000:.0f} ms" if rows else ""
             print(

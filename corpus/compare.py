@@ -9,6 +9,7 @@ corrected value. Only current versions of documents count.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine, func
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from classify import AREAS, SHORT_NAMES, load_catalogue
 from extract.vocabulary import PERIOD_ORDER, period_label
-from models.tables import Document, Passage
+from models.tables import Application, Document, Figure, Passage, ReviewEvent
 
 from .applications import CASE_KINDS, AppFilters, StoredApp, list_apps
 from .figures import FigureFilters, NoSubmission, StoredFigure, list_figures, period_key
@@ -111,7 +112,11 @@ class Matrix:
 
 
 def _area_counts(
-    engine: Engine, year: int, period: str, city: str | None = None
+    engine: Engine,
+    year: int,
+    period: str,
+    city: str | None = None,
+    cities: Collection[str] | None = None,
 ) -> dict[str, dict[int, int]]:
     area = _effective_area()
     query = (
@@ -128,6 +133,8 @@ def _area_counts(
     )
     if city:
         query = query.where(Document.city == city)
+    if cities is not None:
+        query = query.where(Document.city.in_(list(cities)))
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     with Session(engine) as session:
         for name, code, n in session.exec(query).all():
@@ -144,18 +151,89 @@ def _row(city: str, counts: dict[int, int]) -> MatrixRow:
     return MatrixRow(city, total, cells, [a for a in DEMO_AREAS if not counts.get(a)])
 
 
-def area_matrix(engine: Engine, year: int, period: str) -> Matrix:
+def area_matrix(
+    engine: Engine,
+    year: int,
+    period: str,
+    *,
+    counts: dict[str, dict[int, int]] | None = None,
+    names: list[str] | None = None,
+) -> Matrix:
     """Cities × areas 0–6 for one period: how many passages each city's submission has in each
-    area, their share of the city's passages, and the areas 1–6 it does not cover at all."""
-    counts = _area_counts(engine, year, period)
+    area, their share of the city's passages, and the areas 1–6 it does not cover at all.
+    `counts` (from `area_counts`) and `names` (from `cities`) when the caller has them."""
+    if counts is None:
+        counts = _area_counts(engine, year, period)
     return Matrix(
         year=year,
         period=period,
         areas=list(AREAS),
         area_names=dict(AREAS),
         short_names=dict(SHORT_NAMES),
-        rows=[_row(city, counts.get(city, {})) for city in cities(engine, year, period)],
+        rows=[_row(city, counts.get(city, {})) for city in names or cities(engine, year, period)],
     )
+
+
+def area_counts(
+    engine: Engine, year: int, period: str, cities: Collection[str] | None = None
+) -> dict[str, dict[int, int]]:
+    """city → area → passages in that period (the matrix's numbers), of `cities` only when
+    given: what `area_matrix` is built from, for a caller that keeps them per city."""
+    return dict(_area_counts(engine, year, period, cities=cities))
+
+
+CHANGES_LIMIT = 200  # more events than this since the last look: recompute everything
+
+
+def cities_changed(engine: Engine, after: int | None, upto: int | None) -> set[str] | None:
+    """The cities whose documents, passages, figures or applications the audit events after
+    event `after` (up to `upto`) touched, a document's city before and after a metadata edit
+    included; None when that cannot be told (no earlier event, too many events, or an event on
+    something that is gone), and the caller must assume every city changed. Account events
+    touch no city. Every evaluator's change writes an event (corpus.review), so a page built
+    per city can recompute only these."""
+    if after == upto:
+        return set()
+    if after is None or upto is None:
+        return None
+    with Session(engine) as session:
+        events = session.exec(
+            select(ReviewEvent.entity, ReviewEvent.entity_id, ReviewEvent.before, ReviewEvent.after)
+            .where(ReviewEvent.id > after, ReviewEvent.id <= upto)
+            .limit(CHANGES_LIMIT + 1)
+        ).all()
+        if len(events) > CHANGES_LIMIT:
+            return None
+        found: set[str] = set()
+        ids: dict[str, set[int]] = defaultdict(set)
+        for entity, entity_id, before, after_ in events:
+            if entity == "user":
+                continue
+            if entity not in ("document", "passage", "figure", "application"):
+                return None
+            ids[entity].add(entity_id)
+            if entity == "document":
+                for side in (before, after_):
+                    if isinstance(side, dict) and isinstance(side.get("city"), str):
+                        found.add(side["city"])
+
+        def resolve(table, column, wanted: set[int]) -> set | None:
+            if not wanted:
+                return set()
+            rows = session.exec(select(table.id, column).where(table.id.in_(wanted))).all()
+            return None if len(rows) < len(wanted) else {r[1] for r in rows}
+
+        passages = resolve(Figure, Figure.passage_id, ids["figure"])
+        if passages is None:
+            return None
+        documents = resolve(Passage, Passage.document_id, ids["passage"] | passages)
+        apps = resolve(Application, Application.document_id, ids["application"])
+        if documents is None or apps is None:
+            return None
+        doc_cities = resolve(Document, Document.city, ids["document"] | documents | apps)
+        if doc_cities is None:
+            return None
+    return found | {c for c in doc_cities if c}
 
 
 # --- indicators across cities ------------------------------------------------------------------
@@ -189,13 +267,22 @@ class IndicatorTable:
         return asdict(self)
 
 
-def indicator_table(engine: Engine, year: int, period: str) -> IndicatorTable:
+def indicator_table(
+    engine: Engine,
+    year: int,
+    period: str,
+    *,
+    cards: dict[str, Scorecard] | None = None,
+    names: list[str] | None = None,
+) -> IndicatorTable:
     """For every city with a submission in that period, its scorecard headline per indicator
-    (the same figure `infocity scorecard` shows, with the same target check)."""
+    (the same figure `infocity scorecard` shows, with the same target check). `cards` (from
+    `scorecards`) and `names` (from `cities`) when the caller has them."""
     table = IndicatorTable(year, period)
     seen: set[str] = set()
-    cards = scorecards(engine, year, period)  # set-wise: one query for every city's figures
-    for city in cities(engine, year, period):
+    if cards is None:
+        cards = scorecards(engine, year, period)  # set-wise: one query for every city's figures
+    for city in names if names is not None else cities(engine, year, period):
         card = cards.get(city)
         if card is None:  # only an applications attachment: nothing to score
             continue

@@ -101,6 +101,23 @@ def page_image(data_dir: Path, source: Original, page: int) -> Path:
     return target
 
 
+def image_size(image: Path) -> tuple[int, int]:
+    """Width and height in pixels of a cached page image (read from its header)."""
+    from PIL import Image
+
+    with Image.open(image) as img:
+        return img.size
+
+
+def box_rect(box: list | None) -> tuple[float, float, float, float] | None:
+    """A passage's box (x0, top, x1, bottom in PDF points) as x, y, width, height in the pixels
+    of its page's image (rendered at SCALE); None without a box."""
+    if not box or len(box) != 4:
+        return None
+    x0, top, x1, bottom = (float(v) * SCALE for v in box)
+    return (round(x0, 1), round(top, 1), round(x1 - x0, 1), round(bottom - top, 1))
+
+
 def _render(source: Original, page: int):
     if source.format == "pdf":
         import pypdfium2 as pdfium

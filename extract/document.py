@@ -33,6 +33,10 @@ class Block:
     # A table's unit caption as printed next to it (`单位：万元` → `万元`): the unit of its bare
     # numbers, and the money a bare `万` in it stands for. None when the table names none.
     unit: str | None = None
+    # Where it is printed (PDFs, OCR'd pages too): x0, top, x1, bottom in PDF points from the
+    # page's top-left, the union of its lines on its first page. None when the source has no
+    # positions (Word, text, sheets).
+    box: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -137,3 +141,4 @@ class Passage:
     heading_path: tuple[str, ...]
     block: int
     row: int | None = None  # for a table row: its index in the block's rows (0 is the header)
+    box: tuple[float, float, float, float] | None = None  # its block's (Block.box)

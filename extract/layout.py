@@ -233,6 +233,20 @@ class Paragraph:
         return out
 
     @property
+    def box(self) -> Box | None:
+        """The union of its lines' boxes on its first page (x0, top, x1, bottom, points): where
+        the passage starts, the page a passage is shown on."""
+        lines = [ln for ln in self.lines if ln.page == self.lines[0].page] if self.lines else []
+        if not lines:
+            return None
+        return (
+            min(ln.x0 for ln in lines),
+            min(ln.top for ln in lines),
+            max(ln.x1 for ln in lines),
+            max(ln.bottom for ln in lines),
+        )
+
+    @property
     def page(self) -> int:
         return self.lines[0].page
 

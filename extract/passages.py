@@ -69,6 +69,8 @@ def to_passages(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
             continue
         for text, row_index in texts:
             passages.append(
-                Passage(len(passages), text, block.page, block.heading_path, index, row_index)
+                Passage(
+                    len(passages), text, block.page, block.heading_path, index, row_index, block.box
+                )
             )
     return passages

@@ -216,7 +216,15 @@ def blocks_from_pages(
     for item in merge_continued_tables(join_paragraphs(pages_items, margins)):
         if isinstance(item, TableRegion):
             raw_blocks.append(
-                RawBlock("table", page=item.page, rows=item.rows, confidence=item.confidence)
+                RawBlock(
+                    "table",
+                    page=item.page,
+                    rows=item.rows,
+                    confidence=item.confidence,
+                    box=(item.x0, item.top, item.x1, item.bottom)
+                    if item.last_page == item.page
+                    else None,
+                )
             )
             continue
         assert isinstance(item, Paragraph)
@@ -229,6 +237,7 @@ def blocks_from_pages(
                 size=first.size,
                 centered=margins[first.page - 1].centered(first),
                 confidence=item.confidence,
+                box=item.box,
             )
         )
     return raw_blocks

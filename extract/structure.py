@@ -28,6 +28,7 @@ class RawBlock:
     label: str = ""  # automatic numbering rendered by the reader (Word), prefixed to text
     confidence: float | None = None  # OCR score, for text read from a page image
     extra: dict = field(default_factory=dict)
+    box: tuple[float, float, float, float] | None = None  # PDF points: x0, top, x1, bottom
 
 
 @dataclass
@@ -70,7 +71,7 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
                 continue
             text = "\n".join("\t".join(row) for row in rows)
             blocks.append(
-                Block("table", text, raw.page, 0, path(), rows, None, raw.confidence, unit)
+                Block("table", text, raw.page, 0, path(), rows, None, raw.confidence, unit, raw.box)
             )
             continue
         full = f"{raw.label}{raw.text}" if raw.label else raw.text
@@ -80,14 +81,26 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
         original = display_original(full, text)
         if not seen_heading and not seen_title and _is_title(raw, text, index, body_size):
             seen_title = True
-            blocks.append(Block("title", text, raw.page, 0, (), None, original, raw.confidence))
+            blocks.append(
+                Block("title", text, raw.page, 0, (), None, original, raw.confidence, box=raw.box)
+            )
             continue
         level = raw.style_level or heading_level(text)
         if level:
             seen_heading = True
             push(level, text)
             blocks.append(
-                Block("heading", text, raw.page, level, path()[:-1], None, original, raw.confidence)
+                Block(
+                    "heading",
+                    text,
+                    raw.page,
+                    level,
+                    path()[:-1],
+                    None,
+                    original,
+                    raw.confidence,
+                    box=raw.box,
+                )
             )
             continue
         run_in = split_run_in_heading(text)
@@ -96,11 +109,27 @@ def build_blocks(raw_blocks: list[RawBlock]) -> list[Block]:
             level, head, rest = run_in
             push(level, head)
             blocks.append(
-                Block("heading", head, raw.page, level, path()[:-1], confidence=raw.confidence)
+                Block(
+                    "heading",
+                    head,
+                    raw.page,
+                    level,
+                    path()[:-1],
+                    confidence=raw.confidence,
+                    box=raw.box,
+                )
             )
-            blocks.append(Block("paragraph", rest, raw.page, 0, path(), confidence=raw.confidence))
+            blocks.append(
+                Block(
+                    "paragraph", rest, raw.page, 0, path(), confidence=raw.confidence, box=raw.box
+                )
+            )
             continue
-        blocks.append(Block("paragraph", text, raw.page, 0, path(), None, original, raw.confidence))
+        blocks.append(
+            Block(
+                "paragraph", text, raw.page, 0, path(), None, original, raw.confidence, box=raw.box
+            )
+        )
     return blocks
 
 

@@ -101,6 +101,9 @@ class Passage(SQLModel, table=True):
     needs_review: bool = False
     reviewed_area: int | None = None  # the evaluator's word; ingest never writes it
     version: int = 1  # optimistic lock for evaluators' edits
+    # Where it is printed (PDFs and OCR'd pages): [x0, top, x1, bottom] in PDF points from the
+    # top-left of its page, its block's lines on that page (extract.Block.box); None otherwise.
+    box: list | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Figure(SQLModel, table=True):

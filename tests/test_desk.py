@@ -617,7 +617,11 @@ def test_original_download_and_page_image(app):
     img = page.xpath("//section[@id='source']//img/@src")
     assert img == [f"/documents/{doc.id}/pages/1.png"]
     caption = page.xpath("string(//section[@id='source']//figcaption)")
-    assert "没有段落在页面上的位置" in caption or "没有提取出段落" in caption
+    assert "框出的是各段落在原件上的位置" in caption or "没有提取出段落" in caption
+    if "框出" in caption:  # the samples' PDF is read with positions: one box per passage
+        boxes = page.xpath("//section[@id='source']//svg//rect[@data-box]")
+        texts = page.xpath("//div[@class='page-text']/p[@data-passage]")
+        assert len(boxes) == len(texts) > 0 and all(float(b.get("width")) > 0 for b in boxes)
     png = vic.get(img[0])
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     cached = list((app.state.settings.data_dir / "cache" / "pages").rglob("*.png"))
@@ -834,3 +838,155 @@ def test_upload_control_is_chinese_with_a_drop_zone(app):
     assert zone.xpath(".//progress[@id='upload-transfer']")
     css = eva.get("/static/style.css").text
     assert ".drop-zone input[type=file]" in css and "opacity: 0" in css
+
+
+def test_a_real_pdf_passage_box_holds_its_words_and_is_highlighted(realdoc, tmp_path):
+    """A passage's stored box (PDF points) holds the words pdfplumber finds for its text and no
+    word of the paragraphs around it, and the document page draws it over the page image."""
+    import pdfplumber
+    from sqlmodel import Session, select
+
+    from corpus import ingest, open_store
+    from corpus.accounts import add_user
+    from corpus.settings import Settings
+    from models.tables import Passage
+    from web import create_app
+
+    path = realdoc("llmcookbook__2024年北京市政府工作报告.pdf")
+    settings = Settings(data_dir=tmp_path / "data", database_url=None, jobs=1)
+    engine = open_store(settings)
+    summary = ingest(
+        [path], engine=engine, data_dir=settings.data_dir, limits=settings.limits(), jobs=1
+    )
+    assert summary.count("added") == 1, summary.to_dict()
+    add_user(engine, "vic", "vic-password-1", "viewer")
+    with Session(engine) as session:
+        rows = session.exec(select(Passage).order_by(Passage.order)).all()
+    assert rows and all(p.box for p in rows if p.page)
+    target = next(p for p in rows if p.text == "一年来，主要做了以下工作。")
+    x0, top, x1, bottom = target.box
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[target.page - 1]
+        width, height = float(page.width), float(page.height)
+        words = page.extract_words()
+
+    def inside(w, pad=0.0):
+        cx, cy = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
+        return x0 - pad <= cx <= x1 + pad and top - pad <= cy <= bottom + pad
+
+    mine = [w for w in words if w["text"] == target.text]
+    assert len(mine) == 1
+    assert inside(mine[0])
+    # pdfium's boxes are the glyphs' ink, pdfplumber's the font's advance: the edges agree to
+    # 2 pt, except the right one, where the closing 。 is ink in its em's lower-left corner
+    em = mine[0]["bottom"] - mine[0]["top"]
+    assert abs(mine[0]["x0"] - x0) < 2 and 0 <= mine[0]["x1"] - x1 < em
+    assert abs(mine[0]["top"] - top) < 2 and abs(mine[0]["bottom"] - bottom) < 2
+    assert [w["text"] for w in words if inside(w, 2) and w is not mine[0]] == []
+    # a paragraph of several lines: its box holds each of its lines' words
+    long = next(p for p in rows if p.page == target.page and p.text.startswith("一是深入落实"))
+    lx0, ltop, lx1, lbottom = long.box
+    held = [
+        w
+        for w in words
+        if lx0 - 2 <= w["x0"] and w["x1"] <= lx1 + 2 and ltop - 2 <= w["top"]
+        if w["bottom"] <= lbottom + 2
+    ]
+    assert len(held) >= 10 and "一是深入落实" in held[0]["text"]
+    assert not inside(held[0])
+
+    app = create_app(settings)
+    try:
+        client = TestClient(app, follow_redirects=False)
+        login(client, "vic", "vic-password-1")
+        doc_page = client.get(f"/documents/{target.document_id}?passage={target.id}")
+        page_tree = tree(doc_page)
+        svg = page_tree.xpath("//section[@id='source']//svg[@class='page-boxes']")[0]
+        _, _, px_width, px_height = (
+            float(v) for v in svg.get("viewbox").split()
+        )  # lxml: lower case
+        assert abs(px_width / width - 1.5) < 0.01 and abs(px_height / height - 1.5) < 0.01
+        boxes = svg.xpath(".//rect")
+        assert len(boxes) == len([p for p in rows if p.page == target.page])
+        on = [b for b in boxes if "on" in b.get("class").split()]
+        assert [b.get("data-box") for b in on] == [str(target.id)]
+        rect = [float(on[0].get(k)) for k in ("x", "y", "width", "height")]
+        # the same place on the image as in the PDF, to a pixel
+        assert (
+            abs(rect[0] / px_width * width - x0) < 1 and abs(rect[1] / px_height * height - top) < 1
+        )
+        assert abs(rect[2] / px_width * width - (x1 - x0)) < 1
+        assert abs(rect[3] / px_height * height - (bottom - top)) < 1
+        chosen = page_tree.xpath("//div[@class='page-text']/p[contains(@class,'on')]/@data-passage")
+        assert chosen == [str(target.id)]
+        assert "框出的是各段落在原件上的位置" in doc_page.text
+        # the passage in the document's text links to its page with its box marked
+        text_link = f"/documents/{target.document_id}?page={target.page}&passage={target.id}#source"
+        assert page_tree.xpath(f"//article[@id='p{target.id}']//a[@href='{text_link}']")
+    finally:
+        app.state.jobs.shutdown()
+        app.state.engine.dispose()
+        engine.dispose()
+
+
+def test_compare_after_an_edit_redoes_only_that_city_and_matches_a_full_build(app):
+    """After an evaluator's edit the compare page recomputes only the cities the new audit
+    events touch, and shows exactly what a page built from nothing shows."""
+    import re
+
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from corpus.accounts import set_role
+    from corpus.compare import cities_changed
+    from corpus.review import get_passage, review_figure, set_passage_area
+    from models.tables import Document, Passage, ReviewEvent
+    from models.tables import Figure as FigureRow
+
+    engine = app.state.engine
+    eva = logged_in(app, "eva")
+
+    def page() -> str:
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", eva.get("/compare").text)
+
+    def last_event() -> int | None:
+        with Session(engine) as session:
+            return session.exec(select(func.max(ReviewEvent.id))).one()
+
+    def city_of_figure(fid: int) -> str:
+        with Session(engine) as session:
+            return session.exec(
+                select(Document.city)
+                .join(Passage, Passage.document_id == Document.id)
+                .join(FigureRow, FigureRow.passage_id == Passage.id)
+                .where(FigureRow.id == fid)
+            ).one()
+
+    first = page()
+    links = tree(eva.get("/compare")).xpath(
+        "//table[contains(@class,'indicators')]//a[starts-with(@href,'/passages/')]/@href"
+    )
+    assert links, "the samples' period has headline figures"
+    fid = int(links[0].split("#f")[1])
+    with Session(engine) as session:
+        version = session.get(FigureRow, fid).version
+    start = last_event()
+    review_figure(engine, fid, "reject", user="eva", expected_version=version)
+    assert cities_changed(engine, start, last_event()) == {city_of_figure(fid)}
+    after_figure = page()
+    assert after_figure != first and f"#f{fid}" not in after_figure
+    # a passage's area: the matrix row of its city changes
+    pid = _passage_ids(app, 1)[0]
+    p = get_passage(engine, pid)
+    start = last_event()
+    set_passage_area(engine, pid, (p.area + 1) % 7, user="eva", expected_version=p.version)
+    assert cities_changed(engine, start, last_event()) == {p.city}
+    after_area = page()
+    # account events touch no city
+    start = last_event()
+    set_role(engine, "vic", "evaluator", by="admin")
+    assert cities_changed(engine, start, last_event()) == set()
+    assert cities_changed(engine, None, last_event()) is None  # nothing to start from
+    assert page() == after_area
+    app.state.page_cache.clear()  # from nothing: the same page
+    assert page() == after_area

@@ -150,8 +150,20 @@ def test_page_image_beside_the_text(desk):
                 width = image.evaluate("img => img.complete ? img.naturalWidth : 0")
                 time.sleep(0.1)
             assert width > 300, "the page image did not load"
-            assert "highlighted" in page.locator("figure.page-image").get_attribute("class")
-            assert page.locator("section#source .page-text p.text").count() > 0
+            texts = page.locator("section#source .page-text p.text")
+            assert texts.count() > 0
+            # each passage's box is drawn over the image; pointing at a passage highlights it
+            assert page.locator(".passage-box").count() == texts.count()
+            texts.first.hover()
+            chosen = page.locator(".passage-box.on")
+            sync_api.expect(chosen).to_have_count(1)
+            assert chosen.get_attribute("data-box") == texts.first.get_attribute("data-passage")
+            box, frame = chosen.bounding_box(), image.bounding_box()
+            assert box["width"] > 5 and box["height"] > 3, (box, frame)
+            assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+            assert (
+                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            )
             screenshot = page.locator("section#source").screenshot()
             assert screenshot.startswith(b"\x89PNG")
         finally:

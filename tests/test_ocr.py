@@ -191,6 +191,12 @@ def test_realdoc_book_title_page(realdoc):
     doc = read_document(realdoc("rapidocr__page2.pdf"))
     assert [b.text for b in doc.blocks] == ["计算机视觉与模式识别", "郑南宁著"]
     assert doc.page_info[0].ocr and doc.page_info[0].ocr_confidence > 0.9
+    # OCR'd lines are in PDF points too, so the blocks carry boxes on the 539 × 754 pt page:
+    # the title above the author, both centred (the scan's page is a book's title page)
+    title, author = (b.box for b in doc.blocks)
+    assert 0 < title[0] < title[2] < 539 and 0 < title[1] < title[3] < author[1] < author[3] < 754
+    assert abs((title[0] + title[2]) / 2 - 539 / 2) < 30
+    assert abs((author[0] + author[2]) / 2 - 539 / 2) < 30
 
 
 def test_realdoc_signature_under_seal(realdoc):

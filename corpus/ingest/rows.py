@@ -40,6 +40,7 @@ def passage_rows(document_id: int, analysis: Analysis) -> list[dict]:
                 "order": p.order,
                 "page": p.page,
                 "heading_path": list(p.heading_path),
+                "box": [round(v, 2) for v in p.box] if p.box else None,
                 "text": p.text,
                 "words": item.words,
                 "extra": item.extra,

@@ -39,6 +39,7 @@ class PassageView:
     needs_review: bool
     reviewed_area: int | None
     version: int
+    box: list | None = None  # [x0, top, x1, bottom] on its page, PDF points (PDFs only)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,6 +100,7 @@ def _view(p: Passage, d: Document) -> PassageView:
         needs_review=p.needs_review,
         reviewed_area=p.reviewed_area,
         version=p.version,
+        box=p.box,
     )
 
 

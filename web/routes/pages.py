@@ -18,7 +18,7 @@ from corpus.compare import city_overview, periods
 from corpus.diff import previous_submission
 from corpus.documents import documents_metadata, submission_documents
 from corpus.figures import FigureFilters, NoSubmission, list_figures, period_key
-from corpus.pageimage import original
+from corpus.pageimage import box_rect, image_size, original, page_image
 from corpus.queue import count_waiting, queue_counts
 from corpus.retire import versions
 from corpus.review import (
@@ -182,7 +182,12 @@ def city_area(request: Request, city: str, year: Year, period: str, area: int, u
 
 @router.get("/documents/{doc_id}")
 def document_page(
-    request: Request, doc_id: Id, area: str | None = None, page: str | None = None, user=viewer
+    request: Request,
+    doc_id: Id,
+    area: str | None = None,
+    page: str | None = None,
+    passage: str | None = None,
+    user=viewer,
 ):
     """A document's text; for a PDF or scan, one page's image beside that page's passages
     (`page`), and the document's versions linked both ways."""
@@ -198,9 +203,22 @@ def document_page(
     except NotFound:
         source = None
     pages_with_text = sorted({p.page for p in document.passages if p.page})
+    selected = optional_int(passage, "段落", 0, 2**31 - 1)
+    selected_page = next((p.page for p in document.passages if p.id == selected), None)
     shown_page = None
     if source is not None and source.has_page_images:
-        shown_page = page_no or (pages_with_text[0] if pages_with_text else 1)
+        shown_page = page_no or selected_page or (pages_with_text[0] if pages_with_text else 1)
+    page_passages = [p for p in document.passages if p.page == shown_page]
+    boxes, image_px = {}, None  # passage id → its rectangle in the page image's pixels
+    if shown_page and source.format == "pdf" and any(p.box for p in page_passages):
+        try:  # rendered now (and cached) rather than by the <img> request: its size is needed
+            image_px = image_size(
+                page_image(request.app.state.settings.data_dir, source, shown_page)
+            )
+        except NotFound:
+            image_px = None
+        if image_px is not None:
+            boxes = {p.id: box_rect(p.box) for p in page_passages if p.box}
     return render(
         request,
         "document.html",
@@ -212,7 +230,10 @@ def document_page(
         events=history(engine, "document", doc_id),
         source=source,
         shown_page=shown_page,
-        page_passages=[p for p in document.passages if p.page == shown_page],
+        page_passages=page_passages,
+        boxes=boxes,
+        image_px=image_px,
+        selected=selected,
         versions=versions(engine, doc_id),
         readonly=not document.is_current,
     )

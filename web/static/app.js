@@ -312,3 +312,23 @@
     uploadCheck(); progress(); uploadControl(); saveWithoutReload(); queueKeys(); sortableTables();
   });
 })();
+
+// The document page: the passage's box on the page image follows the passage pointed at or
+// linked (#p123, #sp123); the server marks `?passage=` without script.
+(() => {
+  const mark = (id) => {
+    for (const el of document.querySelectorAll(".passage-box.on, .page-text p.on")) el.classList.remove("on");
+    for (const el of document.querySelectorAll(`[data-box="${id}"], .page-text p[data-passage="${id}"]`)) el.classList.add("on");
+  };
+  const fromHash = () => {
+    const m = /^#s?p(\d+)$/.exec(location.hash);
+    if (m) mark(m[1]);
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const p of document.querySelectorAll(".page-text p[data-passage]")) {
+      p.addEventListener("mouseenter", () => mark(p.dataset.passage));
+    }
+    fromHash();
+  });
+  window.addEventListener("hashchange", fromHash);
+})();
