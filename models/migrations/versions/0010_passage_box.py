@@ -16,10 +16,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("passage", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("box", sa.JSON(), nullable=True))
+    # A plain ADD COLUMN on both databases: batch mode rebuilt the table on SQLite (DROP TABLE
+    # passage), which a store with figures refuses (their foreign key) and which would lose the
+    # full-text triggers.
+    op.add_column("passage", sa.Column("box", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("passage", schema=None) as batch_op:
-        batch_op.drop_column("box")
+    # Not batch mode, for the same reason (SQLite has had DROP COLUMN since 3.35).
+    op.execute("ALTER TABLE passage DROP COLUMN box")
