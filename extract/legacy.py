@@ -178,7 +178,7 @@ class Converter:
             "--nologo",
         ]
 
-    def _start(self, deadline: float, path: Path) -> None:
+    def _start(self, deadline: float, timeout_s: float, path: Path) -> None:
         self.stop()
         self.home = Path(tempfile.mkdtemp(prefix="infocity-office-"))
         pipe = f"infocity-{uuid.uuid4().hex}"
@@ -198,7 +198,10 @@ class Converter:
         while not any((d / f"OSL_PIPE_{os.getuid()}_{pipe}").exists() for d in _PIPE_DIRS):
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 self.stop()
-                raise ResourceLimit(path, "LibreOffice did not start in time")
+                # The file's one conversion budget, whether the office was starting or converting.
+                raise ResourceLimit(
+                    path, f"LibreOffice took longer than {timeout_s:.0f} s (starting the office)"
+                )
             time.sleep(0.05)
 
     def stop(self) -> None:
@@ -228,7 +231,7 @@ class Converter:
         shutil.copyfile(path, src)
         outdir = workdir / "out"
         if not self.running or self.done >= self.max_files:
-            self._start(deadline, path)
+            self._start(deadline, timeout_s, path)
         cmd = [
             self.soffice,
             *self._profile_args(),
