@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint install install-test bench samples model
+.PHONY: demo test test-fast lint install install-test brokers bench samples model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ demo: install
 	$(BIN)/infocity serve
 
 ## Install what the tests need, lint, and run the whole suite.
-test: install-test lint
+test: install-test lint brokers
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+## Redis and RabbitMQ for the queued-ingest tests, started when not running (the tests start
+## throwaway ones on free ports when these are still unreachable).
+brokers:
+	scripts/brokers.sh
 
 ## The inner loop: the tests that are not slow (no browser, no LibreOffice, no killed processes,
 ## no real-files golden runs). `make test` still runs everything.
