@@ -25,6 +25,44 @@ from .accounts import UserInfo
 from .review import Actor, Forbidden, InvalidValue, NotFound, _locked, _record, actor_name
 
 
+def _retire(session: Session, doc: Document, name: str, comment: str | None, upload: str | None):
+    """The one state change and its audit event, for a document or each of an upload's."""
+    before = {"retired": False, "is_current": doc.is_current}
+    doc.retired, doc.is_current = True, False
+    session.add(doc)
+    after = {"retired": True, "is_current": False} | ({"upload": upload} if upload else {})
+    return _record(
+        session,
+        user=name,
+        entity="document",
+        entity_id=doc.id,
+        action="retire",
+        before=before,
+        after=after,
+        comment=comment,
+    )
+
+
+def _restore(session: Session, doc: Document, name: str, comment: str | None, upload: str | None):
+    """Current again unless a newer version of it has come in since; audited."""
+    newer = session.exec(select(Document.id).where(Document.previous_id == doc.id)).first()
+    doc.retired, doc.is_current = False, newer is None
+    session.add(doc)
+    after = {"retired": False, "is_current": doc.is_current} | (
+        {"upload": upload} if upload else {}
+    )
+    return _record(
+        session,
+        user=name,
+        entity="document",
+        entity_id=doc.id,
+        action="restore",
+        before={"retired": True, "is_current": False},
+        after=after,
+        comment=comment,
+    )
+
+
 def retire_document(engine: Engine, doc_id: int, *, user: Actor, comment: str | None = None):
     """Withdraws the document from every view; refused when it is already retired."""
     name = actor_name(user)
@@ -32,19 +70,7 @@ def retire_document(engine: Engine, doc_id: int, *, user: Actor, comment: str | 
         doc = _locked(session, "document", doc_id)
         if doc.retired:
             raise InvalidValue(f"文件 {doc.name} 已撤回")
-        before = {"retired": False, "is_current": doc.is_current}
-        doc.retired, doc.is_current = True, False
-        session.add(doc)
-        return _record(
-            session,
-            user=name,
-            entity="document",
-            entity_id=doc.id,
-            action="retire",
-            before=before,
-            after={"retired": True, "is_current": False},
-            comment=(comment or "").strip() or None,
-        )
+        return _retire(session, doc, name, (comment or "").strip() or None, None)
 
 
 def _upload_documents(session: Session, job_id: str) -> list[int]:
@@ -78,19 +104,7 @@ def retire_upload(
             doc = _locked(session, "document", doc_id)
             if doc.retired:
                 continue
-            before = {"retired": False, "is_current": doc.is_current}
-            doc.retired, doc.is_current = True, False
-            session.add(doc)
-            _record(
-                session,
-                user=name,
-                entity="document",
-                entity_id=doc.id,
-                action="retire",
-                before=before,
-                after={"retired": True, "is_current": False, "upload": job_id},
-                comment=f"{note}：{extra}" if extra else note,
-            )
+            _retire(session, doc, name, f"{note}：{extra}" if extra else note, job_id)
             done.append(doc.id)
         if not done:
             raise InvalidValue(f"上传 {job_id} 没有可撤回的文件（没有新入库的文件，或已全部撤回）")
@@ -117,19 +131,7 @@ def restore_upload(engine: Engine, job_id: str, *, user: Actor) -> list[int]:
             by_upload = last is not None and (last.after or {}).get("upload") == job_id
             if not (doc.retired and by_upload and last.action == "retire"):
                 continue
-            newer = session.exec(select(Document.id).where(Document.previous_id == doc.id)).first()
-            doc.retired, doc.is_current = False, newer is None
-            session.add(doc)
-            _record(
-                session,
-                user=name,
-                entity="document",
-                entity_id=doc.id,
-                action="restore",
-                before={"retired": True, "is_current": False},
-                after={"retired": False, "is_current": doc.is_current, "upload": job_id},
-                comment=f"恢复上传 {job_id}",
-            )
+            _restore(session, doc, name, f"恢复上传 {job_id}", job_id)
             done.append(doc.id)
         if not done:
             raise InvalidValue(f"上传 {job_id} 没有因撤回上传而撤回的文件可恢复")
@@ -146,19 +148,7 @@ def restore_document(engine: Engine, doc_id: int, *, user: Actor):
         doc = _locked(session, "document", doc_id)
         if not doc.retired:
             raise InvalidValue(f"文件 {doc.name} 没有被撤回")
-        newer = session.exec(select(Document.id).where(Document.previous_id == doc.id)).first()
-        doc.retired, doc.is_current = False, newer is None
-        session.add(doc)
-        return _record(
-            session,
-            user=name,
-            entity="document",
-            entity_id=doc.id,
-            action="restore",
-            before={"retired": True, "is_current": False},
-            after={"retired": False, "is_current": doc.is_current},
-            comment=None,
-        )
+        return _restore(session, doc, name, None, None)
 
 
 def versions(engine: Engine, doc_id: int) -> list[dict]:
