@@ -41,7 +41,7 @@ from .formats import Signature
 from .layout import Char, Line, Paragraph, TableRegion, dedupe_chars, group_lines
 from .limits import Limits
 from .normalize import count_cjk
-from .pdf import OCR_MIN_CHARS, blocks_from_pages
+from .pdf import OCR_MIN_CHARS, blocks_from_pages, compose
 from .structure import ReaderOutput
 
 OFD = Signature("ofd", "OFD document", zip_member="OFD.xml")
@@ -268,13 +268,13 @@ class _Package:
                 unit = res.units.get(el.get("ResourceID", ""))
                 content = unit.find("{*}Content") if unit is not None else None
                 if content is not None:
-                    inner = _compose(transform, _object_transform(el))
+                    inner = compose(_object_transform(el), transform)
                     self._objects(content, inner, res, scan, number, depth + 1)
 
     def _text_object(
         self, el: etree._Element, parent: Affine, res: _Resources, scan: _PageScan
     ) -> None:
-        m = _compose(parent, _object_transform(el))
+        m = compose(_object_transform(el), parent)
         size = _float(el.get("Size"), 0.0) or 3.5
         hscale = _float(el.get("HScale"), 1.0) or 1.0
         scale = math.sqrt(abs(m[0] * m[3] - m[1] * m[2])) or 1.0
@@ -567,19 +567,6 @@ def _object_transform(el: etree._Element) -> Affine:
     ctm = _numbers(el.get("CTM"))
     a, b, c, d, e, f = ctm if len(ctm) == 6 else IDENTITY
     return (a, b, c, d, e + box[0], f + box[1])
-
-
-def _compose(outer: Affine, inner: Affine) -> Affine:
-    a1, b1, c1, d1, e1, f1 = inner
-    a2, b2, c2, d2, e2, f2 = outer
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
 
 
 def _apply(m: Affine, x: float, y: float) -> tuple[float, float]:

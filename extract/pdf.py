@@ -382,7 +382,7 @@ def _page_objects(page_raw, paths: list) -> tuple[int, float]:
                     raw.FPDFFormObj_CountObjects,
                     raw.FPDFFormObj_GetObject,
                     obj,
-                    _compose(inner, outer),
+                    compose(inner, outer),
                     level + 1,
                 )
 
@@ -393,8 +393,8 @@ def _page_objects(page_raw, paths: list) -> tuple[int, float]:
 Matrix = tuple[float, float, float, float, float, float]
 
 
-def _compose(inner: Matrix, outer: Matrix) -> Matrix:
-    """The matrix applying `inner`, then `outer` (PDF's row-vector convention)."""
+def compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer` (PDF's and OFD's row-vector convention)."""
     a, b, c, d, e, f = inner
     A, B, C, D, E, F = outer
     return (
@@ -425,7 +425,7 @@ def _path_segments(paths: list, h0: float) -> list[Segment]:
             return []
         m = outer
         if raw.FPDFPageObj_GetMatrix(obj, matrix):
-            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            m = compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
         a, b, c, d, e, f = m
         start = last = None
         for i in range(n):
