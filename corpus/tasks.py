@@ -34,14 +34,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from extract import Limits
-from extract.isolate import WorkerPool
 from models.tables import Job
 
 from . import jobs as job_rows
 from . import leases
 from .ingest import FileResult, Overrides, Source, analyse_step, write
-from .ingest.step import AnalyseStep, attach
-from .ingest.triage import find_by_sha
+from .ingest.pools import borrowed
+from .ingest.step import attach
+from .ingest.write import present as store_present
 from .jobs import STAGING
 from .settings import Settings, get_settings
 from .store import StoreUnavailable, open_store
@@ -104,20 +104,6 @@ def _engine() -> tuple[Engine, Path]:
     return _process["engine"], _process["data_dir"]
 
 
-def _pool(limits: Limits, step: AnalyseStep) -> WorkerPool:
-    """One isolated parsing process per worker process, which also runs the analysis with its
-    models loaded once; a job with other limits or overrides gets a fresh one (the old one is
-    closed: most jobs share the defaults, so this is rare)."""
-    key = (repr(limits), repr(step))
-    current = _process.get("pool")
-    if current is None or current[0] != key:
-        if current is not None:
-            current[1].close()
-        _own_multiprocessing()
-        _process["pool"] = (key, WorkerPool(1, limits, then=step))
-    return _process["pool"][1]
-
-
 class _StdProcess(multiprocessing.process.BaseProcess):
     """What the standard library's own main-process object is (it deletes that class)."""
 
@@ -143,8 +129,8 @@ def _own_multiprocessing() -> None:
     from multiprocessing import process
 
     current = process._current_process  # type: ignore[attr-defined]
-    if type(current).__module__.startswith("multiprocessing"):
-        return  # not in a billiard child (a solo pool, a test)
+    if isinstance(current, _StdProcess) or type(current).__module__.startswith("multiprocessing"):
+        return  # done already, or not in a billiard child (a solo pool, a test)
     process._current_process = _StdProcess(current.name)  # type: ignore[attr-defined]
 
 
@@ -224,7 +210,10 @@ def process_file(engine: Engine, data_dir: Path, payload: dict) -> FileResult | 
         payload.get("note", ""),
         tuple(payload.get("folders", ())),
     )
-    if (present := _stored_already(engine, job)) is not None:
+    # The same bytes stored since the producer looked: by an earlier delivery of this very task
+    # (its worker died after the commit, before recording the result) or by another ingest.
+    note = "（由本文件中断前的一次处理或同时进行的另一次导入保存）"
+    if (present := store_present(engine, job, "already stored as", note)) is not None:
         return present
     if not path.is_file():
         return FileResult(
@@ -237,8 +226,11 @@ def process_file(engine: Engine, data_dir: Path, payload: dict) -> FileResult | 
     limits = limits_from(payload.get("limits", {}))
     overrides = Overrides(**payload.get("overrides", {}))
     step = analyse_step(data_dir, overrides, payload.get("review_threshold"))
-    with leases.held(engine):  # the copy into files/ is in flight until its row commits
-        outcome = attach(job, _pool(limits, step).run(path, job.folders))
+    _own_multiprocessing()  # before this Celery child starts its first parsing worker
+    # One parsing process per Celery process, kept between tasks with its models loaded (the
+    # same kept pools as a local ingest's: corpus/ingest/pools.py).
+    with leases.held(engine), borrowed(1, limits, step) as pool:  # held until the row commits
+        outcome = attach(job, pool.run(path, job.folders))
         return write(engine, outcome, data_dir=data_dir, user=payload.get("user", ""))
 
 
@@ -248,22 +240,6 @@ def _resolve(data_dir: Path, rel: str) -> Path:
     if root not in path.parents:
         raise ValueError(f"task path outside the data directory: {rel!r}")
     return path
-
-
-def _stored_already(engine: Engine, job: Source) -> FileResult | None:
-    """The same bytes stored since the producer looked: by an earlier delivery of this very task
-    (its worker died after the commit, before recording the result) or by another ingest."""
-    existing = find_by_sha(engine, job.sha256)
-    if existing is None or existing.status != "ok":
-        return None
-    return FileResult(
-        job.name,
-        "present",
-        f"{job.name}: already stored as document {existing.id}（由本文件中断前的一次处理"
-        "或同时进行的另一次导入保存）",
-        existing.id,
-        existing.pages or 0,
-    )
 
 
 def finish_if_complete(engine: Engine, data_dir: Path, job_id: str) -> bool:

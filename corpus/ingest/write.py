@@ -55,19 +55,23 @@ def write(
             # Another ingest committed first: the same bytes (that document stands, and is
             # reported only once it is really there), or the same new city or submission (found
             # by the next attempt).
-            if (present := _present(engine, source)) is not None:
-                return present
+            if (stored := present(engine, source)) is not None:
+                return stored
     return _conflict(source)
 
 
-def _present(engine: Engine, job: Source) -> FileResult | None:
+def present(
+    engine: Engine, job: Source, said: str = "stored meanwhile by another ingest as", note: str = ""
+) -> FileResult | None:
+    """The file's bytes committed since it was triaged (another ingest, or an earlier delivery
+    of the same queued task), reported as present; None when they are not stored."""
     existing = find_by_sha(engine, job.sha256)
     if existing is None or existing.status != "ok":
         return None
     return FileResult(
         job.name,
         "present",
-        f"{job.name}: stored meanwhile by another ingest as document {existing.id}",
+        f"{job.name}: {said} document {existing.id}{note}",
         existing.id,
         existing.pages or 0,
     )
