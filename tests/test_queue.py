@@ -15,7 +15,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -30,7 +29,7 @@ from corpus.store import open_store
 from models.tables import Document, IngestLease, JobResult
 from tests import brokers, pg
 from tests.test_crash import REPO, env_for
-from tests.test_web_restart import PASSWORD, _login, _token
+from tests.test_web_restart import PASSWORD, _login, _token, _wait_for
 
 CLI = [sys.executable, "-m", "cli"]
 
@@ -95,13 +94,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
 def _kill_mid_task(engine, victim: subprocess.Popen, timeout: float = 240) -> None:
     """SIGKILLs the worker (and its pool and parsers) at a moment its pool process holds an
     ingest lease, i.e. is parsing or writing a file."""
@@ -146,6 +138,19 @@ def _job_results(engine, job_id: str) -> list[JobResult]:
 
 
 @pytest.mark.slow
+def _add_evaluator(env: dict) -> None:
+    """The web upload's evaluator, added through the real CLI against the test's store."""
+    subprocess.run(
+        [*CLI, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_two_workers_one_killed_mid_task_store_each_file_once(tmp_path, redis_server, pg_server):
     originals = _reports(tmp_path / "folder", 60)
     queue = f"infocity-test-{uuid.uuid4().hex[:8]}"
@@ -162,15 +167,7 @@ def test_two_workers_one_killed_mid_task_store_each_file_once(tmp_path, redis_se
             jobs=1,
         )
         engine = open_store(settings)
-        subprocess.run(
-            [*CLI, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
-            input=PASSWORD + "\n",
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        _add_evaluator(env)
         logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
         workers = [_start_worker(env, log) for log in logs]
         from web import create_app
@@ -384,15 +381,7 @@ def test_a_stopped_web_server_leaves_its_upload_to_the_workers(tmp_path, redis_s
         settings = Settings(
             data_dir=data_dir, database_url=db_url, broker_url=broker, broker_queue=queue, jobs=1
         )
-        subprocess.run(
-            [*CLI, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
-            input=PASSWORD + "\n",
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        _add_evaluator(env)
         app = create_app(settings)
         worker = None
         try:
