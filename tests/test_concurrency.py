@@ -94,6 +94,7 @@ def test_two_ingests_of_overlapping_folders_store_every_file_once(db_url, tmp_pa
                 assert sorted(d.sha256 for d in docs) == sorted(expected)
                 for doc in docs:
                     assert doc.status == "ok" and doc.name == expected[doc.sha256]
+                    assert doc.stored_path, f"{doc.name}: stored without its original"
                     original = data_dir / doc.stored_path
                     assert original.is_file(), f"{doc.name}: the original file is gone"
                     assert hashlib.sha256(original.read_bytes()).hexdigest() == doc.sha256
@@ -157,3 +158,79 @@ def test_two_processes_opening_a_new_store_at_once(db_url, tmp_path):
     for proc in procs:
         _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 0, stderr
+
+
+def test_a_document_written_again_after_losing_the_race_for_its_city_keeps_its_original(
+    pg_server, tmp_path
+):
+    """After losing the race for a new city, the retry overwrote the stored file's path with the
+    answer to "stored meanwhile by the other ingest?" (None), so the document written again had
+    no original (stored_path NULL) and its file was later swept as an orphan. Here another transaction holds the new city and submission
+    uncommitted while the document is written, then commits: the write loses, retries, and keeps
+    its original."""
+    import threading
+
+    import psycopg
+
+    from corpus.ingest import analyse_file, analyse_step, write
+    from corpus.ingest.triage import Source
+    from corpus.settings import Settings
+    from corpus.store import open_store
+    from tests import pg
+
+    with pg.database(pg_server) as url:
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        engine = open_store(settings)
+        try:
+            src = tmp_path / "宁波市2016年上半年信息消费示范城市建设进展情况.txt"
+            src.write_text(
+                "宁波市2016年上半年信息消费示范城市建设进展情况\n"
+                + "全市新增光纤到户用户12.6万户，4G基站新增1200个。\n" * 20,
+                "utf-8",
+            )
+            data = src.read_bytes()
+            source = Source(src, src.name, hashlib.sha256(data).hexdigest())
+            analysed = analyse_file(source, analyse_step(settings.data_dir), settings.limits())
+            assert analysed.city == "宁波市" and analysed.period == "H1", analysed
+
+            other = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+            other.execute("INSERT INTO city (name) VALUES ('宁波市')")
+            other.execute(
+                "INSERT INTO submission (city_id, year, period) "
+                "SELECT id, 2016, 'H1' FROM city WHERE name = '宁波市'"
+            )
+            results: list = []
+            writer = threading.Thread(
+                target=lambda: results.append(
+                    write(engine, analysed, data_dir=settings.data_dir, user="甲")
+                )
+            )
+            writer.start()
+            deadline = time.monotonic() + 60
+            with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as watch:
+                while time.monotonic() < deadline:  # the writer waits on the city's unique key
+                    waiting = watch.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ).fetchone()[0]
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+                else:
+                    raise AssertionError("the writer never waited for the other transaction")
+            other.commit()
+            other.close()
+            writer.join(60)
+            assert not writer.is_alive()
+            (result,) = results
+            assert result.status == "added", result
+            with Session(engine) as session:
+                doc = session.get(Document, result.document_id)
+                assert doc is not None and doc.status == "ok"
+                assert doc.stored_path, "the document was written without its original"
+                original = settings.data_dir / doc.stored_path
+                assert hashlib.sha256(original.read_bytes()).hexdigest() == doc.sha256
+                sub = session.get(Submission, doc.submission_id)
+                assert (sub.year, sub.period) == (2016, "H1")
+        finally:
+            engine.dispose()

@@ -55,8 +55,8 @@ def write(
             # Another ingest committed first: the same bytes (that document stands, and is
             # reported only once it is really there), or the same new city or submission (found
             # by the next attempt).
-            if (stored := present(engine, source)) is not None:
-                return stored
+            if (already := present(engine, source)) is not None:
+                return already
     return _conflict(source)
 
 
