@@ -133,6 +133,10 @@ def integrity_problems(engine: Engine) -> list[str]:
         )
         for doc_id, want, got in rows:
             problems.append(f"document {doc_id} has {got} of its {want} passages")
+        for (doc_id,) in conn.execute(
+            text("SELECT id FROM document WHERE status = 'ok' AND stored_path IS NULL")
+        ):
+            problems.append(f"document {doc_id} is stored without its original")
         if engine.dialect.name == "sqlite":
             missing = conn.execute(
                 text("SELECT COUNT(*) FROM passage WHERE id NOT IN (SELECT rowid FROM passage_fts)")
