@@ -358,6 +358,11 @@ def postgresql_statement(
             f"passage p WHERE {RUM_TSV} @@ {cond} AND EXISTS (SELECT 1 FROM document d "
             f"WHERE d.id = p.document_id AND {where} OFFSET 0)"
         )
+        if filters.tag:
+            # A tag has no facet (it belongs to the document's applications): as a join the
+            # planner may start from the few documents holding it instead of walking rum's
+            # order through every match until 400 pass.
+            walk = f"{joined} WHERE {RUM_TSV} @@ {cond} AND {where}"
         sql = (
             f"WITH top AS (SELECT p.id FROM {walk} ORDER BY {RUM_TSV} <=> {order} LIMIT :window) "
             f"SELECT {columns}, -rum_ts_score(p.tsv, {q}) AS score FROM top "

@@ -139,6 +139,15 @@ def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
             ranked = _brute_force(gin, query, "ts_rank", f)
             assert_exact(search(gin, query, f, limit=10), ranked, (query, f, "fallback"))
     assert search(rum, "光纤", Filters(city="杭州", period="H1"))
+    with rum.connect() as conn:  # a tag is checked on the document (it has no facet)
+        tag = conn.execute(
+            text("SELECT tag FROM applicationtag GROUP BY tag ORDER BY count(*) DESC LIMIT 1")
+        ).scalar()
+    for f in (Filters(tag=tag), Filters(tag=tag, year=2016)):
+        for query in ("平台", "企业"):
+            ranked = _brute_force(rum, query, "rum_ts_score", f)
+            assert_exact(search(rum, query, f, limit=10), ranked, (query, f))
+    assert search(rum, "平台", Filters(tag=tag))
     # The statement's ordering is one the rum index can produce: with plain scans and sorts
     # priced out, the plan walks ix_passage_search_rum in distance order, the filters' facet
     # lexemes inside the index condition; the document is a per-row check (no join for the
