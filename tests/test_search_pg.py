@@ -289,3 +289,38 @@ def test_an_evaluators_corrections_reach_the_filtered_search_at_once(engines):
             )
         ).scalar()
         assert stale == 0
+
+
+def test_migration_0011_fills_the_facets_of_a_store_that_has_passages(engines):
+    """Down to 0010 (rum over `tsv` alone, no facets) and up again: the upgrade fills every
+    stored passage's facets from its document, and filtered searches are exact again."""
+    from alembic import command
+
+    from models.db import alembic_config, migrate
+
+    rum, _ = engines
+    command.downgrade(alembic_config(rum), "0010")
+    with rum.connect() as conn:
+        columns = conn.execute(
+            text("SELECT column_name FROM information_schema.columns WHERE table_name = 'passage'")
+        ).scalars()
+        assert "facets" not in set(columns)
+        indexes = set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'passage'"))
+            .scalars()
+            .all()
+        )
+        assert "ix_passage_tsv_rum" in indexes and "ix_passage_search_rum" not in indexes
+    migrate(rum)
+    with rum.connect() as conn:
+        counts = conn.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE facets = "
+                "passage_facets(document_id, area, reviewed_area) AND facets <> ''::tsvector) "
+                "FROM passage"
+            )
+        ).one()
+        assert counts[0] > 100 and counts[0] == counts[1]
+    for f in (Filters(city="杭州", period="H1"), Filters(area=3)):
+        ranked = _brute_force(rum, "平台", "rum_ts_score", f)
+        assert_exact(search(rum, "平台", f, limit=10), ranked, f)
