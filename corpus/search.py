@@ -348,7 +348,7 @@ def postgresql_statement(
         if order != q:
             # The phrase's words ANDed with the phrase: the same matches (a phrase holds its
             # words), but rum can then skip through the words' and the filters' lists instead of
-            # reading them whole: `"公共数据开放"` with a city and period went from 0.2 s to 12 ms.
+            # reading them whole: `"公共数据开放"` with a city and period, 156-220 ms -> 31 ms at 1M.
             cond = f"({order} && {q})"
         facets = facets_tsquery(filters)
         if facets:
