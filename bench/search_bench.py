@@ -259,7 +259,7 @@ FILTERS = {
 
 def warm_up(engine) -> float:
     """One untimed pass of every query, unfiltered and with each filter, before the timed runs:
-    a serving process is warm, and the first read of an index (rum's is 689 MB at 1M) from
+    a serving process is warm, and the first read of an index (rum's is 725 MB at 1M) from
     disk is not what a search costs. Returns the slowest search of the pass, in ms (reported as
     `first pass max`: cold only as far as the OS page cache was, see bench/README.md)."""
     slowest = 0.0

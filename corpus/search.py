@@ -193,17 +193,21 @@ def search(
     return _run(engine, groups, filters or Filters(), limit, exclude_document=None)
 
 
-# PostgreSQL. With the `rum` index (ix_passage_tsv_rum, migration 0009), the ranked search is one
-# ordered index scan: `ORDER BY tsv <=> query` reads the matches' positions from the index, ranks
-# them there (rum's ts_rank-like score, no row read from the table) and hands them over best
-# first; filters are applied as they come, and the first RUM_WINDOW that pass are ranked again
+# PostgreSQL. With the `rum` index (ix_passage_search_rum, migrations 0009 and 0011), the ranked
+# search is one ordered index scan: `ORDER BY tsv <=> query` reads the matches' positions from the
+# index, ranks them there (rum's ts_rank-like score, no row read from the table) and hands them
+# over best first. The index covers `tsv || facets`: the filters (city, year, period, kind, area)
+# are lexemes of each passage's `facets` (migration 0011), so a filtered search is the query ANDed
+# with them and rum ranks only the passages that pass. The first RUM_WINDOW are ranked again
 # exactly on their rows (see RUM_WINDOW). Without rum
 # (extension not installed, or INFOCITY_SEARCH_RUM=0) the fallback ranks with ts_rank only the
 # newest `PG_CANDIDATES` matches that pass the filters: exact among them, not over older ones.
 # ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
 # several words rum's score weighs proximity its own way. docs/search.md has the trade-offs.
 PG_CANDIDATES = 5_000
-RUM_INDEX = "ix_passage_tsv_rum"
+RUM_INDEX = "ix_passage_search_rum"
+# What the index covers: the words, and the filter lexemes (`facets`, kept by triggers).
+RUM_TSV = "(p.tsv || p.facets)"
 # rum ranks every match inside the index and sorts them: 100,000 matches spill PostgreSQL's
 # default 4 MB to disk, which costs a third of the time (bench/README.md).
 RUM_WORK_MEM = "64MB"
@@ -238,7 +242,7 @@ def uses_rum(engine: Engine) -> bool:
 
 
 def enable_rum(engine: Engine) -> bool:
-    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0009
+    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0011
     does when the extension is there at upgrade time); False when the server lacks it."""
     if engine.dialect.name != "postgresql":
         return False
@@ -248,7 +252,8 @@ def enable_rum(engine: Engine) -> bool:
         try:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
             conn.exec_driver_sql(
-                f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage USING rum (tsv rum_tsvector_ops)"
+                f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage "
+                "USING rum ((tsv || facets) rum_tsvector_ops)"
             )
         except Exception:
             savepoint.rollback()
@@ -273,23 +278,36 @@ def _run_postgresql(
             # table for an area, seconds at 1M passages. Walking the rum index is bounded.
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            # Where no other plan is left, the planner prices the one it takes at its 1e10
+            # penalty, which is past jit_above_cost: compiling would cost more than the search.
+            conn.exec_driver_sql("SET LOCAL jit = off")
         rows = conn.execute(text(sql), params).all()
     return [_hit(row, terms) for row in rows]
 
 
-def _narrowed(filters: Filters) -> bool:
-    """A filter beyond the status and current version (city, year, period, area, tag, kind)."""
-    return any(
-        v is not None
-        for v in (
-            filters.city,
-            filters.year,
-            filters.period,
-            filters.area,
-            filters.tag,
-            filters.kind,
-        )
-    )
+def _lexeme(value: str) -> str:
+    """`value` as one quoted tsquery lexeme, taken as it is (no parser, no lower-casing)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def facets_tsquery(filters: Filters) -> str | None:
+    """The filters as a tsquery over the passages' facet lexemes (migration 0011): `c:` city,
+    `y:` year, `p:` period, `k:` kind, `a:` effective area; None without such a filter. A city
+    matches as `_filter_sql` has it, as given or with 市 added. The tag and the version stay
+    checks on the document."""
+    parts = []
+    if filters.city:
+        cities = dict.fromkeys((filters.city, filters.city.removesuffix("市") + "市"))
+        parts.append("(" + " | ".join(_lexeme(f"c:{c}") for c in cities) + ")")
+    if filters.year:
+        parts.append(_lexeme(f"y:{filters.year}"))
+    if filters.period:
+        parts.append(_lexeme(f"p:{filters.period}"))
+    if filters.kind:
+        parts.append(_lexeme(f"k:{filters.kind}"))
+    if filters.area is not None:
+        parts.append(_lexeme(f"a:{filters.area}"))
+    return " & ".join(parts) or None
 
 
 def postgresql_statement(
@@ -320,18 +338,33 @@ def postgresql_statement(
         params["order"] = _tsquery(groups, relax_phrases=True)
         order = "to_tsquery('simple', :order)" if params["order"] != params["q"] else q
         params["window"] = max(RUM_WINDOW, limit)
-        walk = f"{joined} WHERE p.tsv @@ {q} AND {where}"
-        if not _narrowed(filters):
-            # Only the document's status and version to check. The planner takes the words as
-            # independent: for `众创 & 空间 & 孵化` it expected 146 matches of 13,113, joined them
-            # all to their documents and sorted them on their rows (0.3-0.4 s at 1M) instead
-            # of walking rum's order. As a per-row check it has no join to plan around.
-            walk = (
-                f"passage p WHERE p.tsv @@ {q} AND EXISTS (SELECT 1 FROM document d "
-                f"WHERE d.id = p.document_id AND {where} OFFSET 0)"
-            )
+        # The filters on the document's fields and the area are lexemes of the indexed
+        # `tsv || facets`: ANDed with the query, rum intersects them with the words and ranks
+        # only what passes. The document is still checked per row (status, version, tag, and
+        # the same filters again), `OFFSET 0` so that it stays a check and not a join: the
+        # planner takes the words as independent and, as a join, sorted every match of
+        # `众创 & 空间 & 孵化` on its rows instead of walking rum's order (0.3-0.4 s at 1M).
+        cond = q
+        if order != q:
+            # The phrase's words ANDed with the phrase: the same matches (a phrase holds its
+            # words), but rum can then skip through the words' and the filters' lists instead of
+            # reading them whole: `"公共数据开放"` with a city and period, 156-220 ms -> 31 ms at 1M.
+            cond = f"({order} && {q})"
+        facets = facets_tsquery(filters)
+        if facets:
+            params["facets"] = facets
+            cond = f"({cond} && CAST(:facets AS tsquery))"
+        walk = (
+            f"passage p WHERE {RUM_TSV} @@ {cond} AND EXISTS (SELECT 1 FROM document d "
+            f"WHERE d.id = p.document_id AND {where} OFFSET 0)"
+        )
+        if filters.tag:
+            # A tag has no facet (it belongs to the document's applications): as a join the
+            # planner may start from the few documents holding it instead of walking rum's
+            # order through every match until 400 pass.
+            walk = f"{joined} WHERE {RUM_TSV} @@ {cond} AND {where}"
         sql = (
-            f"WITH top AS (SELECT p.id FROM {walk} ORDER BY p.tsv <=> {order} LIMIT :window) "
+            f"WITH top AS (SELECT p.id FROM {walk} ORDER BY {RUM_TSV} <=> {order} LIMIT :window) "
             f"SELECT {columns}, -rum_ts_score(p.tsv, {q}) AS score FROM top "
             "JOIN passage p ON p.id = top.id JOIN document d ON d.id = p.document_id "
             "ORDER BY score, p.id DESC LIMIT :limit"

@@ -139,10 +139,19 @@ def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
             ranked = _brute_force(gin, query, "ts_rank", f)
             assert_exact(search(gin, query, f, limit=10), ranked, (query, f, "fallback"))
     assert search(rum, "光纤", Filters(city="杭州", period="H1"))
+    with rum.connect() as conn:  # a tag is checked on the document (it has no facet)
+        tag = conn.execute(
+            text("SELECT tag FROM applicationtag GROUP BY tag ORDER BY count(*) DESC LIMIT 1")
+        ).scalar()
+    for f in (Filters(tag=tag), Filters(tag=tag, year=2016)):
+        for query in ("平台", "企业"):
+            ranked = _brute_force(rum, query, "rum_ts_score", f)
+            assert_exact(search(rum, query, f, limit=10), ranked, (query, f))
+    assert search(rum, "平台", Filters(tag=tag))
     # The statement's ordering is one the rum index can produce: with plain scans and sorts
-    # priced out, the plan walks ix_passage_tsv_rum in distance order, filters as it goes.
-    # Unfiltered, the document's status is a per-row check (no join for the planner to sort
-    # around), the same walk.
+    # priced out, the plan walks ix_passage_search_rum in distance order, the filters' facet
+    # lexemes inside the index condition; the document is a per-row check (no join for the
+    # planner to sort around), filtered or not.
     for f in (Filters(city="杭州", period="H1", area=0), Filters()):
         sql, params = postgresql_statement(rum, parse_query("光纤"), f, 10)
         with rum.connect() as conn:
@@ -151,7 +160,10 @@ def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
             conn.exec_driver_sql("SET enable_sort = off")
             plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
             conn.rollback()
-        assert "ix_passage_tsv_rum" in plan and "Order By: (tsv <=>" in plan, (f, plan)
+        assert "ix_passage_search_rum" in plan, (f, plan)
+        assert "Order By: ((tsv || facets) <=>" in plan, (f, plan)
+        assert "Index Cond: ((tsv || facets) @@ " in plan, (f, plan)
+        assert ("''c:杭州''" in plan) == (f != Filters()), (f, plan)
 
 
 def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
@@ -218,5 +230,97 @@ def test_a_phrase_beyond_the_window_is_ranked_exactly_among_what_it_returns(engi
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     # The walk is rum's order for the words, with the phrase as the condition.
     sql, params = postgresql_statement(rum, parse_query('"服务企业"'), Filters(), 4)
-    assert "p.tsv <=> to_tsquery('simple', :order)" in sql and "@@ to_tsquery('simple', :q)" in sql
+    assert "(p.tsv || p.facets) <=> to_tsquery('simple', :order)" in sql
+    # The condition is the phrase, ANDed with its words (the same matches) so that rum can skip.
+    assert "@@ (to_tsquery('simple', :order) && to_tsquery('simple', :q))" in sql
     assert params["order"] == "(('服务' & '企业'))" and params["q"] == "(('服务' <-> '企业'))"
+
+
+def test_an_evaluators_corrections_reach_the_filtered_search_at_once(engines):
+    """The filters are lexemes of the rum index (migration 0011), kept in step by triggers in
+    the edit's own transaction: a document's new city, year and kind, and a passage's reviewed
+    area, are what a filtered search finds next, exactly as a brute-force ranking has it."""
+    from corpus.documents import set_document_metadata
+    from corpus.review import get_passage, set_passage_area
+
+    rum, gin = engines
+    hit = search(rum, "光纤", limit=1)[0]
+    with rum.connect() as conn:
+        city, year, period, kind = conn.execute(
+            text("SELECT city, year, period, kind FROM document WHERE id = :d"),
+            {"d": hit.document_id},
+        ).one()
+    new = Filters(city="拉萨市", year=2019)
+    assert not search(rum, "光纤", new)
+    area = get_passage(rum, hit.passage_id)
+    old_area = area.area  # the reviewed area, else the predicted one
+    new_area = (old_area + 1) % 7 if old_area is not None else 0
+    try:
+        set_document_metadata(
+            rum, hit.document_id, "拉萨市", 2019, period, kind="applications", user="甲"
+        )
+        for f in (new, Filters(city="拉萨"), Filters(kind="applications", year=2019)):
+            hits = search(rum, "光纤", f, limit=10)
+            assert hit.passage_id in {h.passage_id for h in hits}, f
+            assert_exact(hits, _brute_force(rum, "光纤", "rum_ts_score", f), f)
+            assert {h.passage_id for h in hits} == {h.passage_id for h in search(gin, "光纤", f)}
+        old = Filters(city=city, year=year)
+        assert hit.document_id not in {h.document_id for h in search(rum, "光纤", old, limit=500)}
+        set_passage_area(rum, hit.passage_id, new_area, user="甲", expected_version=area.version)
+        assert hit.passage_id in {h.passage_id for h in search(rum, "光纤", Filters(area=new_area))}
+        if old_area is not None:
+            moved = search(rum, "光纤", Filters(area=old_area), limit=500)
+            assert hit.passage_id not in {h.passage_id for h in moved}
+        f = Filters(city="拉萨市", area=new_area)
+        assert_exact(search(rum, "光纤", f), _brute_force(rum, "光纤", "rum_ts_score", f), f)
+    finally:
+        set_document_metadata(rum, hit.document_id, city, year, period, kind=kind, user="甲")
+        now = get_passage(rum, hit.passage_id)
+        if now.reviewed_area != area.reviewed_area:
+            set_passage_area(
+                rum, hit.passage_id, area.reviewed_area, user="甲", expected_version=now.version
+            )
+    assert hit.passage_id in {h.passage_id for h in search(rum, "光纤", Filters(city=city))}
+    with rum.connect() as conn:  # every passage's facets are its document's, as ingest left them
+        stale = conn.execute(
+            text(
+                "SELECT count(*) FROM passage "
+                "WHERE facets <> passage_facets(document_id, area, reviewed_area)"
+            )
+        ).scalar()
+        assert stale == 0
+
+
+def test_migration_0011_fills_the_facets_of_a_store_that_has_passages(engines):
+    """Down to 0010 (rum over `tsv` alone, no facets) and up again: the upgrade fills every
+    stored passage's facets from its document, and filtered searches are exact again."""
+    from alembic import command
+
+    from models.db import alembic_config, migrate
+
+    rum, _ = engines
+    command.downgrade(alembic_config(rum), "0010")
+    with rum.connect() as conn:
+        columns = conn.execute(
+            text("SELECT column_name FROM information_schema.columns WHERE table_name = 'passage'")
+        ).scalars()
+        assert "facets" not in set(columns)
+        indexes = set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'passage'"))
+            .scalars()
+            .all()
+        )
+        assert "ix_passage_tsv_rum" in indexes and "ix_passage_search_rum" not in indexes
+    migrate(rum)
+    with rum.connect() as conn:
+        counts = conn.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE facets = "
+                "passage_facets(document_id, area, reviewed_area) AND facets <> ''::tsvector) "
+                "FROM passage"
+            )
+        ).one()
+        assert counts[0] > 100 and counts[0] == counts[1]
+    for f in (Filters(city="杭州", period="H1"), Filters(area=3)):
+        ranked = _brute_force(rum, "平台", "rum_ts_score", f)
+        assert_exact(search(rum, "平台", f, limit=10), ranked, f)
