@@ -11,7 +11,9 @@ A caller may give a `then` step (a picklable callable, e.g. corpus.ingest's anal
 runs it on the extracted Document and returns its result instead, so the work a document needs
 after parsing uses the workers' cores and memory limit too. It gets a budget of its own
 (`timeout_s` again, from the moment extraction ends); the step is sent once per worker and kept
-there (models load once per worker).
+there (models load once per worker). `WorkerPool.start` starts the workers before the first
+file and sends each the step at once, which a step with a `warm()` method uses to load what it
+needs (models, dictionaries) while the caller is still deciding which files to read.
 
 OCR makes a long scanned report legitimately slow (about 2 s a page), so each page the worker
 reports as read by OCR adds `Limits.ocr_page_timeout_s` to the file's wall-clock budget: a
@@ -80,7 +82,9 @@ def _mp_context():
     with _context_lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["extract.readers"])
+            # The readers and the parsers nearly every file needs (pdfium, python-docx): code
+            # only, imported once here instead of in each worker.
+            ctx.set_forkserver_preload(["extract.readers", "extract.pdf", "extract.word"])
             _context = ctx
         return _context
 
@@ -152,6 +156,15 @@ def _then(step: Then, doc: object, path: str, limits: Limits) -> object:
         return CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
 
 
+def _warm(step: Then | None) -> None:
+    """The step's own warm-up, if it has one. A failure here is left for the first file's step
+    to meet again and report as that file's failure (out of memory: a resource limit)."""
+    warm = getattr(step, "warm", None)
+    if warm is not None:
+        with contextlib.suppress(Exception, MemoryError):
+            warm()
+
+
 def _serve(conn, memory_bytes: int) -> None:
     """The worker's loop: a path in, a Document (or its `then` step's result) or an ExtractError
     out, until the pipe closes. A step arrives once and stays for the next files."""
@@ -176,6 +189,9 @@ def _serve(conn, memory_bytes: int) -> None:
             return
         if new_step is not None:
             step = new_step
+        if path is None:  # a warm-up: the step loads what it needs before the first file
+            _warm(step)
+            continue
         result = _extract_one(path, limits, folders)
         if step is not None and isinstance(result, Document):
             conn.send(_Extracted())
@@ -187,7 +203,7 @@ def _serve(conn, memory_bytes: int) -> None:
 
 
 class _Worker:
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, warm: Then | None = None) -> None:
         ctx = _mp_context()
         self.memory_bytes = memory_bytes
         self.conn, child = ctx.Pipe()
@@ -196,6 +212,11 @@ class _Worker:
         child.close()
         self.done = 0
         self.step: Then | None = None  # the step this worker holds
+        if warm is not None:
+            # Sent now, so the worker loads it while no file is waiting; the first file's
+            # budget starts when that file is sent, as every file's does.
+            self.conn.send((None, None, (), warm))
+            self.step = warm
 
     def run(
         self, path: str, limits: Limits, folders: Sequence[str] = (), then: Then | None = None
@@ -248,17 +269,42 @@ class WorkerPool:
     def __init__(self, size: int, limits: Limits, then: Then | None = None) -> None:
         self.limits = limits
         self.then = then
+        self.size = size
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(size):
-            self._idle.put(None)  # started lazily, on first use
+            self._idle.put(None)  # started on first use, or by start()
+
+    def _memory(self) -> int:
+        memory = self.limits.memory_bytes
+        if self.then is not None:
+            memory += self.limits.analysis_memory_bytes
+        return memory
+
+    def start(self, count: int | None = None) -> None:
+        """Starts workers until `count` (default: all) are running, each warming its step up at
+        once (see the module's docstring), so their start-up overlaps whatever the caller does
+        before sending the first file. Idempotent; workers in use are left alone."""
+        taken = []
+        while True:
+            try:
+                taken.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            running = self.size - sum(worker is None for worker in taken)
+            for i, worker in enumerate(taken):
+                if worker is None and running < (count or self.size):
+                    taken[i] = _Worker(self._memory(), self.then)
+                    running += 1
+        finally:
+            for worker in taken:
+                self._idle.put(worker)
 
     def run(self, path: str | Path, folders: Sequence[str] = ()) -> Outcome:
         path = str(path)
         worker = self._idle.get()
         try:
-            memory = self.limits.memory_bytes
-            if self.then is not None:
-                memory += self.limits.analysis_memory_bytes
+            memory = self._memory()
             if worker is None or worker.memory_bytes != memory:
                 worker = _Worker(memory)
             result, usable = worker.run(path, self.limits, folders, self.then)
