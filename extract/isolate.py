@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import queue
 import resource
 import threading
 import time
@@ -38,6 +37,9 @@ from .errors import CorruptDocument, ExtractError, ResourceLimit, TooLarge
 from .limits import Limits
 
 RECYCLE_AFTER = 200
+# Files that extract.legacy converts with LibreOffice (its readers' suffixes): WorkerPool sends
+# them to the worker whose office is running.
+OFFICE_SUFFIXES = frozenset({".doc", ".wps", ".et"})
 
 
 @dataclass
@@ -262,6 +264,9 @@ class _Worker:
             self.proc.join()
 
 
+_STARTING = object()  # WorkerPool._office while the worker that will hold it is being started
+
+
 class WorkerPool:
     """`size` workers shared by the caller's threads; a broken worker is replaced. `then`: the
     step each worker runs on each extracted document (see the module's docstring)."""
@@ -270,9 +275,11 @@ class WorkerPool:
         self.limits = limits
         self.then = then
         self.size = size
-        self._idle: queue.Queue[_Worker | None] = queue.Queue()
-        for _ in range(size):
-            self._idle.put(None)  # started on first use, or by start()
+        self._lock = threading.Condition()
+        # Idle workers; None: a slot whose worker is not started yet (first use, or start()).
+        self._idle: list[_Worker | None] = [None] * size
+        # The worker whose LibreOffice runs (_STARTING while it is being started), or None.
+        self._office: object = None
 
     def _memory(self) -> int:
         memory = self.limits.memory_bytes
@@ -280,29 +287,54 @@ class WorkerPool:
             memory += self.limits.analysis_memory_bytes
         return memory
 
+    def idle_workers(self) -> list[_Worker]:
+        with self._lock:
+            return [worker for worker in self._idle if worker is not None]
+
     def start(self, count: int | None = None) -> None:
         """Starts workers until `count` (default: all) are running, each warming its step up at
         once (see the module's docstring), so their start-up overlaps whatever the caller does
         before sending the first file. Idempotent; workers in use are left alone."""
-        taken = []
-        while True:
-            try:
-                taken.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        try:
-            running = self.size - sum(worker is None for worker in taken)
-            for i, worker in enumerate(taken):
+        with self._lock:
+            running = self.size - self._idle.count(None)
+            for i, worker in enumerate(self._idle):
                 if worker is None and running < (count or self.size):
-                    taken[i] = _Worker(self._memory(), self.then)
+                    self._idle[i] = _Worker(self._memory(), self.then)
                     running += 1
-        finally:
-            for worker in taken:
-                self._idle.put(worker)
+
+    def _take(self, office: bool) -> _Worker | None:
+        """An idle worker, a started one first. A file LibreOffice converts (.doc, .wps, .et)
+        waits for the worker whose office is running (or starting), if there is one, rather
+        than start a second office (about 1 CPU-second each) in another worker."""
+        with self._lock:
+            while True:
+                if office and self._office is not None:
+                    if self._office in self._idle:
+                        self._idle.remove(self._office)
+                        return self._office  # type: ignore[return-value]
+                elif self._idle:
+                    started = [w for w in self._idle if w is not None]
+                    worker = started[0] if started else None
+                    self._idle.remove(worker)
+                    if office:
+                        self._office = worker or _STARTING
+                    return worker
+                self._lock.wait()
+
+    def _give(self, worker: _Worker | None, taken: _Worker | None, office: bool) -> None:
+        with self._lock:
+            claimed = office and taken is None and self._office is _STARTING
+            if claimed or (taken is not None and self._office is taken):
+                # The worker holding the office is now `worker`: the one started for this
+                # file, or None when it died or was recycled (its office went with it).
+                self._office = worker
+            self._idle.append(worker)
+            self._lock.notify_all()
 
     def run(self, path: str | Path, folders: Sequence[str] = ()) -> Outcome:
         path = str(path)
-        worker = self._idle.get()
+        office = Path(path).suffix.lower() in OFFICE_SUFFIXES
+        worker = taken = self._take(office)
         try:
             memory = self._memory()
             if worker is None or worker.memory_bytes != memory:
@@ -315,14 +347,16 @@ class WorkerPool:
                     worker.close()  # recycled after RECYCLE_AFTER files
                 worker = None
         finally:
-            self._idle.put(worker)
+            self._give(worker, taken, office)
         if isinstance(result, ExtractError):
             return Failure(path, result.code, result.message)
         return result  # type: ignore[return-value]
 
     def close(self) -> None:
-        while not self._idle.empty():
-            worker = self._idle.get_nowait()
+        with self._lock:
+            workers, self._idle = self._idle, [None] * len(self._idle)
+            self._office = None
+        for worker in workers:
             if worker is not None:
                 worker.close()
 
@@ -385,7 +419,9 @@ def extract_files(
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=jobs) as threads:
+    # One thread more than workers: a thread whose .doc waits for the worker running LibreOffice
+    # leaves the other workers to the rest of the files.
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=jobs + 1) as threads:
         if pool is None:
             pool = stack.enter_context(WorkerPool(jobs, limits, then))
         pending: set[Future[Outcome]] = set()

@@ -29,7 +29,7 @@ def test_the_memory_limit_covers_the_analysis(samples):
 
 
 def _worker_pids(pool) -> list[int]:
-    return sorted(w.proc.pid for w in list(pool._idle.queue) if w is not None)
+    return sorted(w.proc.pid for w in pool.idle_workers())
 
 
 def test_ingests_of_one_process_reuse_the_workers_and_their_models(store, samples, tmp_path):
