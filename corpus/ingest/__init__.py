@@ -12,9 +12,10 @@ lease (corpus/leases.py) so neither sweeps what the other has copied but not yet
 document whose transaction loses a race for a new city or submission is written again, and a
 file is reported as present only when its document is committed.
 
-Modules, in the order a file goes through them: `sources` (folders and archives into files),
-`triage` (already stored? a duplicate?), `step` (extract + analyse in a worker: the pure
-per-file function), `rows` (one row builder per entity) and `write` (one transaction).
+Modules, in the order a file goes through them: `batch` (`ingest` itself), `sources` (folders and
+archives into files), `triage` (already stored? a duplicate?), `step` (extract + analyse in a
+worker: the pure per-file function), `rows` (one row builder per entity) and `write` (one
+transaction). `pools` keeps the workers between ingests.
 """
 
 from extract.lazy import exports
