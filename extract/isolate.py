@@ -419,9 +419,11 @@ def extract_files(
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    # One thread more than workers: a thread whose .doc waits for the worker running LibreOffice
-    # leaves the other workers to the rest of the files.
-    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=jobs + 1) as threads:
+    # With several workers, one thread more than workers: a thread whose .doc waits for the
+    # worker running LibreOffice leaves the other workers to the rest of the files. One worker
+    # keeps one thread, so its files are read in the order given.
+    threads_n = jobs + 1 if jobs > 1 else 1
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=threads_n) as threads:
         if pool is None:
             pool = stack.enter_context(WorkerPool(jobs, limits, then))
         pending: set[Future[Outcome]] = set()
