@@ -215,8 +215,9 @@ class _Worker:
         self.done = 0
         self.step: Then | None = None  # the step this worker holds
         if warm is not None:
-            # Sent now, so the worker loads it while no file is waiting; the first file's
-            # budget starts when that file is sent, as every file's does.
+            # Sent now, so the worker loads it while no file is waiting. The first file's budget
+            # starts when that file is sent, as every file's does, so it may include the end of
+            # the warm-up (about half a second, against a budget of minutes).
             self.conn.send((None, None, (), warm))
             self.step = warm
 

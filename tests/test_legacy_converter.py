@@ -153,6 +153,9 @@ def test_the_doc_files_of_a_batch_share_one_worker_s_office(report_doc, samples,
         copy = tmp_path / f"杭州市进展{i}.doc"
         copy.write_bytes(report_doc.read_bytes())
         files += [copy, other]
+    from extract.isolate import OFFICE_SUFFIXES
+
+    assert {*legacy.LegacyWordReader.accepts, *legacy.LegacySheetReader.accepts} == OFFICE_SUFFIXES
     with WorkerPool(2, Limits()) as pool:
         outcomes = list(extract_files(files, Limits(), jobs=2, pool=pool))
         assert sorted(o.format for o in outcomes) == ["doc"] * 4 + ["docx"] * 4
