@@ -11,7 +11,9 @@ A caller may give a `then` step (a picklable callable, e.g. corpus.ingest's anal
 runs it on the extracted Document and returns its result instead, so the work a document needs
 after parsing uses the workers' cores and memory limit too. It gets a budget of its own
 (`timeout_s` again, from the moment extraction ends); the step is sent once per worker and kept
-there (models load once per worker).
+there (models load once per worker). `WorkerPool.start` starts the workers before the first
+file and sends each the step at once, which a step with a `warm()` method uses to load what it
+needs (models, dictionaries) while the caller is still deciding which files to read.
 
 OCR makes a long scanned report legitimately slow (about 2 s a page), so each page the worker
 reports as read by OCR adds `Limits.ocr_page_timeout_s` to the file's wall-clock budget: a
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import queue
 import resource
 import threading
 import time
@@ -36,6 +37,9 @@ from .errors import CorruptDocument, ExtractError, ResourceLimit, TooLarge
 from .limits import Limits
 
 RECYCLE_AFTER = 200
+# Files that extract.legacy converts with LibreOffice (its readers' suffixes): WorkerPool sends
+# them to the worker whose office is running.
+OFFICE_SUFFIXES = frozenset({".doc", ".wps", ".et"})
 
 
 @dataclass
@@ -80,7 +84,9 @@ def _mp_context():
     with _context_lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["extract.readers"])
+            # The readers and the parsers nearly every file needs (pdfium, python-docx): code
+            # only, imported once here instead of in each worker.
+            ctx.set_forkserver_preload(["extract.readers", "extract.pdf", "extract.word"])
             _context = ctx
         return _context
 
@@ -152,6 +158,15 @@ def _then(step: Then, doc: object, path: str, limits: Limits) -> object:
         return CorruptDocument(path, f"internal error {type(exc).__name__}: {str(exc)[:200]}")
 
 
+def _warm(step: Then | None) -> None:
+    """The step's own warm-up, if it has one. A failure here is left for the first file's step
+    to meet again and report as that file's failure (out of memory: a resource limit)."""
+    warm = getattr(step, "warm", None)
+    if warm is not None:
+        with contextlib.suppress(Exception, MemoryError):
+            warm()
+
+
 def _serve(conn, memory_bytes: int) -> None:
     """The worker's loop: a path in, a Document (or its `then` step's result) or an ExtractError
     out, until the pipe closes. A step arrives once and stays for the next files."""
@@ -176,6 +191,9 @@ def _serve(conn, memory_bytes: int) -> None:
             return
         if new_step is not None:
             step = new_step
+        if path is None:  # a warm-up: the step loads what it needs before the first file
+            _warm(step)
+            continue
         result = _extract_one(path, limits, folders)
         if step is not None and isinstance(result, Document):
             conn.send(_Extracted())
@@ -187,7 +205,7 @@ def _serve(conn, memory_bytes: int) -> None:
 
 
 class _Worker:
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, warm: Then | None = None) -> None:
         ctx = _mp_context()
         self.memory_bytes = memory_bytes
         self.conn, child = ctx.Pipe()
@@ -196,6 +214,12 @@ class _Worker:
         child.close()
         self.done = 0
         self.step: Then | None = None  # the step this worker holds
+        if warm is not None:
+            # Sent now, so the worker loads it while no file is waiting. The first file's budget
+            # starts when that file is sent, as every file's does, so it may include the end of
+            # the warm-up (about half a second, against a budget of minutes).
+            self.conn.send((None, None, (), warm))
+            self.step = warm
 
     def run(
         self, path: str, limits: Limits, folders: Sequence[str] = (), then: Then | None = None
@@ -241,6 +265,9 @@ class _Worker:
             self.proc.join()
 
 
+_STARTING = object()  # WorkerPool._office while the worker that will hold it is being started
+
+
 class WorkerPool:
     """`size` workers shared by the caller's threads; a broken worker is replaced. `then`: the
     step each worker runs on each extracted document (see the module's docstring)."""
@@ -248,17 +275,69 @@ class WorkerPool:
     def __init__(self, size: int, limits: Limits, then: Then | None = None) -> None:
         self.limits = limits
         self.then = then
-        self._idle: queue.Queue[_Worker | None] = queue.Queue()
-        for _ in range(size):
-            self._idle.put(None)  # started lazily, on first use
+        self.size = size
+        self._lock = threading.Condition()
+        # Idle workers; None: a slot whose worker is not started yet (first use, or start()).
+        self._idle: list[_Worker | None] = [None] * size
+        # The worker whose LibreOffice runs (_STARTING while it is being started), or None.
+        self._office: object = None
+
+    def _memory(self) -> int:
+        memory = self.limits.memory_bytes
+        if self.then is not None:
+            memory += self.limits.analysis_memory_bytes
+        return memory
+
+    def idle_workers(self) -> list[_Worker]:
+        with self._lock:
+            return [worker for worker in self._idle if worker is not None]
+
+    def start(self, count: int | None = None) -> None:
+        """Starts workers until `count` (default: all) are running, each warming its step up at
+        once (see the module's docstring), so their start-up overlaps whatever the caller does
+        before sending the first file. Idempotent; workers in use are left alone."""
+        with self._lock:
+            running = self.size - self._idle.count(None)
+            for i, worker in enumerate(self._idle):
+                if worker is None and running < (count or self.size):
+                    self._idle[i] = _Worker(self._memory(), self.then)
+                    running += 1
+
+    def _take(self, office: bool) -> _Worker | None:
+        """An idle worker, a started one first. A file LibreOffice converts (.doc, .wps, .et)
+        waits for the worker whose office is running (or starting), if there is one, rather
+        than start a second office (about 1 CPU-second each) in another worker."""
+        with self._lock:
+            while True:
+                if office and self._office is not None:
+                    if self._office in self._idle:
+                        self._idle.remove(self._office)
+                        return self._office  # type: ignore[return-value]
+                elif self._idle:
+                    started = [w for w in self._idle if w is not None]
+                    worker = started[0] if started else None
+                    self._idle.remove(worker)
+                    if office:
+                        self._office = worker or _STARTING
+                    return worker
+                self._lock.wait()
+
+    def _give(self, worker: _Worker | None, taken: _Worker | None, office: bool) -> None:
+        with self._lock:
+            claimed = office and taken is None and self._office is _STARTING
+            if claimed or (taken is not None and self._office is taken):
+                # The worker holding the office is now `worker`: the one started for this
+                # file, or None when it died or was recycled (its office went with it).
+                self._office = worker
+            self._idle.append(worker)
+            self._lock.notify_all()
 
     def run(self, path: str | Path, folders: Sequence[str] = ()) -> Outcome:
         path = str(path)
-        worker = self._idle.get()
+        office = Path(path).suffix.lower() in OFFICE_SUFFIXES
+        worker = taken = self._take(office)
         try:
-            memory = self.limits.memory_bytes
-            if self.then is not None:
-                memory += self.limits.analysis_memory_bytes
+            memory = self._memory()
             if worker is None or worker.memory_bytes != memory:
                 worker = _Worker(memory)
             result, usable = worker.run(path, self.limits, folders, self.then)
@@ -269,14 +348,16 @@ class WorkerPool:
                     worker.close()  # recycled after RECYCLE_AFTER files
                 worker = None
         finally:
-            self._idle.put(worker)
+            self._give(worker, taken, office)
         if isinstance(result, ExtractError):
             return Failure(path, result.code, result.message)
         return result  # type: ignore[return-value]
 
     def close(self) -> None:
-        while not self._idle.empty():
-            worker = self._idle.get_nowait()
+        with self._lock:
+            workers, self._idle = self._idle, [None] * len(self._idle)
+            self._office = None
+        for worker in workers:
             if worker is not None:
                 worker.close()
 
@@ -339,7 +420,11 @@ def extract_files(
     """
     limits = limits or Limits()
     jobs = max(1, jobs)
-    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=jobs) as threads:
+    # With several workers, one thread more than workers: a thread whose .doc waits for the
+    # worker running LibreOffice leaves the other workers to the rest of the files. One worker
+    # keeps one thread, so its files are read in the order given.
+    threads_n = jobs + 1 if jobs > 1 else 1
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=threads_n) as threads:
         if pool is None:
             pool = stack.enter_context(WorkerPool(jobs, limits, then))
         pending: set[Future[Outcome]] = set()

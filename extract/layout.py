@@ -260,19 +260,29 @@ class Paragraph:
 
 def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Char], int]:
     """Drops glyphs printed twice at (nearly) the same place: fake bold, overprinted titles."""
-    seen: set[tuple[str, int, int]] = set()
+    # Per text, the grid cells it was kept in, each cell as one int (no tuple per neighbour:
+    # this runs for every character of every page).
+    seen: dict[str, set[int]] = {}
     kept: list[Char] = []
     removed = 0
-    near = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    stride = 1 << 32  # cells are within ±2**31 of 0: a page is at most 14,400 pt
+    near = [dx * stride + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     for ch in chars:
-        text, gx, gy = ch.text, round(ch.x0 / tolerance), round(ch.top / tolerance)
-        for dx, dy in near:
-            if (text, gx + dx, gy + dy) in seen:
-                removed += 1
-                break
+        cell = round(ch.x0 / tolerance) * stride + round(ch.top / tolerance)
+        cells = seen.get(ch.text)
+        if cells is None:
+            seen[ch.text] = {cell}
         else:
-            seen.add((text, gx, gy))
-            kept.append(ch)
+            for d in near:
+                if cell + d in cells:
+                    break
+            else:
+                cells.add(cell)
+                kept.append(ch)
+                continue
+            removed += 1
+            continue
+        kept.append(ch)
     return kept, removed
 
 

@@ -28,8 +28,8 @@ class Limits:
     # The child process that parses one file.
     memory_bytes: int = 1536 * 1024 * 1024
     # What a caller's step after extraction (ingest's analysis: the area and tag models, jieba's
-    # dictionaries, the spaCy pipeline, about 0.65 GB of address space) adds to the limit of a
-    # worker that runs one: the worker is held to memory_bytes + this, parsing and analysis alike.
+    # dictionaries, about 0.25 GB of address space) adds to the limit of a worker that runs one:
+    # the worker is held to memory_bytes + this, parsing and analysis alike.
     analysis_memory_bytes: int = 768 * 1024 * 1024
     timeout_s: float = 120.0
     convert_timeout_s: float = 90.0

@@ -483,22 +483,32 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
 
     Glyphs placed outside the page box are not text a reader sees, so they are dropped; spaces
     (printed or inferred by pdfium) only mark a word break on the next char.
+
+    Called for every character of every PDF page (most of a text page's parse), so pdfium's
+    functions and the by-reference arguments are bound once per page, not looked up per char.
     """
     import pypdfium2.raw as raw
 
     width, height = (h0, w0) if rotation in (90, 270) else (w0, h0)
+    get_unicode = raw.FPDFText_GetUnicode
+    get_loose_box = raw.FPDFText_GetLooseCharBox
+    get_box = raw.FPDFText_GetCharBox
+    isfinite = math.isfinite
     n = raw.FPDFText_CountChars(textpage)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
     rect = raw.FS_RECTF()
+    upright = rotation in (0, 180)
     chars: list[Char] = []
+    append = chars.append
     garbage = 0
     space = False
     for i in range(n):
-        code = raw.FPDFText_GetUnicode(textpage, i)
+        code = get_unicode(textpage, i)
         if 0xDC00 <= code <= 0xDFFF:
             continue  # the second half of a pair, joined to the first below
         if 0xD800 <= code <= 0xDBFF:
-            low = raw.FPDFText_GetUnicode(textpage, i + 1) if i + 1 < n else 0
+            low = get_unicode(textpage, i + 1) if i + 1 < n else 0
             # pdfium gives a character beyond the BMP as two UTF-16 halves: one character.
             code = (
                 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -511,37 +521,26 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         text = chr(code)
         # The loose box spans the font's ascent to descent: the same height for every glyph of
         # a line, which makes line grouping and gap measuring robust to scaled text matrices.
-        if not raw.FPDFText_GetLooseCharBox(textpage, i, rect):
+        if not get_loose_box(textpage, i, rect):
             continue
         x0, x1, y_top, y_bottom = _to_display(
             rotation, w0, h0, rect.left, rect.right, rect.bottom, rect.top
         )
-        if not math.isfinite(x0 + x1 + y_top + y_bottom):
+        if not isfinite(x0 + x1 + y_top + y_bottom):
             continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
             continue
-        if _is_garbage(text) and not _is_private(text):
+        # _is_garbage and not _is_private, inline: control characters and U+FFFD
+        if code < 0x20 or 0x7F <= code <= 0x9F or code == 0xFFFD:
             garbage += 1
             continue
-        if (
-            raw.FPDFText_GetCharBox(
-                textpage,
-                i,
-                ctypes.byref(left),
-                ctypes.byref(right),
-                ctypes.byref(bottom),
-                ctypes.byref(top),
-            )
-            and right.value > left.value
-        ):
+        if upright and get_box(textpage, i, *refs) and right.value > left.value:
             # Tight horizontally, so the gaps between glyphs are real.
-            tx0, tx1, _, _ = _to_display(
+            x0, x1, _, _ = _to_display(
                 rotation, w0, h0, left.value, right.value, bottom.value, top.value
             )
-            if rotation in (0, 180):
-                x0, x1 = tx0, tx1
         size = max(y_bottom - y_top, 0.1)
-        chars.append(Char(text, x0, x1, y_top, y_bottom, size, space))
+        append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
     kept = _private_points(chars)
     return kept, garbage + len(chars) - len(kept)

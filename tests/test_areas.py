@@ -450,3 +450,61 @@ def test_a_corpus_without_headings_trains_and_takes_headings_later(small_corpus)
     model = fit(untitled)
     probs = model.probabilities(list(CLEAR.values()), ["一、加快信息基础设施升级改造"] * len(CLEAR))
     assert probs.shape == (len(CLEAR), 7) and np.allclose(probs.sum(axis=1), 1)
+
+
+def _sample_texts(samples) -> list[str]:
+    from extract import read_document
+
+    texts = ["", " ", "2016年GDP增长7.5%，\r\n光纤到户 ABC-12.5%", "ＡＢＣ１２３ 众创空间\t工业云"]
+    for path in sorted(samples.glob("*.docx")) + sorted(samples.glob("*.pdf")):
+        for block in read_document(path).blocks:
+            texts.append(block.text)
+            texts.extend(cell for row in block.rows or () for cell in row)
+    return texts + [e.text for e in load_examples()]  # the training corpus too
+
+
+def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples):
+    """classify.tokens.cut replaces jieba's lcut for speed (issue 17): the same words, for the
+    search index's default dictionary and the classifiers' domain dictionary alike, and the
+    dictionaries are the ones jieba itself loads."""
+    import jieba
+
+    from classify import tokens
+
+    default = tokens._jieba().dt
+    fresh = jieba.Tokenizer()
+    fresh.initialize()
+    assert default.FREQ == fresh.FREQ and default.total == fresh.total
+    domain = tokens._domain_tokenizer()
+    fresh.load_userdict(str(tokens._DATA / "userdict.txt"))
+    assert domain.FREQ == fresh.FREQ and domain.total == fresh.total
+    texts = _sample_texts(samples)
+    assert sum(map(len, texts)) > 100_000
+    for tokenizer in (default, domain):
+        assert [tokens.cut(tokenizer, t) for t in texts] == [tokenizer.lcut(t) for t in texts]
+
+
+def test_loaded_features_are_what_scikit_learn_computes(samples):
+    """A loaded model transforms text without scikit-learn (classify.features.Block); the matrix
+    is TfidfVectorizer's with the same terms and idf, up to rounding in the last bit."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classify import features
+
+    model = load_area_model()
+    texts = _sample_texts(samples)[:1500]
+    columns = model.features._columns(texts, texts[::-1])
+    for name, block in model.features.blocks.items():
+        options = {
+            "words": {"analyzer": features._word_ngrams},
+            "chars": {"analyzer": "char", "ngram_range": (2, 3), "lowercase": False},
+            "title": {"analyzer": features._title_words},
+        }[name]
+        theirs = TfidfVectorizer(sublinear_tf=True, vocabulary=block.index, **options)
+        theirs.idf_ = block.idf
+        want = theirs.transform(columns[name]).tocsr()
+        got = block.transform(columns[name])
+        assert want.nnz > 1000
+        assert np.array_equal(want.indptr, got.indptr)
+        assert np.array_equal(want.indices, got.indices)
+        assert np.allclose(want.data, got.data, rtol=1e-12, atol=0)

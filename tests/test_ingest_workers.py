@@ -20,16 +20,16 @@ def test_worker_returns_the_analysed_document(samples):
 
 
 def test_the_memory_limit_covers_the_analysis(samples):
-    """Parsing fits in 300 MB; loading the models does not fit in 32 MB more: the file fails as
+    """Parsing fits in 150 MB; loading the models does not fit in 32 MB more: the file fails as
     a resource limit instead of the analysis escaping the limit."""
-    tight = Limits(memory_bytes=300 * 2**20, analysis_memory_bytes=32 * 2**20)
+    tight = Limits(memory_bytes=150 * 2**20, analysis_memory_bytes=32 * 2**20)
     outcome = extract_file(samples / REPORT, tight, then=AnalyseStep())
     assert isinstance(outcome, Failure) and outcome.code == "resource limit", outcome
     assert isinstance(extract_file(samples / REPORT, tight), Failure) is False  # parsing alone fits
 
 
 def _worker_pids(pool) -> list[int]:
-    return sorted(w.proc.pid for w in list(pool._idle.queue) if w is not None)
+    return sorted(w.proc.pid for w in pool.idle_workers())
 
 
 def test_ingests_of_one_process_reuse_the_workers_and_their_models(store, samples, tmp_path):
@@ -61,3 +61,78 @@ def test_ingests_of_one_process_reuse_the_workers_and_their_models(store, sample
     assert len(pools._kept) == pools.KEEP_IDLE and key not in pools._kept
     pools.close_all()
     assert pools._kept == {}
+
+
+class _Marking:
+    """A step that leaves a file named after its worker when it warms up."""
+
+    def __init__(self, folder) -> None:
+        self.folder = str(folder)
+
+    def warm(self) -> None:
+        import os
+        from pathlib import Path
+
+        (Path(self.folder) / f"warm-{os.getpid()}").touch()
+
+    def __call__(self, doc):
+        return doc
+
+
+def _markers(folder, count: int) -> list:
+    """The warm-up markers, once there are `count` of them (the workers start asynchronously)."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while len(found := sorted(folder.glob("warm-*"))) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def test_started_workers_warm_their_step_up_before_the_first_file(samples, tmp_path):
+    """WorkerPool.start(n) starts workers up to n, each running its step's warm() at once (the
+    models load while ingest still triages the batch); the first file then finds it loaded and
+    the step is not sent again."""
+    from extract.isolate import WorkerPool
+
+    with WorkerPool(2, Limits(), then=_Marking(tmp_path)) as pool:
+        pool.start(1)
+        assert len(_markers(tmp_path, 1)) == 1 and len(_worker_pids(pool)) == 1
+        pool.start(1)  # idempotent
+        pool.start()
+        assert len(_markers(tmp_path, 2)) == 2 and len(_worker_pids(pool)) == 2
+        assert {p.name for p in tmp_path.glob("warm-*")} == {
+            f"warm-{pid}" for pid in _worker_pids(pool)
+        }
+        outcome = pool.run(samples / REPORT)
+        assert not isinstance(outcome, Failure) and outcome.blocks
+        assert len(list(tmp_path.glob("warm-*"))) == 2
+
+
+def test_a_warm_up_past_the_memory_limit_fails_the_first_file_as_a_resource_limit(samples):
+    from extract.isolate import WorkerPool
+
+    tight = Limits(memory_bytes=150 * 2**20, analysis_memory_bytes=32 * 2**20)
+    with WorkerPool(1, tight, then=AnalyseStep()) as pool:
+        pool.start()
+        outcome = pool.run(samples / REPORT)
+    assert isinstance(outcome, Failure) and outcome.code == "resource limit", outcome
+
+
+def test_a_worker_applying_the_models_imports_neither_the_database_layer_nor_scikit_learn():
+    """What a worker imports to run the analysis step is its start-up cost, paid by every worker
+    (issue 17): the step, the models and the tokenisers, without sqlalchemy or scikit-learn."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pickle\n"
+        "from corpus.ingest import AnalyseStep\n"
+        "step = pickle.loads(pickle.dumps(AnalyseStep()))\n"
+        "step.warm()\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'sqlmodel', 'sklearn', 'scipy.stats') "
+        "if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

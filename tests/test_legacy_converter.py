@@ -120,3 +120,45 @@ def test_workers_read_several_doc_files_with_their_office(report_doc, tmp_path):
     outcomes = list(extract_files(copies, Limits(), jobs=1))
     assert [o.format for o in outcomes] == ["doc"] * 3
     assert all(any(b.kind == "table" for b in o.blocks) for o in outcomes)
+
+
+def _offices_under(pid: int) -> int:
+    """How many LibreOffice processes (soffice.bin) run below process `pid`."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), stat)
+    below, grew = {pid}, True
+    while grew:
+        grew = False
+        for child, (parent, _) in parents.items():
+            if parent in below and child not in below:
+                below.add(child)
+                grew = True
+    return sum("(soffice.bin)" in parents[p][1] for p in below if p in parents)
+
+
+def test_the_doc_files_of_a_batch_share_one_worker_s_office(report_doc, samples, tmp_path):
+    """Each worker has its own office, but a .doc waits for the worker whose office is running
+    instead of starting a second one (about 1 CPU-second each, issue 17)."""
+    from extract.isolate import WorkerPool
+
+    files = []
+    docx = sorted(samples.glob("*.docx"))[:4]
+    for i, other in enumerate(docx):
+        copy = tmp_path / f"杭州市进展{i}.doc"
+        copy.write_bytes(report_doc.read_bytes())
+        files += [copy, other]
+    from extract.isolate import OFFICE_SUFFIXES
+
+    assert {*legacy.LegacyWordReader.accepts, *legacy.LegacySheetReader.accepts} == OFFICE_SUFFIXES
+    with WorkerPool(2, Limits()) as pool:
+        outcomes = list(extract_files(files, Limits(), jobs=2, pool=pool))
+        assert sorted(o.format for o in outcomes) == ["doc"] * 4 + ["docx"] * 4
+        workers = pool.idle_workers()
+        assert len(workers) == 2
+        assert sorted(_offices_under(w.proc.pid) for w in workers) == [0, 1]

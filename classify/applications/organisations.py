@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..tokens import _jieba
+from ..tokens import _jieba, cut
 from .text import lines_of, simplified_same_length
 
 # Organisations --------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def _tokens(text: str) -> list[_Token]:
     (classify.nlp) gives them, without building a spaCy Doc: jieba keeps every character, so a
     word's offset is the length of the words before it."""
     out, start = [], 0
-    for word in _jieba().cut(text):
+    for word in cut(_jieba().dt, text):
         if word.strip():
             out.append(_Token(word, start, start + len(word)))
         start += len(word)

@@ -1,7 +1,7 @@
 """Extraction workers kept between the ingests of one process.
 
 The analysis runs in the extraction workers, which load the models and jieba's dictionaries once
-each (about 2–3 CPU-seconds). A process that ingests again and again — the web app after each
+each (about 0.5 CPU-seconds, docs/ingest.md). A process that ingests again and again — the web app after each
 upload, the test suite, a script — would pay that for every ingest of one file if each ingest
 started its own workers. So an ingest borrows a pool of workers kept by the process for the same
 (jobs, limits, step) and gives it back; a pool no ingest is using is kept (at most `KEEP_IDLE`

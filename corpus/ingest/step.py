@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classify import AreaModel, When
 from classify.tags import TagModel
@@ -18,7 +19,9 @@ from extract import Failure, Limits, canonical_city, extract_file
 
 from ..analysis import Analysis, Models, analyse
 from .results import Overrides
-from .triage import Source
+
+if TYPE_CHECKING:  # the worker needs no database layer (triage's)
+    from .triage import Source
 
 
 @dataclass
@@ -90,6 +93,14 @@ class AnalyseStep:
                 self.review_threshold,
             )
         return self._models
+
+    def warm(self) -> None:
+        """Loads the models and the tokenisers' dictionaries (jieba, OpenCC) now: a worker does
+        it as it starts, before its first file (extract.isolate's warm-up)."""
+        from classify.tokens import warm
+
+        self.models()
+        warm()
 
     def __call__(self, doc: Extracted) -> AnalysedDocument:
         city, year, period, evidence = settle(doc.metadata, self.overrides)
