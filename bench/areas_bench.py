@@ -122,6 +122,53 @@ def speed(model: AreaModel, texts: list[str], repeat: int = 3) -> float:
     return len(texts) / best
 
 
+# Run in a fresh process inside a checkout: its own code and its own shipped model, CPU-seconds.
+TREE_SPEED = """
+import json, sys, time
+from pathlib import Path
+tree, texts_file = sys.argv[1], sys.argv[2]
+sys.path.insert(0, tree)
+import classify
+assert classify.__file__.startswith(tree), classify.__file__
+model = classify.AreaModel.load(Path(tree) / "classify/trained/areas.npz")
+texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+model.predict(texts[:50])
+rates = []
+for _ in range(5):
+    start = time.process_time()
+    model.predict(texts)
+    rates.append(len(texts) / (time.process_time() - start))
+print(sorted(rates)[2])
+"""
+
+
+def tree_speed(tree: Path, texts: list[str], rounds: int = 5) -> tuple[float, float]:
+    """(other checkout, this one) passages per CPU-second, each its own code and model, each
+    round a fresh process of each, alternating; medians of the rounds."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as fh:
+        json.dump(texts, fh, ensure_ascii=False)
+        fh.flush()
+        runs: dict[Path, list[float]] = {tree: [], ROOT: []}
+        for _ in range(rounds):
+            for where in (tree, ROOT):
+                out = subprocess.run(
+                    [sys.executable, "-c", TREE_SPEED, str(where.resolve()), fh.name],
+                    env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(where)},
+                    cwd=where,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                runs[where].append(float(out.stdout.strip()))
+    return sorted(runs[tree])[rounds // 2], sorted(runs[ROOT])[rounds // 2]
+
+
 def row(name: str, cells: list[float | None]) -> str:
     shown = [f"{c:8.3f}" if c is not None else "       —" for c in cells]
     return f"  {name:<26}" + " ".join(shown)
@@ -136,6 +183,11 @@ def main() -> None:
         "--against",
         type=Path,
         help="another model file (e.g. the one shipped before) to time on the same texts",
+    )
+    parser.add_argument(
+        "--against-tree",
+        type=Path,
+        help="another checkout (code and its shipped model) to time against this one",
     )
     args = parser.parse_args()
 
@@ -317,6 +369,14 @@ def main() -> None:
     real_texts = [e.text for e in examples if e.real] + [e.text for e in real_hold]
     rate = speed(loaded, written_texts)
     real_rate = speed(loaded, real_texts)
+    if args.against_tree:
+        for label, texts in (("written passages", written_texts), ("real paragraphs", real_texts)):
+            then, now = tree_speed(args.against_tree, texts)
+            print(
+                f"\nspeed against the checkout {args.against_tree} (its code and model), fresh "
+                f"processes alternating, median CPU-second rate of 5: {then:,.0f} passages/s "
+                f"then, {now:,.0f} now ({label}; now/then {now / then:.3f})"
+            )
     if args.against:
         # Alternate the two models so that both see the same load on a shared machine.
         other = AreaModel.load(args.against)

@@ -68,31 +68,33 @@ class Block:
     def transform(self, texts: Sequence[str]):
         from scipy.sparse import csr_matrix
 
-        index = self.index
-        indptr = [0]
+        # Terms are counted and looked up in C (Counter, map over dict.get); the weighting and
+        # the row norms are numpy over the whole batch. Unknown terms map to -1 and are dropped.
+        lookup = self.index.get
         columns: list[int] = []
         counts: list[int] = []
+        lengths: list[int] = []
         for text in texts:
-            counter: dict[int, int] = {}
-            for term, count in Counter(self.analyzer(text)).items():  # counted in C
-                j = index.get(term)
-                if j is not None:
-                    counter[j] = count
-            row = sorted(counter)
-            columns += row
-            counts += [counter[j] for j in row]
-            indptr.append(len(columns))
-        cols = np.asarray(columns, dtype=np.int32)
-        data = np.log(np.asarray(counts, dtype=np.float64)) + 1.0
+            counter = Counter(self.analyzer(text))
+            columns += map(lookup, counter, itertools.repeat(-1))
+            counts += counter.values()
+            lengths.append(len(counter))
+        cols = np.asarray(columns, dtype=np.int64)
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        known = cols >= 0
+        cols, rows = cols[known], rows[known]
+        data = np.log(np.asarray(counts, dtype=np.float64)[known]) + 1.0
         data *= self.idf[cols]
-        starts = np.asarray(indptr, dtype=np.int32)
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
         if len(data):
-            lengths = np.diff(starts)
-            filled = lengths > 0
-            norms = np.zeros(len(texts))
-            norms[filled] = np.sqrt(np.add.reduceat(data * data, starts[:-1][filled]))
-            data /= np.repeat(norms, lengths)
-        return csr_matrix((data, cols, starts), shape=(len(texts), len(self.idf)))
+            data /= norms[rows]  # a row with a term has a positive norm (idf ≥ 1)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        matrix = csr_matrix(
+            (data, cols.astype(np.int32), indptr), shape=(len(texts), len(self.idf))
+        )
+        matrix.sort_indices()  # as scikit-learn returns it
+        return matrix
 
     def terms(self) -> list[str]:
         out = [""] * len(self.index)
