@@ -14,24 +14,16 @@ from pathlib import Path
 import pytest
 
 from extract import Document, Failure, Limits, extract_file, extract_files
-from tests import builders
+from tests import builders, procs
 
 HOSTNAME = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
 
 
 def zombies() -> list[int]:
     me = os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if fields[0] == "Z" and int(fields[1]) == me:
-                found.append(int(entry.name))
-    return found
+    return [
+        pid for pid, (parent, state, _) in procs.processes().items() if (state, parent) == ("Z", me)
+    ]
 
 
 def failure(outcome, code: str) -> Failure:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from extract import CorruptDocument, Limits, ResourceLimit, extract_files, legacy
+from tests import procs
 
 
 def _convert(conv: legacy.Converter, doc: Path, tmp: Path, timeout_s: float = 90) -> Path:
@@ -124,22 +125,8 @@ def test_workers_read_several_doc_files_with_their_office(report_doc, tmp_path):
 
 def _offices_under(pid: int) -> int:
     """How many LibreOffice processes (soffice.bin) run below process `pid`."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), stat)
-    below, grew = {pid}, True
-    while grew:
-        grew = False
-        for child, (parent, _) in parents.items():
-            if parent in below and child not in below:
-                below.add(child)
-                grew = True
-    return sum("(soffice.bin)" in parents[p][1] for p in below if p in parents)
+    table = procs.processes()
+    return sum(table[p][2] == "soffice.bin" for p in procs.descendants(pid, table) if p in table)
 
 
 def test_the_doc_files_of_a_batch_share_one_worker_s_office(report_doc, samples, tmp_path):

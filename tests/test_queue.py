@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from corpus.settings import Settings
 from corpus.store import open_store
 from models.tables import Document, IngestLease, JobResult
-from tests import brokers, pg
+from tests import brokers, pg, procs
 from tests.test_crash import REPO, env_for
 from tests.test_web_restart import PASSWORD, _login, _token, _wait_for
 
@@ -79,19 +79,7 @@ def with_signal(proc: subprocess.Popen, sig: int) -> None:
 
 def _descendants(pid: int) -> set[int]:
     """The pids under `pid` (Celery's pool processes, their parsers)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        found |= frontier
-    return found
+    return procs.descendants(pid)
 
 
 def _kill_mid_task(engine, victim: subprocess.Popen, timeout: float = 240) -> None:
