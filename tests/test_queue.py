@@ -29,7 +29,7 @@ from corpus.store import open_store
 from models.tables import Document, IngestLease, JobResult
 from tests import brokers, pg, procs
 from tests.test_crash import REPO, env_for
-from tests.test_web_restart import PASSWORD, _login, _token, _wait_for
+from tests.test_web_restart import _login, _token, _wait_for, add_evaluator
 
 CLI = [sys.executable, "-m", "cli"]
 
@@ -126,19 +126,6 @@ def _job_results(engine, job_id: str) -> list[JobResult]:
 
 
 @pytest.mark.slow
-def _add_evaluator(env: dict) -> None:
-    """The web upload's evaluator, added through the real CLI against the test's store."""
-    subprocess.run(
-        [*CLI, "user", "add", "eva", "--role", "evaluator", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-
-
 def test_two_workers_one_killed_mid_task_store_each_file_once(tmp_path, redis_server, pg_server):
     originals = _reports(tmp_path / "folder", 60)
     queue = f"infocity-test-{uuid.uuid4().hex[:8]}"
@@ -155,7 +142,7 @@ def test_two_workers_one_killed_mid_task_store_each_file_once(tmp_path, redis_se
             jobs=1,
         )
         engine = open_store(settings)
-        _add_evaluator(env)
+        add_evaluator(env)
         logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
         workers = [_start_worker(env, log) for log in logs]
         from web import create_app
@@ -369,7 +356,7 @@ def test_a_stopped_web_server_leaves_its_upload_to_the_workers(tmp_path, redis_s
         settings = Settings(
             data_dir=data_dir, database_url=db_url, broker_url=broker, broker_queue=queue, jobs=1
         )
-        _add_evaluator(env)
+        add_evaluator(env)
         app = create_app(settings)
         worker = None
         try:
