@@ -463,13 +463,21 @@ def _sample_texts(samples) -> list[str]:
     return texts + [e.text for e in load_examples()]  # the training corpus too
 
 
-def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples):
+REAL_CUT_FILES = (  # ../shared/realdocs: a ruled-table PDF and a Word file
+    "auditrag__审计署报告-中央部门单位2023年度预算执行等审计查出问题的整改情况.pdf",
+    "chatchat__核电厂定期安全审查指南 第1部分：通用要求（征求意见稿）.docx",
+)
+
+
+def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples, realdoc):
     """classify.tokens.cut replaces jieba's lcut for speed (issue 17): the same words, for the
     search index's default dictionary and the classifiers' domain dictionary alike, and the
-    dictionaries are the ones jieba itself loads."""
+    dictionaries are the ones jieba itself loads; on the samples, the training corpus (real
+    paragraphs among it) and real public files as extracted."""
     import jieba
 
     from classify import tokens
+    from extract import read_document
 
     default = tokens._jieba().dt
     fresh = jieba.Tokenizer()
@@ -479,6 +487,8 @@ def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples):
     fresh.load_userdict(str(tokens._DATA / "userdict.txt"))
     assert domain.FREQ == fresh.FREQ and domain.total == fresh.total
     texts = _sample_texts(samples)
+    for name in REAL_CUT_FILES:
+        texts += [block.text for block in read_document(realdoc(name)).blocks]
     assert sum(map(len, texts)) > 100_000
     for tokenizer in (default, domain):
         assert [tokens.cut(tokenizer, t) for t in texts] == [tokenizer.lcut(t) for t in texts]
