@@ -338,7 +338,10 @@ class WorkerPool:
         worker = taken = self._take(office)
         try:
             memory = self._memory()
-            if worker is None or worker.memory_bytes != memory:
+            if worker is not None and worker.memory_bytes != memory:
+                worker.close()  # started under other limits: replaced, not left running
+                worker = None
+            if worker is None:
                 worker = _Worker(memory)
             result, usable = worker.run(path, self.limits, folders, self.then)
             if not usable:

@@ -63,6 +63,38 @@ def test_ingests_of_one_process_reuse_the_workers_and_their_models(store, sample
     assert pools._kept == {}
 
 
+def test_a_model_made_current_meanwhile_gets_fresh_workers(store, samples):
+    """Kept workers hold the models they loaded. When `infocity train` makes a new model current
+    (the file replaced, as corpus.classifiers does), the next ingest must not be served by
+    workers still holding the old one: it gets workers of its own."""
+    import shutil
+
+    from corpus import ingest
+    from corpus.classifiers import CURRENT, models_dir
+    from corpus.ingest import pools
+    from tests.conftest import REPO
+
+    engine, data_dir, limits = store
+    pools.close_all()
+    current = models_dir(data_dir) / CURRENT
+    current.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "classify/trained/areas.npz", current)
+    names = sorted(p.name for p in samples.glob("*.docx"))[:3]
+    ingest([samples / names[0]], engine=engine, data_dir=data_dir, limits=limits)
+    [(key, first)] = list(pools._kept.items())
+    pids = _worker_pids(first.pool)
+    ingest([samples / names[1]], engine=engine, data_dir=data_dir, limits=limits)
+    assert list(pools._kept) == [key]  # same model file: same workers
+    tmp = current.with_name(".areas.npz.tmp")
+    shutil.copyfile(REPO / "classify/trained/areas.npz", tmp)
+    tmp.replace(current)  # a new current model, as `infocity train` installs it
+    summary = ingest([samples / names[2]], engine=engine, data_dir=data_dir, limits=limits)
+    assert summary.count("added") == 1
+    [newest] = [kept for k, kept in pools._kept.items() if k != key]
+    assert newest is not first and set(_worker_pids(newest.pool)).isdisjoint(pids)
+    pools.close_all()
+
+
 class _Marking:
     """A step that leaves a file named after its worker when it warms up."""
 

@@ -19,6 +19,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from extract import Limits
 from extract.isolate import WorkerPool
@@ -39,6 +40,18 @@ _lock = threading.Lock()
 _kept: dict[tuple, _Kept] = {}  # oldest use first
 
 
+def _stamp(path: Path | None) -> tuple | None:
+    """Which file is at `path` now: `infocity train` makes a new model current by replacing the
+    file (a new inode), and workers holding the old one must not serve the next ingest."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def _key(jobs: int, limits: Limits, step: AnalyseStep) -> tuple:
     # Models given as objects (tests, `infocity train`'s evaluation) count by identity; the rest
     # of the step by value, so every ingest with the same settings finds the same workers.
@@ -46,7 +59,9 @@ def _key(jobs: int, limits: Limits, step: AnalyseStep) -> tuple:
         jobs,
         repr(limits),
         str(step.areas_path),
+        _stamp(step.areas_path),
         str(step.tags_path),
+        _stamp(step.tags_path),
         step.review_threshold,
         repr(step.overrides),
         id(step.areas),
