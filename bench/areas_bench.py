@@ -281,36 +281,24 @@ def main() -> None:
     if not sections:
         print(f"  (baseline guide sections skipped: {GUIDE} not found)")
 
-    # The first round's held-out paragraphs (R-0001–R-0750, 141 of them) alone, to compare with
-    # figures published before the second round of real paragraphs was added.
-    first = np.array([int(e.id[2:]) <= FIRST_ROUND_LAST for e in real_hold])
-    if first.any() and not first.all():
-        print(
-            f"  held-out real, first round only ({int(first.sum())} paragraphs): macro-F1 "
-            f"{macro_f1(truth['real'][first], predicted['real'][first]):.3f}; later rounds "
-            f"({int((~first).sum())}): {macro_f1(truth['real'][~first], predicted['real'][~first]):.3f}"
-        )
-
-    # The held-out set as it was before the third round (R-0001–R-0926, 188 paragraphs), so the
-    # figure stays comparable with the one published then; the third round enlarged it.
-    upto2 = np.array([int(e.id[2:]) <= SECOND_ROUND_LAST for e in real_hold])
-    if upto2.any() and not upto2.all():
-        t, p = truth["real"], predicted["real"]
-        print(
-            f"  held-out real, first two rounds ({int(upto2.sum())} paragraphs): macro-F1 "
-            f"{macro_f1(t[upto2], p[upto2]):.3f}, area-0 recall {recall_of(t[upto2], p[upto2], 0):.3f}; "
-            f"later rounds ({int((~upto2).sum())}): {macro_f1(t[~upto2], p[~upto2]):.3f}"
-        )
-    # The held-out set as it was before the fourth round (R-0001–R-1036, 227 paragraphs), so the
-    # figure stays comparable with the one published then; the fourth round enlarged it.
-    upto3 = np.array([int(e.id[2:]) <= THIRD_ROUND_LAST for e in real_hold])
-    if upto3.any() and not upto3.all():
-        t, p = truth["real"], predicted["real"]
-        print(
-            f"  held-out real, first three rounds ({int(upto3.sum())} paragraphs): macro-F1 "
-            f"{macro_f1(t[upto3], p[upto3]):.3f}, area-0 recall {recall_of(t[upto3], p[upto3], 0):.3f}; "
-            f"fourth round ({int((~upto3).sum())}): {macro_f1(t[~upto3], p[~upto3]):.3f}"
-        )
+    # Earlier states of the held-out set (R-0001 up to the last id of a round: 141, 188 and 227
+    # paragraphs), so each figure stays comparable with the one published then; later rounds
+    # enlarged it. (last id, that state, what was added after, whether to show area-0 recall)
+    t, p = truth["real"], predicted["real"]
+    for last, state, added, with_recall in (
+        (FIRST_ROUND_LAST, "first round only", "later rounds", False),
+        (SECOND_ROUND_LAST, "first two rounds", "later rounds", True),
+        (THIRD_ROUND_LAST, "first three rounds", "fourth round", True),
+    ):
+        upto = np.array([int(e.id[2:]) <= last for e in real_hold])
+        if upto.any() and not upto.all():
+            shown = f"macro-F1 {macro_f1(t[upto], p[upto]):.3f}"
+            if with_recall:
+                shown += f", area-0 recall {recall_of(t[upto], p[upto], 0):.3f}"
+            print(
+                f"  held-out real, {state} ({int(upto.sum())} paragraphs): {shown}; "
+                f"{added} ({int((~upto).sum())}): {macro_f1(t[~upto], p[~upto]):.3f}"
+            )
     print(
         "  held-out real, recall per area: "
         + " ".join(
