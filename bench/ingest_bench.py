@@ -158,13 +158,24 @@ def _proc(pid: int) -> tuple[int, float, int, str] | None:
     return int(fields[1]), cpu, int(hwm[1]) // 1024 if hwm else 0, name
 
 
-class Sampler(threading.Thread):
-    """Every process under `root` (by parent pid, kept once seen): its last CPU time, peak RSS."""
+def _title(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
-    def __init__(self, root: int) -> None:
+
+class Sampler(threading.Thread):
+    """Every process under `root` (by parent pid, kept once seen): its last CPU time, peak RSS.
+    With `database`, also the PostgreSQL server's backends serving that database (their process
+    title names it; each run has a fresh database), counted apart as the server's share."""
+
+    def __init__(self, root: int, database: str | None = None) -> None:
         super().__init__(daemon=True)
         self.root = root
+        self.database = database
         self.known: dict[int, dict] = {}
+        self.server: dict[int, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -190,6 +201,11 @@ class Sampler(threading.Thread):
                 _, cpu, hwm = table[pid]
                 seen = self.known.setdefault(pid, {"cpu": 0.0, "hwm": 0, "name": names[pid]})
                 seen["cpu"], seen["hwm"] = max(seen["cpu"], cpu), max(seen["hwm"], hwm)
+        if self.database:
+            needle = f" {self.database} "
+            for pid, name in names.items():
+                if name == "postgres" and pid not in members and needle in _title(pid):
+                    self.server[pid] = max(self.server.get(pid, 0.0), table[pid][1])
 
 
 def measure(python: str, batch: Path, url: str | None, jobs: int, cwd: Path) -> dict:
@@ -199,7 +215,7 @@ def measure(python: str, batch: Path, url: str | None, jobs: int, cwd: Path) -> 
             cmd += ["--url", url]
         load = os.getloadavg()[0]
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, text=True)
-        sampler = Sampler(proc.pid)
+        sampler = Sampler(proc.pid, url.rsplit("/", 1)[1] if url else None)
         sampler.start()
         out, _ = proc.communicate()
         sampler.stop.set()
@@ -219,6 +235,7 @@ def measure(python: str, batch: Path, url: str | None, jobs: int, cwd: Path) -> 
         by_name[key] = by_name.get(key, 0.0) + p["cpu"]
     result.update(
         cpu=cpu,
+        server_cpu=sum(sampler.server.values()),
         cpu_by=dict(sorted(by_name.items(), key=lambda kv: -kv[1])[:5]),
         parent_rss=procs[proc.pid]["hwm"],
         worker_rss=max(workers, default=0),
@@ -227,12 +244,14 @@ def measure(python: str, batch: Path, url: str | None, jobs: int, cwd: Path) -> 
     return result
 
 
-def fresh_pg(name: str) -> str:
+def fresh_pg(name: str, create: bool = True) -> str:
+    """A new empty database `name` (dropped first if there); with `create=False`, only dropped."""
     import psycopg
 
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
     return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
@@ -264,6 +283,8 @@ def main() -> None:
         for label, python, tree in trees:
             url = fresh_pg(f"bench_ingest_{os.getpid()}") if backend == "postgresql" else None
             r = measure(str(python), batch_dir, url, args.jobs, tree)
+            if url:
+                fresh_pg(url.rsplit("/", 1)[1], create=False)
             rows.append((backend, label, r))
             print(
                 f"{backend:10} {label:14} {r['wall']:6.1f} s  {r['pages']:4d} pages  "
@@ -276,6 +297,12 @@ def main() -> None:
             print(
                 "     CPU-s by process: "
                 + ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_by"].items())
+                + (
+                    f"; database server {r['server_cpu']:.1f} "
+                    f"(cores with it {(r['cpu'] + r['server_cpu']) / r['wall']:.2f})"
+                    if backend == "postgresql"
+                    else ""
+                )
             )
             for message in r["failed"]:
                 print("    ", message)
@@ -284,7 +311,14 @@ def main() -> None:
             base, new = [r for b, _, r in rows if b == backend]
             print(
                 f"{backend}: pages/s ×{(new['pages'] / new['wall']) / (base['pages'] / base['wall']):.2f}, "
-                f"cores {base['cpu'] / base['wall']:.2f} → {new['cpu'] / new['wall']:.2f}, "
+                f"cores {base['cpu'] / base['wall']:.2f} → {new['cpu'] / new['wall']:.2f}"
+                + (
+                    f" (with the database server's {(base['cpu'] + base['server_cpu']) / base['wall']:.2f}"
+                    f" → {(new['cpu'] + new['server_cpu']) / new['wall']:.2f})"
+                    if backend == "postgresql"
+                    else ""
+                )
+                + ", "
                 f"parent RSS {base['parent_rss']} → {new['parent_rss']} MB"
             )
 

@@ -202,12 +202,15 @@ def search(
 # exactly on their rows (see RUM_WINDOW). Without rum
 # (extension not installed, or INFOCITY_SEARCH_RUM=0) the fallback ranks with ts_rank only the
 # newest `PG_CANDIDATES` matches that pass the filters: exact among them, not over older ones.
-# ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
+# Its GIN index covers `tsv || facets` too (migration 0012), so the filters are intersected with
+# the words inside it (`_gin_match`); the match counts use the same index. ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
 # several words rum's score weighs proximity its own way. docs/search.md has the trade-offs.
 PG_CANDIDATES = 5_000
 RUM_INDEX = "ix_passage_search_rum"
 # What the index covers: the words, and the filter lexemes (`facets`, kept by triggers).
 RUM_TSV = "(p.tsv || p.facets)"
+# The GIN index (ix_passage_search_gin, migration 0012) covers the same expression.
+GIN_TSV = RUM_TSV
 # rum ranks every match inside the index and sorts them: 100,000 matches spill PostgreSQL's
 # default 4 MB to disk, which costs a third of the time (bench/README.md).
 RUM_WORK_MEM = "64MB"
@@ -310,6 +313,18 @@ def facets_tsquery(filters: Filters) -> str | None:
     return " & ".join(parts) or None
 
 
+def _gin_match(filters: Filters, params: dict) -> str:
+    """The words of `:q` and the filters' facet lexemes, as one condition on the GIN index over
+    `tsv || facets` (migration 0012): the index intersects them, where a condition on `tsv` alone
+    had the planner join every document a narrow filter keeps to a fresh bitmap of the words."""
+    cond = "to_tsquery('simple', :q)"
+    facets = facets_tsquery(filters)
+    if facets:
+        params["facets"] = facets
+        cond = f"({cond} && CAST(:facets AS tsquery))"
+    return f"{GIN_TSV} @@ {cond}"
+
+
 def postgresql_statement(
     engine: Engine,
     groups: list[Group],
@@ -373,7 +388,7 @@ def postgresql_statement(
         params["cap"] = PG_CANDIDATES
         sql = (
             "WITH cand AS MATERIALIZED ("
-            f"SELECT p.id FROM {joined} WHERE p.tsv @@ to_tsquery('simple', :q) AND {where} "
+            f"SELECT p.id FROM {joined} WHERE {_gin_match(filters, params)} AND {where} "
             "ORDER BY p.id DESC LIMIT :cap) "
             f"SELECT {columns}, -ts_rank(p.tsv, to_tsquery('simple', :q)) AS score "
             "FROM cand JOIN passage p ON p.id = cand.id JOIN document d ON d.id = p.document_id "
@@ -554,7 +569,7 @@ def _document_frequencies(conn, dialect: str, tokens: list[str]) -> dict[str, in
     out = {}
     for token in tokens:
         out[token] = conn.execute(
-            text("SELECT count(*) FROM passage WHERE tsv @@ to_tsquery('simple', :q)"),
+            text(f"SELECT count(*) FROM passage p WHERE {GIN_TSV} @@ to_tsquery('simple', :q)"),
             {"q": f"'{token}'"},
         ).scalar()
     return out
@@ -576,9 +591,10 @@ def count_matches(engine: Engine, query: str, filters: Filters | None = None) ->
         )
     else:
         params["q"] = _tsquery(groups)
+        match = _gin_match(filters or Filters(), params)
         sql = (
             "SELECT count(*) FROM passage p JOIN document d ON d.id = p.document_id "
-            f"WHERE p.tsv @@ to_tsquery('simple', :q) AND {where}"
+            f"WHERE {match} AND {where}"
         )
     with engine.connect() as conn:
         return int(conn.execute(text(sql), params).scalar() or 0)

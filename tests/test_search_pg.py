@@ -166,6 +166,34 @@ def test_filtered_search_is_exact_and_ordered_by_the_rum_index(engines):
         assert ("''c:杭州''" in plan) == (f != Filters()), (f, plan)
 
 
+def test_the_fallback_and_the_counts_intersect_the_filters_inside_the_gin_index(engines):
+    """Without rum, a filtered search and a filtered count are one GIN condition on the words
+    and the facet lexemes together (migration 0012); both agree with a brute-force check of the
+    filters on the documents."""
+    rum, gin = engines
+    f = Filters(city="杭州", year=2016, period="H1", area=0)
+    sql, params = postgresql_statement(gin, parse_query("平台"), f, 10)
+    with gin.connect() as conn:
+        # As on a server without rum (the drop is rolled back): the planner may otherwise take
+        # the rum index's bitmap, over the same expression.
+        conn.exec_driver_sql("DROP INDEX ix_passage_search_rum")
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_indexscan = off")  # not a walk of the primary key
+        plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+        conn.rollback()
+    assert "Bitmap Index Scan on ix_passage_search_gin" in plan, plan
+    assert "Index Cond: ((tsv || facets) @@ " in plan, plan
+    assert "''c:杭州''" in plan and "''a:0''" in plan, plan
+    for filters in (Filters(), Filters(city="杭州", period="H1"), f, Filters(kind="applications")):
+        for query in ("平台", "宽带 OR 企业", '"公共数据开放"'):
+            every = _brute_force(gin, query, "ts_rank", filters)
+            assert count_matches(gin, query, filters) == len(every), (query, filters)
+            assert count_matches(rum, query, filters) == len(every), (query, filters)
+        ranked = _brute_force(gin, "平台", "ts_rank", filters)
+        assert ranked, filters
+        assert_exact(search(gin, "平台", filters, limit=10), ranked, (filters, "fallback"))
+
+
 def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
     rum, gin = engines
     every = _brute_force(gin, "光纤", "ts_rank")
@@ -311,7 +339,17 @@ def test_migration_0011_fills_the_facets_of_a_store_that_has_passages(engines):
             .all()
         )
         assert "ix_passage_tsv_rum" in indexes and "ix_passage_search_rum" not in indexes
+        assert "ix_passage_tsv" in indexes and "ix_passage_search_gin" not in indexes
     migrate(rum)
+    with rum.connect() as conn:
+        indexes = set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'passage'"))
+            .scalars()
+            .all()
+        )
+        # 0012: one GIN index, over the words and the facets.
+        assert {"ix_passage_search_rum", "ix_passage_search_gin"} <= indexes
+        assert "ix_passage_tsv" not in indexes
     with rum.connect() as conn:
         counts = conn.execute(
             text(
