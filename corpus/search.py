@@ -203,8 +203,9 @@ def search(
 # (extension not installed, or INFOCITY_SEARCH_RUM=0) the fallback ranks with ts_rank only the
 # newest `PG_CANDIDATES` matches that pass the filters: exact among them, not over older ones.
 # Its GIN index covers `tsv || facets` too (migration 0012), so the filters are intersected with
-# the words inside it (`_gin_match`); the match counts use the same index. ts_rank is rum's score for a one-word query, so both plans rank such queries identically; for
-# several words rum's score weighs proximity its own way. docs/search.md has the trade-offs.
+# the words inside it (`_gin_match`); the match counts use the same index. ts_rank is rum's
+# score for a one-word query, so both plans rank such queries identically; for several words
+# rum's score weighs proximity its own way. docs/search.md has the trade-offs.
 PG_CANDIDATES = 5_000
 RUM_INDEX = "ix_passage_search_rum"
 # What the index covers: the words, and the filter lexemes (`facets`, kept by triggers).
