@@ -12,11 +12,13 @@ from .common import PERIODS, Period, store_engine
 
 
 def run_search(engine, query: str | None, like: int | None, limit: int, filters=None):
-    from corpus import more_like_this, search
+    """(hits, bound): bound says, when it is not None, which matches alone were ranked."""
+    from corpus import more_like_this, ranked
 
     if like is not None:
-        return more_like_this(engine, like, limit, filters)
-    return search(engine, query or "", filters, limit)
+        return more_like_this(engine, like, limit, filters), None
+    result = ranked(engine, query or "", filters, limit)
+    return result.hits, result.bound
 
 
 def print_hits(hits) -> None:
@@ -68,7 +70,9 @@ def search_cmd(
     filters = Filters(
         city=city, year=year, period=period.value if period else None, area=area, tag=tag, kind=kind
     )
-    hits = run_search(store_engine(), query, like, limit, filters)
+    hits, bound = run_search(store_engine(), query, like, limit, filters)
+    if bound:
+        err.print(f"注意：{bound}", markup=False, highlight=False)
     if as_json:
         print(json.dumps([hit.__dict__ for hit in hits], ensure_ascii=False, default=str))
     else:

@@ -109,7 +109,7 @@ def demo(
     code = _run_ingest(engine, [folder], Overrides(), jobs, as_json=False, user="demo")
     _print_status(engine)
     err.print("\n检索示例：infocity search 光纤到户")
-    print_hits(run_search(engine, "光纤到户", None, 5))
+    print_hits(run_search(engine, "光纤到户", None, 5)[0])
     _demo_admin(engine)
     raise typer.Exit(code)
 

@@ -72,6 +72,17 @@ class Hit:
     confirmed: bool = True  # False: city, year, period or kind await an evaluator (待确认)
 
 
+@dataclass
+class Ranked:
+    """A ranked page and how far its ranking reached. `bound` is None when every match under the
+    filters was ranked; otherwise it says, in Chinese, which matches were (the newest ones, see
+    CANDIDATES and RUM_BOUND), for the results page and the command to show beside the hits."""
+
+    hits: list[Hit]
+    bound: str | None = None
+    years: list[int] | None = None  # the only years ranked (RUM_BOUND), None: all
+
+
 def _clean_tokens(tokens: list[str]) -> list[str]:
     out = []
     for token in tokens:
@@ -187,6 +198,11 @@ def search(
     engine: Engine, query: str, filters: Filters | None = None, limit: int = 20
 ) -> list[Hit]:
     """Ranked passages for `query`; raises QueryError when there is nothing to search for."""
+    return ranked(engine, query, filters, limit).hits
+
+
+def ranked(engine: Engine, query: str, filters: Filters | None = None, limit: int = 20) -> Ranked:
+    """`search`, with how far the ranking reached (Ranked.bound), for a page that says so."""
     groups = parse_query(query)
     if not groups:
         raise QueryError("查询中没有可检索的词语（只有标点或运算符）。")
@@ -269,10 +285,11 @@ def enable_rum(engine: Engine) -> bool:
 
 def _run_postgresql(
     engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
-) -> list[Hit]:
-    """One statement either way; see PG_CANDIDATES and RUM_INDEX above for the two plans."""
-    sql, params = postgresql_statement(engine, groups, filters, limit, exclude_document)
+) -> Ranked:
+    """One statement either way; see PG_CANDIDATES and RUM_INDEX above for the two plans, and
+    RUM_BOUND for a query so common that only its newest years are ranked."""
     terms = [tok for g in groups for t in g.must for tok in t.tokens]
+    years = None
     with engine.connect() as conn:
         if uses_rum(engine):  # rum sorts the matches' scores: in memory, not in temp files
             conn.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
@@ -285,8 +302,67 @@ def _run_postgresql(
             # Where no other plan is left, the planner prices the one it takes at its 1e10
             # penalty, which is past jit_above_cost: compiling would cost more than the search.
             conn.exec_driver_sql("SET LOCAL jit = off")
+            years = _newest_years(conn, groups, filters)
+        sql, params = postgresql_statement(
+            engine, groups, filters, limit, exclude_document, years=years
+        )
         rows = conn.execute(text(sql), params).all()
-    return [_hit(row, terms) for row in rows]
+    bound = None
+    if years:
+        shown = "、".join(str(y) for y in sorted(years))
+        bound = (
+            f"匹配的段落很多（预计超过 {RUM_BOUND:,} 段），只对最新的 {shown} 年的匹配按相关度"
+            "排序；要查其他年份，请选择年份。"
+        )
+    return Ranked([_hit(row, terms) for row in rows], bound, years)
+
+
+# A query the planner expects to match more passages than this, without a year filter, is ranked
+# among its newest years' matches only (as many years, newest first, as stay under the bound,
+# at least one): rum scores every match before it hands over the first, about 0.6 µs each for
+# an OR, so 150,000 matches take the whole 100 ms a search may. Ranking is exact among them, and
+# `Ranked.bound` says which years were ranked. Passages without a year are not among them.
+# SQLite bounds every query with more than CANDIDATES matches the same way, more tightly.
+RUM_BOUND = 100_000
+
+
+def _newest_years(conn, groups: list[Group], filters: Filters) -> list[int] | None:
+    """The newest years to rank a very common query in (RUM_BOUND), from the planner's
+    estimates (EXPLAIN, a millisecond each); None when every match is to be ranked."""
+    if filters.year:
+        return None
+    facets = facets_tsquery(filters)
+
+    def expected(year: int | None) -> float:
+        params = {"q": _tsquery(groups)}
+        cond = "to_tsquery('simple', :q)"
+        extra = [f for f in (facets, _lexeme(f"y:{year}") if year else None) if f]
+        if extra:
+            params["f"] = " & ".join(f"({f})" for f in extra)
+            cond = f"({cond} && CAST(:f AS tsquery))"
+        plan = conn.execute(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM passage p WHERE {RUM_TSV} @@ {cond}"),
+            params,
+        ).scalar()
+        return float(plan[0]["Plan"]["Plan Rows"])
+
+    if expected(None) <= RUM_BOUND:
+        return None
+    years = conn.execute(
+        text(
+            "SELECT DISTINCT year FROM document WHERE status = 'ok' AND year IS NOT NULL "
+            "ORDER BY year DESC"
+        )
+    ).scalars()
+    chosen: list[int] = []
+    total = 0.0
+    for year in years:
+        rows = expected(year)
+        if chosen and total + rows > RUM_BOUND:
+            return chosen
+        chosen.append(int(year))
+        total += rows
+    return None  # every year fits: nothing left out
 
 
 def _lexeme(value: str) -> str:
@@ -332,8 +408,10 @@ def postgresql_statement(
     filters: Filters,
     limit: int,
     exclude_document: int | None = None,
+    years: list[int] | None = None,
 ) -> tuple[str, dict]:
-    """The ranked search's SQL and parameters on PostgreSQL (tests EXPLAIN it)."""
+    """The ranked search's SQL and parameters on PostgreSQL (tests EXPLAIN it); with `years`
+    (rum only, see RUM_BOUND), only those years' matches are ranked."""
     params: dict = {"limit": limit, "q": _tsquery(groups)}
     where = _filter_sql(filters, params)
     if exclude_document is not None:
@@ -367,6 +445,9 @@ def postgresql_statement(
             # reading them whole: `"公共数据开放"` with a city and period, 156-220 ms -> 31 ms at 1M.
             cond = f"({order} && {q})"
         facets = facets_tsquery(filters)
+        if years:
+            newest = "(" + " | ".join(_lexeme(f"y:{y}") for y in years) + ")"
+            facets = f"{facets} & {newest}" if facets else newest
         if facets:
             params["facets"] = facets
             cond = f"({cond} && CAST(:facets AS tsquery))"
@@ -398,11 +479,18 @@ def postgresql_statement(
     return sql, params
 
 
+def _newest(cap: int) -> str:
+    """Ranked.bound for a ranking among the `cap` newest matches (SQLite)."""
+    return (
+        f"匹配的段落很多，只在最新的约 {cap:,} 段匹配中按相关度排序；要查更早的，请选择年份或城市。"
+    )
+
+
 def _run(
     engine: Engine, groups: list[Group], filters: Filters, limit: int, exclude_document: int | None
-) -> list[Hit]:
+) -> Ranked:
     """SQLite (PostgreSQL: `_run_postgresql`). Two plans, chosen by the filters, both bounded
-    by recency for very common words.
+    by recency for very common words (said in Ranked.bound).
 
     Without a narrowing filter, joining every match to its document before sorting costs as much
     as ranking itself for common words: the index ranks the newest `CANDIDATES` matches, returns
@@ -448,7 +536,8 @@ def _run(
                 rows = conn.execute(text(sql), params).all()
                 if len(rows) >= limit or params["floor"] == 0:
                     break
-            return [_hit(row, terms) for row in rows]
+            bound = _newest(cap) if cap and params["floor"] else None
+            return Ranked([_hit(row, terms) for row in rows], bound)
         params["floor"] = _floor(conn, source, key, match, params, CANDIDATES)
         top = (
             f"SELECT {key} AS id, {score} AS score FROM {source} WHERE {match} "
@@ -466,7 +555,8 @@ def _run(
             if len(rows) >= limit or conn.execute(text(count), params).scalar() <= window:
                 break  # enough, or every match was a candidate
             window *= 10
-    return [_hit(row, terms) for row in rows]
+    bound = _newest(CANDIDATES) if params["floor"] else None
+    return Ranked([_hit(row, terms) for row in rows], bound)
 
 
 def _floor(conn, source: str, key: str, match: str, params: dict, cap: int | None) -> int:
@@ -555,7 +645,7 @@ def more_like_this(
     keep = sorted(tokens, key=lambda t: df.get(t, 0))[:12]
     keep = [t for t in keep if df.get(t, 0) > 0] or keep
     groups = [Group(must=[Term([t])]) for t in keep]
-    return _run(engine, groups, filters or Filters(), limit, exclude_document=document_id)
+    return _run(engine, groups, filters or Filters(), limit, exclude_document=document_id).hits
 
 
 def _document_frequencies(conn, dialect: str, tokens: list[str]) -> dict[str, int]:

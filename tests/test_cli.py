@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
@@ -79,7 +80,7 @@ def test_demo_ingests_the_samples_and_searches():
     assert "已存在 10" in again.output
 
 
-def test_ingest_status_search(tmp_path, samples):
+def test_ingest_status_search(tmp_path, samples, monkeypatch):
     folder = tmp_path / "上报"
     folder.mkdir()
     shutil.copy(samples / "附件2-典型应用案例(宁波).pdf", folder)
@@ -115,6 +116,13 @@ def test_ingest_status_search(tmp_path, samples):
     assert "附件2-典型应用案例(宁波).pdf" in text.output
     bad = runner.invoke(app, ["search", "！！"])
     assert bad.exit_code == 2 and "没有可检索的词语" in bad.output
+    assert "注意" not in text.stderr
+    common = runner.invoke(app, ["search", "平台", "--json"])
+    assert len(json.loads(common.stdout)) > 3 and "注意" not in common.stderr
+    monkeypatch.setattr(importlib.import_module("corpus.search"), "CANDIDATES", 2)
+    bounded = runner.invoke(app, ["search", "平台", "--json"])  # the note goes to stderr
+    assert bounded.exit_code == 0 and len(json.loads(bounded.stdout)) == 3, bounded.output
+    assert "注意：匹配的段落很多，只在最新的约 2 段匹配中按相关度排序" in bounded.stderr
 
 
 def test_ingest_override_period(tmp_path):

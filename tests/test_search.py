@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus import Filters, QueryError, ingest, more_like_this, search
+from corpus import Filters, QueryError, ingest, more_like_this, ranked, search
 from corpus.search import make_snippet, parse_query
 
 
@@ -147,3 +147,11 @@ def test_very_common_words_rank_the_newest_matches_and_filters_widen(store, tmp_
     assert {h.city for h in search(engine, "光纤", limit=20)} == set(newest)
     (only,) = search(engine, "光纤", Filters(city="宁波市"), 20)
     assert only.city == "宁波市"
+    # The page is told when the ranking left matches out, and not otherwise.
+    bounded = ranked(engine, "光纤", limit=20)
+    if engine.dialect.name == "sqlite":
+        assert bounded.bound and "最新的约 2 段" in bounded.bound
+    else:
+        assert bounded.bound is None  # rum bounds only past RUM_BOUND (tests/test_search_pg.py)
+    assert ranked(engine, "光纤", Filters(city="宁波市"), 20).bound is None  # widened to all
+    assert ranked(engine, "第3批", limit=20).bound is None  # one match

@@ -362,3 +362,50 @@ def test_migration_0011_fills_the_facets_of_a_store_that_has_passages(engines):
     for f in (Filters(city="杭州", period="H1"), Filters(area=3)):
         ranked = _brute_force(rum, "平台", "rum_ts_score", f)
         assert_exact(search(rum, "平台", f, limit=10), ranked, f)
+
+
+def test_a_very_common_query_is_ranked_in_its_newest_years_and_says_so(
+    tmp_path, samples, pg_server, monkeypatch
+):
+    """Past RUM_BOUND expected matches and without a year filter, rum ranks only the newest
+    years' matches, exactly among them, and Ranked.bound names those years; a year filter, or a
+    query under the bound, ranks every match."""
+    from corpus import ranked
+    from corpus.settings import Settings
+    from corpus.store import open_store
+    from tests import pg
+
+    with pg.database(pg_server) as url:
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        engine = open_store(settings)
+        try:
+            files = [
+                samples / "杭州市2016年上半年信息消费示范城市建设进展情况.docx",
+                samples / "宁波市2016年国家信息消费示范城市建设工作总结.docx",
+            ]
+            ingest(files, engine=engine, data_dir=settings.data_dir, limits=settings.limits())
+            with engine.begin() as conn:  # one report of another year (its facets follow)
+                conn.execute(text("UPDATE document SET year = 2015 WHERE name LIKE '杭州%'"))
+            assert uses_rum(engine)
+            query = "平台"
+            every = ranked(engine, query, limit=50)
+            assert every.bound is None
+            assert {h.year for h in every.hits} == {2015, 2016}
+
+            monkeypatch.setattr(search_module, "RUM_BOUND", 0)  # every query is "very common"
+            newest = ranked(engine, query, limit=50)
+            assert newest.bound and "2016 年" in newest.bound and "2015" not in newest.bound
+            assert {h.year for h in newest.hits} == {2016}
+            only_2016 = _brute_force(engine, query, "rum_ts_score", Filters(year=2016))
+            assert_exact(newest.hits, only_2016, "newest year")
+            # A year filter is the evaluator's own bound: every match of that year is ranked.
+            older = ranked(engine, query, Filters(year=2015), limit=50)
+            assert older.bound is None and {h.year for h in older.hits} == {2015}
+            # The fallback keeps its own bound (PG_CANDIDATES) and says nothing of years.
+            gin = open_store(settings.model_copy(update={"search_rum": False}))
+            try:
+                assert ranked(gin, query, limit=50).bound is None
+            finally:
+                gin.dispose()
+        finally:
+            engine.dispose()

@@ -628,6 +628,19 @@ def test_search_filters_and_more_like_this(app):
     assert similar.xpath("//div[@class='source']") and similar.xpath("//li[@class='hit']")
 
 
+def test_search_page_says_when_only_the_newest_matches_were_ranked(app, monkeypatch):
+    import importlib
+
+    search_module = importlib.import_module("corpus.search")  # corpus.search is also a function
+    vic = logged_in(app, "vic")
+    assert not tree(vic.get("/search", params={"q": "光纤"})).xpath("//*[@id='search-bound']")
+    monkeypatch.setattr(search_module, "CANDIDATES", 2)  # the store is SQLite
+    page = tree(vic.get("/search", params={"q": "光纤"}))
+    (note,) = page.xpath("//*[@id='search-bound']")
+    assert "只在最新的约 2 段匹配中按相关度排序" in note.text_content()
+    assert page.xpath("//li[@class='hit']")
+
+
 def test_highlight_escapes_each_piece():
     from web.templating import highlight
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from classify.tags import taxonomy
-from corpus import Filters, QueryError, more_like_this, search, store_status
+from corpus import Filters, QueryError, more_like_this, ranked, store_status
 from corpus.compare import periods
 from corpus.review import get_passage
 from corpus.search import count_matches
@@ -49,7 +49,7 @@ def search_page(
     size = optional_int(limit, "条数", 1, 200) or PAGE_SIZE
     page_no = optional_int(page, "页码", 1, 10_000) or 1
     like_id = optional_int(like, "段落编号")
-    hits, source, total, error = None, None, None, None
+    hits, source, total, error, bound = None, None, None, None, None
     try:
         if like_id is not None:
             source = get_passage(engine, like_id)
@@ -57,7 +57,8 @@ def search_page(
         elif q.strip():
             total = count_matches(engine, q[:500], filters)
             reach = min(page_no * size, MAX_RANKED)
-            hits = search(engine, q[:500], filters, limit=reach)[(page_no - 1) * size : reach]
+            result = ranked(engine, q[:500], filters, limit=reach)
+            hits, bound = result.hits[(page_no - 1) * size : reach], result.bound
     except QueryError as exc:  # the same page, the query kept, the reason beside it
         error, hits = str(exc), None
     status = store_cities(engine)
@@ -70,6 +71,7 @@ def search_page(
         status_code=400 if error else 200,
         error=error,
         total=total,
+        bound=bound,
         page=page_no,
         pages=pages,
         size=size,
