@@ -13,11 +13,12 @@ from .common import PERIODS, Period, store_engine
 
 def run_search(engine, query: str | None, like: int | None, limit: int, filters=None):
     """(hits, bound): bound says, when it is not None, which matches alone were ranked."""
-    from corpus import more_like_this, ranked
+    from corpus import ranked, similar
 
     if like is not None:
-        return more_like_this(engine, like, limit, filters), None
-    result = ranked(engine, query or "", filters, limit)
+        result = similar(engine, like, limit, filters)
+    else:
+        result = ranked(engine, query or "", filters, limit)
     return result.hits, result.bound
 
 

@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = exports(
         "open_store": ".store",
         "ranked": ".search",
         "samples_dir": ".samples",
+        "similar": ".search",
         "search": ".search",
         "store_status": ".status",
     },

@@ -629,6 +629,13 @@ def more_like_this(
     engine: Engine, passage_id: int, limit: int = 10, filters: Filters | None = None
 ) -> list[Hit]:
     """Passages of other documents that share the given passage's rarest words."""
+    return similar(engine, passage_id, limit, filters).hits
+
+
+def similar(
+    engine: Engine, passage_id: int, limit: int = 10, filters: Filters | None = None
+) -> Ranked:
+    """`more_like_this`, with how far its ranking reached (Ranked.bound), as `ranked`."""
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT words, document_id FROM passage WHERE id = :id"), {"id": passage_id}
@@ -640,12 +647,12 @@ def more_like_this(
             t for t in dict.fromkeys(_clean_tokens(words.split())) if len(t) > 1 and not t.isdigit()
         ]
         if not tokens:
-            return []
+            return Ranked([])
         df = _document_frequencies(conn, engine.dialect.name, tokens)
     keep = sorted(tokens, key=lambda t: df.get(t, 0))[:12]
     keep = [t for t in keep if df.get(t, 0) > 0] or keep
     groups = [Group(must=[Term([t])]) for t in keep]
-    return _run(engine, groups, filters or Filters(), limit, exclude_document=document_id).hits
+    return _run(engine, groups, filters or Filters(), limit, exclude_document=document_id)
 
 
 def _document_frequencies(conn, dialect: str, tokens: list[str]) -> dict[str, int]:

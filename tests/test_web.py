@@ -639,6 +639,10 @@ def test_search_page_says_when_only_the_newest_matches_were_ranked(app, monkeypa
     (note,) = page.xpath("//*[@id='search-bound']")
     assert "只在最新的约 2 段匹配中按相关度排序" in note.text_content()
     assert page.xpath("//li[@class='hit']")
+    like = page.xpath("//li[@class='hit']//a[.='更多类似内容']")[0].get("href")
+    similar = tree(vic.get(like))  # "more like this" ranks through the same bound, and says so
+    assert similar.xpath("//div[@class='source']")
+    assert similar.xpath("//*[@id='search-bound']")
 
 
 def test_highlight_escapes_each_piece():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from classify.tags import taxonomy
-from corpus import Filters, QueryError, more_like_this, ranked, store_status
+from corpus import Filters, QueryError, ranked, similar, store_status
 from corpus.compare import periods
 from corpus.review import get_passage
 from corpus.search import count_matches
@@ -53,7 +53,8 @@ def search_page(
     try:
         if like_id is not None:
             source = get_passage(engine, like_id)
-            hits = more_like_this(engine, like_id, limit=size, filters=filters)
+            result = similar(engine, like_id, limit=size, filters=filters)
+            hits, bound = result.hits, result.bound
         elif q.strip():
             total = count_matches(engine, q[:500], filters)
             reach = min(page_no * size, MAX_RANKED)
