@@ -308,6 +308,10 @@ def _run_postgresql(
         )
         rows = conn.execute(text(sql), params).all()
     bound = None
+    if "cap" in params:  # the fallback: its last column counts the candidates it ranked
+        if rows and rows[0][-1] >= params["cap"]:
+            bound = _newest(params["cap"])
+        rows = [row[:-1] for row in rows]
     if years:
         shown = "、".join(str(y) for y in sorted(years))
         bound = (
@@ -472,7 +476,8 @@ def postgresql_statement(
             "WITH cand AS MATERIALIZED ("
             f"SELECT p.id FROM {joined} WHERE {_gin_match(filters, params)} AND {where} "
             "ORDER BY p.id DESC LIMIT :cap) "
-            f"SELECT {columns}, -ts_rank(p.tsv, to_tsquery('simple', :q)) AS score "
+            f"SELECT {columns}, -ts_rank(p.tsv, to_tsquery('simple', :q)) AS score, "
+            "(SELECT count(*) FROM cand) AS candidates "  # = :cap: older matches were left out
             "FROM cand JOIN passage p ON p.id = cand.id JOIN document d ON d.id = p.document_id "
             "ORDER BY score, p.id DESC LIMIT :limit"
         )
@@ -480,7 +485,7 @@ def postgresql_statement(
 
 
 def _newest(cap: int) -> str:
-    """Ranked.bound for a ranking among the `cap` newest matches (SQLite)."""
+    """Ranked.bound for a ranking among the `cap` newest matches (SQLite, the GIN fallback)."""
     return (
         f"匹配的段落很多，只在最新的约 {cap:,} 段匹配中按相关度排序；要查更早的，请选择年份或城市。"
     )

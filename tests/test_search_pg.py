@@ -199,10 +199,12 @@ def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
     every = _brute_force(gin, "光纤", "ts_rank")
     assert len(every) > 20
     newest = sorted(i for i, _ in every)[-3:]
+    assert search_module.ranked(gin, "光纤", limit=20).bound is None
     monkeypatch.setattr(search_module, "PG_CANDIDATES", 3)
-    hits = search(gin, "光纤", limit=20)
-    # Only the three newest matches, ranked among themselves.
-    assert_exact(hits, [(i, s) for i, s in every if i in newest], "fallback bound")
+    page = search_module.ranked(gin, "光纤", limit=20)
+    # Only the three newest matches, ranked among themselves, and the page is told.
+    assert_exact(page.hits, [(i, s) for i, s in every if i in newest], "fallback bound")
+    assert page.bound and "最新的约 3 段" in page.bound
     # rum ranks every match.
     assert_exact(search(rum, "光纤", limit=20), _brute_force(rum, "光纤", "rum_ts_score"), "rum")
 
@@ -401,7 +403,7 @@ def test_a_very_common_query_is_ranked_in_its_newest_years_and_says_so(
             # A year filter is the evaluator's own bound: every match of that year is ranked.
             older = ranked(engine, query, Filters(year=2015), limit=50)
             assert older.bound is None and {h.year for h in older.hits} == {2015}
-            # The fallback keeps its own bound (PG_CANDIDATES) and says nothing of years.
+            # The fallback keeps its own bound (PG_CANDIDATES), not reached here.
             gin = open_store(settings.model_copy(update={"search_rum": False}))
             try:
                 assert ranked(gin, query, limit=50).bound is None
