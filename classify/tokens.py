@@ -90,15 +90,17 @@ def cut(tokenizer, sentence: str) -> list[str]:
     sentence, reading each dictionary entry once, instead of jieba's get_DAG then calc (a
     generator and a tuple per candidate word). Every sum and comparison is jieba's own, so the
     words are the same; tests/test_areas.py compares the two on real text. Tokenising is most of
-    the analysis an ingest worker does."""
+    the analysis an ingest worker does.
+
+    jieba cuts each run of Chinese, letters and digits (a clause between punctuation) on its
+    own, so a run's words are kept and not computed again (`_runs`): the same clauses come back
+    in a passage's sentence runs (classify.areas.segments), in a case's body after its passages,
+    in headings and in the set phrases of every report."""
     import jieba
-    from jieba import finalseg
 
     han, skip = jieba.re_han_default, jieba.re_skip_default
     tokenizer.check_initialized()
-    freq = tokenizer.FREQ
-    get = freq.get
-    logtotal = log(tokenizer.total)
+    known = _runs(tokenizer)
     out: list[str] = []
     append = out.append
     for blk in han.split(sentence):
@@ -111,42 +113,83 @@ def cut(tokenizer, sentence: str) -> list[str]:
                 else:
                     out.extend(x)
             continue
-        n = len(blk)
-        value = [0.0] * (n + 1)  # route[i][0]: the best log-probability of blk[i:]
-        end = [0] * (n + 1)  # route[i][1]: where the first word of that route ends
-        for k in range(n - 1, -1, -1):
-            best, best_end = None, k
-            i = k
-            frag = blk[k]
-            while i < n:
-                f = get(frag)
-                if f is None:
-                    break
-                if f:  # a word, not only a prefix: the same sum as jieba's calc
-                    v = log(f) - logtotal + value[i + 1]
-                    if best is None or v >= best:  # max((v, x)): a tie goes to the longer
-                        best, best_end = v, i
-                i += 1
-                frag = blk[k : i + 1]
-            if best is None:  # no word starts here: the character alone
-                best = log(1) - logtotal + value[k + 1]
-            value[k], end[k] = best, best_end
-        x = 0
-        buf = ""
-        while x < n:
-            y = end[x] + 1
-            word = blk[x:y]
-            if y - x == 1:
-                buf += word
-            else:
-                if buf:
-                    _flush(buf, get, finalseg, out)
-                    buf = ""
-                append(word)
-            x = y
-        if buf:
-            _flush(buf, get, finalseg, out)
+        words = known.get(blk)
+        if words is None:
+            words = _cut_run(tokenizer, blk)
+            if len(known) >= _RUNS_KEPT:
+                known.clear()  # a bounded memory: start again rather than track what is old
+            if len(blk) <= _RUN_KEPT_CHARS:
+                known[blk] = words
+        out += words
     return out
+
+
+_RUNS_KEPT = 20_000  # runs remembered per tokenizer (at most about 15 MB); forgotten past it
+_RUN_KEPT_CHARS = 400  # longer runs are cut every time (a clause is rarely this long)
+_runs_by_tokenizer: dict[int, tuple[object, dict, float, dict[str, tuple[str, ...]]]] = {}
+
+
+def _runs(tokenizer) -> dict[str, tuple[str, ...]]:
+    """The runs this tokenizer has cut, with their words; new ones when its dictionary is not
+    the one they were cut with."""
+    entry = _runs_by_tokenizer.get(id(tokenizer))
+    if (
+        entry is None
+        or entry[0] is not tokenizer
+        or entry[1] is not tokenizer.FREQ
+        or entry[2] != tokenizer.total
+    ):
+        with _lock:
+            entry = (tokenizer, tokenizer.FREQ, tokenizer.total, {})
+            _runs_by_tokenizer[id(tokenizer)] = entry
+    return entry[3]
+
+
+def _cut_run(tokenizer, blk: str) -> tuple[str, ...]:
+    """The words of one run of Chinese, letters and digits: jieba's __cut_DAG on it."""
+    from jieba import finalseg
+
+    freq = tokenizer.FREQ
+    get = freq.get
+    logtotal = log(tokenizer.total)
+    out: list[str] = []
+    append = out.append
+    n = len(blk)
+    value = [0.0] * (n + 1)  # route[i][0]: the best log-probability of blk[i:]
+    end = [0] * (n + 1)  # route[i][1]: where the first word of that route ends
+    for k in range(n - 1, -1, -1):
+        best, best_end = None, k
+        i = k
+        frag = blk[k]
+        while i < n:
+            f = get(frag)
+            if f is None:
+                break
+            if f:  # a word, not only a prefix: the same sum as jieba's calc
+                v = log(f) - logtotal + value[i + 1]
+                if best is None or v >= best:  # max((v, x)): a tie goes to the longer
+                    best, best_end = v, i
+            i += 1
+            frag = blk[k : i + 1]
+        if best is None:  # no word starts here: the character alone
+            best = log(1) - logtotal + value[k + 1]
+        value[k], end[k] = best, best_end
+    x = 0
+    buf = ""
+    while x < n:
+        y = end[x] + 1
+        word = blk[x:y]
+        if y - x == 1:
+            buf += word
+        else:
+            if buf:
+                _flush(buf, get, finalseg, out)
+                buf = ""
+            append(word)
+        x = y
+    if buf:
+        _flush(buf, get, finalseg, out)
+    return tuple(out)
 
 
 def _flush(buf: str, get, finalseg, out: list[str]) -> None:
