@@ -194,13 +194,25 @@ def _cut_run(tokenizer, blk: str) -> tuple[str, ...]:
 
 def _flush(buf: str, get, finalseg, out: list[str]) -> None:
     """jieba's handling of a run of single characters: one character as is, a run the dictionary
-    knows as characters, an unknown run through the HMM (new words)."""
+    knows as characters, an unknown run through the HMM (new words). The HMM's words depend on
+    the run alone, and the same few-character runs (我市, 亿元…) come back in every text: each
+    is decoded once (`_hmm_words`)."""
     if len(buf) == 1:
         out.append(buf)
     elif not get(buf):
-        out.extend(finalseg.cut(buf))
+        words = _hmm_words.get(buf)
+        if words is None:
+            words = tuple(finalseg.cut(buf))
+            if len(_hmm_words) >= _RUNS_KEPT:
+                _hmm_words.clear()
+            if len(buf) <= _RUN_KEPT_CHARS:
+                _hmm_words[buf] = words
+        out.extend(words)
     else:
         out.extend(buf)
+
+
+_hmm_words: dict[str, tuple[str, ...]] = {}  # jieba.finalseg's words of a run, by run
 
 
 def to_simplified(text: str) -> str:
