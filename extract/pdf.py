@@ -522,6 +522,7 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
     append = chars.append
     garbage = 0
     space = False
+    private = False  # a private-use glyph was kept: `_private_points` has work to do
     for i in range(n):
         code = get_unicode(handle, i)
         if 0xD800 <= code <= 0xDFFF:
@@ -565,7 +566,9 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         size = max(y_bottom - y_top, 0.1)
         append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
-    kept = _private_points(chars)
+        if code >= 0xE000 and (code >= 0xF0000 or code <= 0xF8FF):  # _is_private, inline
+            private = True
+    kept = _private_points(chars) if private else chars
     return kept, garbage + len(chars) - len(kept)
 
 
