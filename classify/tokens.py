@@ -254,9 +254,29 @@ def phrase_tokens(text: str) -> list[str]:
 
 
 def index_tokens(text: str) -> tuple[list[str], list[str]]:
-    """(phrase tokens, search tokens) of a passage from one cut: what the index stores."""
-    words = _cut(text)
-    return _words(words), _words(_for_search(words))
+    """(phrase tokens, search tokens) of a passage from one cut: what the index stores. The
+    same as `_words(words), _words(_for_search(words))`, word by word: each word's part of both
+    is worked out once (`_index_forms`), as the words of a report are mostly the same few
+    thousand."""
+    forms = _index_forms
+    phrase: list[str] = []
+    search: list[str] = []
+    for word in _cut(text):
+        form = forms.get(word)
+        if form is None:
+            form = (bool(_words([word])), tuple(_words(_for_search([word]))))
+            if len(forms) >= _RUNS_KEPT:
+                forms.clear()
+            if len(word) <= _RUN_KEPT_CHARS:
+                forms[word] = form
+        if form[0]:
+            phrase.append(word)
+        search += form[1]
+    return phrase, search
+
+
+# A word → whether it is a phrase token, and its search tokens (inner words, then itself).
+_index_forms: dict[str, tuple[bool, tuple[str, ...]]] = {}
 
 
 _DATA = __import__("pathlib").Path(__file__).parent / "data"

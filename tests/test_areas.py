@@ -497,6 +497,20 @@ def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples, realdoc
         assert [tokens.cut(tokenizer, t) for t in texts] == expected
 
 
+def test_index_tokens_are_the_two_pass_tokens(samples):
+    """index_tokens works each word's phrase and search tokens out once and keeps them (issue
+    17): the same tokens as filtering the cut and its search-mode expansion, also when kept."""
+    from classify import tokens
+
+    texts = _sample_texts(samples)
+    expected = []
+    for text in texts:
+        words = tokens._cut(text)
+        expected.append((tokens._words(words), tokens._words(tokens._for_search(words))))
+    assert [tokens.index_tokens(t) for t in texts] == expected
+    assert [tokens.index_tokens(t) for t in texts] == expected
+
+
 def test_loaded_features_are_what_scikit_learn_computes(samples):
     """A loaded model transforms text without scikit-learn (classify.features.Block); the matrix
     is TfidfVectorizer's with the same terms and idf, up to rounding in the last bit."""
