@@ -292,7 +292,7 @@ def date_figures(text: str, figures: list[Figure], when: When, heading: str = ""
     if not figures:
         return []
     folded = fold(text)
-    scan = TextScan.of(folded)
+    scan = TextScan.cached(folded)
     marks = date_marks(folded)
     fallback = single_date(heading, when.year)
     fallback_source = "heading"

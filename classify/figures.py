@@ -27,6 +27,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from extract.vocabulary import Period
@@ -499,6 +500,13 @@ class TextScan:
         )
 
     @staticmethod
+    @lru_cache(maxsize=256)
+    def cached(text: str) -> TextScan:
+        """`of`, kept for the last texts: find_figures, then figure_time.date_figures, scan the
+        same passage. A scan is never changed once built, so sharing it is safe."""
+        return TextScan.of(text)
+
+    @staticmethod
     def start_of(starts: list[int], position: int) -> int:
         return starts[bisect_right(starts, position) - 1]
 
@@ -629,7 +637,7 @@ def find_figures(text: str, *, catalogue: Catalogue | None = None) -> list[Figur
     if not found:
         return []
     catalogue = catalogue or load_catalogue()
-    scan = TextScan.of(folded)
+    scan = TextScan.cached(folded)
     figures: list[Figure] = []
     since = 0
     for item in found:

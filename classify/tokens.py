@@ -90,15 +90,17 @@ def cut(tokenizer, sentence: str) -> list[str]:
     sentence, reading each dictionary entry once, instead of jieba's get_DAG then calc (a
     generator and a tuple per candidate word). Every sum and comparison is jieba's own, so the
     words are the same; tests/test_areas.py compares the two on real text. Tokenising is most of
-    the analysis an ingest worker does."""
+    the analysis an ingest worker does.
+
+    jieba cuts each run of Chinese, letters and digits (a clause between punctuation) on its
+    own, so a run's words are kept and not computed again (`_runs`): the same clauses come back
+    in a passage's sentence runs (classify.areas.segments), in a case's body after its passages,
+    in headings and in the set phrases of every report."""
     import jieba
-    from jieba import finalseg
 
     han, skip = jieba.re_han_default, jieba.re_skip_default
     tokenizer.check_initialized()
-    freq = tokenizer.FREQ
-    get = freq.get
-    logtotal = log(tokenizer.total)
+    known = _runs(tokenizer)
     out: list[str] = []
     append = out.append
     for blk in han.split(sentence):
@@ -111,53 +113,106 @@ def cut(tokenizer, sentence: str) -> list[str]:
                 else:
                     out.extend(x)
             continue
-        n = len(blk)
-        value = [0.0] * (n + 1)  # route[i][0]: the best log-probability of blk[i:]
-        end = [0] * (n + 1)  # route[i][1]: where the first word of that route ends
-        for k in range(n - 1, -1, -1):
-            best, best_end = None, k
-            i = k
-            frag = blk[k]
-            while i < n:
-                f = get(frag)
-                if f is None:
-                    break
-                if f:  # a word, not only a prefix: the same sum as jieba's calc
-                    v = log(f) - logtotal + value[i + 1]
-                    if best is None or v >= best:  # max((v, x)): a tie goes to the longer
-                        best, best_end = v, i
-                i += 1
-                frag = blk[k : i + 1]
-            if best is None:  # no word starts here: the character alone
-                best = log(1) - logtotal + value[k + 1]
-            value[k], end[k] = best, best_end
-        x = 0
-        buf = ""
-        while x < n:
-            y = end[x] + 1
-            word = blk[x:y]
-            if y - x == 1:
-                buf += word
-            else:
-                if buf:
-                    _flush(buf, get, finalseg, out)
-                    buf = ""
-                append(word)
-            x = y
-        if buf:
-            _flush(buf, get, finalseg, out)
+        words = known.get(blk)
+        if words is None:
+            words = _cut_run(tokenizer, blk)
+            if len(known) >= _RUNS_KEPT:
+                known.clear()  # a bounded memory: start again rather than track what is old
+            if len(blk) <= _RUN_KEPT_CHARS:
+                known[blk] = words
+        out += words
     return out
+
+
+_RUNS_KEPT = 20_000  # runs remembered per tokenizer (at most about 15 MB); forgotten past it
+_RUN_KEPT_CHARS = 400  # longer runs are cut every time (a clause is rarely this long)
+_runs_by_tokenizer: dict[int, tuple[object, dict, float, dict[str, tuple[str, ...]]]] = {}
+
+
+def _runs(tokenizer) -> dict[str, tuple[str, ...]]:
+    """The runs this tokenizer has cut, with their words; new ones when its dictionary is not
+    the one they were cut with."""
+    entry = _runs_by_tokenizer.get(id(tokenizer))
+    if (
+        entry is None
+        or entry[0] is not tokenizer
+        or entry[1] is not tokenizer.FREQ
+        or entry[2] != tokenizer.total
+    ):
+        with _lock:
+            entry = (tokenizer, tokenizer.FREQ, tokenizer.total, {})
+            _runs_by_tokenizer[id(tokenizer)] = entry
+    return entry[3]
+
+
+def _cut_run(tokenizer, blk: str) -> tuple[str, ...]:
+    """The words of one run of Chinese, letters and digits: jieba's __cut_DAG on it."""
+    from jieba import finalseg
+
+    freq = tokenizer.FREQ
+    get = freq.get
+    logtotal = log(tokenizer.total)
+    out: list[str] = []
+    append = out.append
+    n = len(blk)
+    value = [0.0] * (n + 1)  # route[i][0]: the best log-probability of blk[i:]
+    end = [0] * (n + 1)  # route[i][1]: where the first word of that route ends
+    for k in range(n - 1, -1, -1):
+        best, best_end = None, k
+        i = k
+        frag = blk[k]
+        while i < n:
+            f = get(frag)
+            if f is None:
+                break
+            if f:  # a word, not only a prefix: the same sum as jieba's calc
+                v = log(f) - logtotal + value[i + 1]
+                if best is None or v >= best:  # max((v, x)): a tie goes to the longer
+                    best, best_end = v, i
+            i += 1
+            frag = blk[k : i + 1]
+        if best is None:  # no word starts here: the character alone
+            best = log(1) - logtotal + value[k + 1]
+        value[k], end[k] = best, best_end
+    x = 0
+    buf = ""
+    while x < n:
+        y = end[x] + 1
+        word = blk[x:y]
+        if y - x == 1:
+            buf += word
+        else:
+            if buf:
+                _flush(buf, get, finalseg, out)
+                buf = ""
+            append(word)
+        x = y
+    if buf:
+        _flush(buf, get, finalseg, out)
+    return tuple(out)
 
 
 def _flush(buf: str, get, finalseg, out: list[str]) -> None:
     """jieba's handling of a run of single characters: one character as is, a run the dictionary
-    knows as characters, an unknown run through the HMM (new words)."""
+    knows as characters, an unknown run through the HMM (new words). The HMM's words depend on
+    the run alone, and the same few-character runs (我市, 亿元…) come back in every text: each
+    is decoded once (`_hmm_words`)."""
     if len(buf) == 1:
         out.append(buf)
     elif not get(buf):
-        out.extend(finalseg.cut(buf))
+        words = _hmm_words.get(buf)
+        if words is None:
+            words = tuple(finalseg.cut(buf))
+            if len(_hmm_words) >= _RUNS_KEPT:
+                _hmm_words.clear()
+            if len(buf) <= _RUN_KEPT_CHARS:
+                _hmm_words[buf] = words
+        out.extend(words)
     else:
         out.extend(buf)
+
+
+_hmm_words: dict[str, tuple[str, ...]] = {}  # jieba.finalseg's words of a run, by run
 
 
 def to_simplified(text: str) -> str:
@@ -199,9 +254,29 @@ def phrase_tokens(text: str) -> list[str]:
 
 
 def index_tokens(text: str) -> tuple[list[str], list[str]]:
-    """(phrase tokens, search tokens) of a passage from one cut: what the index stores."""
-    words = _cut(text)
-    return _words(words), _words(_for_search(words))
+    """(phrase tokens, search tokens) of a passage from one cut: what the index stores. The
+    same as `_words(words), _words(_for_search(words))`, word by word: each word's part of both
+    is worked out once (`_index_forms`), as the words of a report are mostly the same few
+    thousand."""
+    forms = _index_forms
+    phrase: list[str] = []
+    search: list[str] = []
+    for word in _cut(text):
+        form = forms.get(word)
+        if form is None:
+            form = (bool(_words([word])), tuple(_words(_for_search([word]))))
+            if len(forms) >= _RUNS_KEPT:
+                forms.clear()
+            if len(word) <= _RUN_KEPT_CHARS:
+                forms[word] = form
+        if form[0]:
+            phrase.append(word)
+        search += form[1]
+    return phrase, search
+
+
+# A word → whether it is a phrase token, and its search tokens (inner words, then itself).
+_index_forms: dict[str, tuple[bool, tuple[str, ...]]] = {}
 
 
 _DATA = __import__("pathlib").Path(__file__).parent / "data"

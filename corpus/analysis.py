@@ -136,7 +136,9 @@ def passage_figures(
     year and period, the date of a figure whose text names none (the document's own metadata by
     default)."""
     when = when or When(doc.metadata.year, doc.metadata.period)
-    tables: dict[int, list[Figure]] = {}
+    # Per table, its figures by row (in table order), so each row's passage takes its own
+    # without a scan of the whole table's.
+    tables: dict[int, dict[int | None, list[Figure]]] = {}
     out = []
     for p in passages:
         heading = " ".join(p.heading_path)
@@ -147,8 +149,11 @@ def passage_figures(
             block = doc.blocks[p.block]
             rows = block.rows or []
             found = figures_in_table(rows, unit=block.unit)
-            tables[p.block] = date_table_figures(rows, found, when, heading)
-        out.append([f for f in tables[p.block] if f.row == p.row])
+            by_row: dict[int | None, list[Figure]] = {}
+            for f in date_table_figures(rows, found, when, heading):
+                by_row.setdefault(f.row, []).append(f)
+            tables[p.block] = by_row
+        out.append(list(tables[p.block].get(p.row, ())))
     # A long row split into several passages: its figures go with the first piece only.
     seen: set[tuple[int, int | None]] = set()
     for p, figures in zip(passages, out, strict=True):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .headings import numbering_level
-from .normalize import is_cjk
+from .normalize import CJK, is_cjk
 
 
 @dataclass
@@ -286,40 +286,19 @@ def dedupe_chars(chars: Iterable[Char], tolerance: float = 1.0) -> tuple[list[Ch
     return kept, removed
 
 
-def _spaced(a: Char, b: Char) -> bool:
-    """A word gap between narrow glyphs. Wide glyphs (CJK, full-width forms) carry their own
-    side bearings, so a gap next to one is not a space."""
-    if ord(a.text) >= 0x2E80 or ord(b.text) >= 0x2E80:
-        return b.x0 - a.x1 > 1.0 * max(a.size, b.size, 1.0)
-    return b.x0 - a.x1 > 0.3 * max(a.size, b.size, 1.0)
-
-
 _NUMBER_MARKS = frozenset(".,．，")
-
-
-def _inside_number(row: Sequence[Char], i: int) -> bool:
-    """Is the gap before `row[i]` one between a digit and the decimal point or thousands
-    separator of the same number (`705, 443. 00` as printed by fonts whose point and comma have
-    a full-width advance but a narrow ink box)? Such a gap is part of the number's spacing."""
-    a, b = row[i - 1].text, row[i].text
-    if a in _NUMBER_MARKS and b.isdigit():
-        return i >= 2 and row[i - 2].text.isdigit()
-    if a.isdigit() and b in _NUMBER_MARKS:
-        return i + 1 < len(row) and row[i + 1].text.isdigit()
-    return False
-
-
-def _word_break(row: Sequence[Char], i: int) -> bool:
-    """Does a space go before `row[i]`? Inside a number only a gap wider than a full-width
-    character counts (a column gap in a table set tight), whatever the text layer says."""
-    prev, ch = row[i - 1], row[i]
-    if _inside_number(row, i):
-        return ch.x0 - prev.x1 > 1.0 * max(prev.size, ch.size, 1.0)
-    return ch.space_before or _spaced(prev, ch)
+_CJK_MATCH = re.compile(f"[{CJK}]").match  # normalize.is_cjk's test
 
 
 def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
-    """Given chars in any order, returns text lines top-to-bottom, each read left-to-right."""
+    """Given chars in any order, returns text lines top-to-bottom, each read left-to-right.
+
+    A space goes between two chars of a row where the text layer says so or where they stand a
+    word gap apart: more than 0.3 of their size between narrow glyphs, a full size next to a wide
+    one (CJK and full-width forms carry their own side bearings). Inside a number (`705, 443. 00`
+    from fonts whose point and comma have a full-width advance but a narrow ink box) only a gap
+    wider than a full-width character counts, whatever the text layer says: a column gap in a
+    table set tight. The tests are inline: this runs for every char of every page and cell."""
     ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
     rows: list[list[Char]] = []
     row_top = row_bottom = 0.0
@@ -327,26 +306,54 @@ def group_lines(chars: Sequence[Char], page: int = 0) -> list[Line]:
         mid = (ch.top + ch.bottom) / 2
         if rows and row_top <= mid <= row_bottom:
             rows[-1].append(ch)
-            row_top, row_bottom = min(row_top, ch.top), max(row_bottom, ch.bottom)
+            # min() and max() of two, without the calls
+            if ch.top < row_top:
+                row_top = ch.top
+            if ch.bottom > row_bottom:
+                row_bottom = ch.bottom
         else:
             rows.append([ch])
             row_top, row_bottom = ch.top, ch.bottom
+    cjk = _CJK_MATCH
+    marks = _NUMBER_MARKS
     lines = []
     for row in rows:
         row.sort(key=lambda c: c.x0)
-        text = ""
+        parts: list[str] = []
         columns = False
-        for i, ch in enumerate(row):
-            if i and _word_break(row, i):
-                text += " "
-                columns = columns or ch.x0 - row[i - 1].x1 > 2.0 * max(ch.size, 1.0)
-            text += ch.text
-        text = text.strip()
+        last = len(row) - 1
+        prev = row[0]
+        parts.append(prev.text)
+        for i in range(1, last + 1):
+            ch = row[i]
+            a, b = prev.text, ch.text
+            gap = ch.x0 - prev.x1
+            number = (a in marks and b.isdigit() and i >= 2 and row[i - 2].text.isdigit()) or (
+                a.isdigit() and b in marks and i < last and row[i + 1].text.isdigit()
+            )  # a digit and the point or separator of the same number
+            if ch.space_before and not number:
+                brk = True
+            else:
+                widest = prev.size  # max(prev.size, ch.size, 1.0), without the call
+                if ch.size > widest:
+                    widest = ch.size
+                if widest < 1.0:
+                    widest = 1.0
+                if number or ord(a) >= 0x2E80 or ord(b) >= 0x2E80:  # or a wide glyph
+                    brk = gap > 1.0 * widest
+                else:
+                    brk = gap > 0.3 * widest
+            if brk:
+                parts.append(" ")
+                columns = columns or gap > 2.0 * max(ch.size, 1.0)
+            parts.append(b)
+            prev = ch
+        text = "".join(parts).strip()
         if not text:
             continue
         # The size of a line is its Chinese characters' where it has any: a Latin font's loose
         # box is taller, and a line of figures (`到 97%。`) must not read as another size.
-        sizes = sorted(c.size for c in row if is_cjk(c.text)) or sorted(c.size for c in row)
+        sizes = sorted(c.size for c in row if cjk(c.text)) or sorted(c.size for c in row)
         scores = [c.confidence for c in row if c.confidence is not None]
         lines.append(
             Line(

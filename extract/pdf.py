@@ -478,6 +478,22 @@ def _to_display(rotation: int, w0: float, h0: float, left, right, bottom, top):
     return left, right, h0 - top, h0 - bottom
 
 
+def _text_functions():
+    """pdfium's three per-char text functions, typed to take the text page and the out-parameters
+    as plain addresses: ctypes then converts no argument object on each call, about a third of
+    their cost (they run three times for every char of every PDF page)."""
+    import pypdfium2.raw as raw
+
+    void, c_int = ctypes.c_void_p, ctypes.c_int
+    return (
+        ctypes.cast(raw.FPDFText_GetUnicode, ctypes.CFUNCTYPE(ctypes.c_uint, void, c_int)),
+        ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.CFUNCTYPE(c_int, void, c_int, void)),
+        ctypes.cast(
+            raw.FPDFText_GetCharBox, ctypes.CFUNCTYPE(c_int, void, c_int, void, void, void, void)
+        ),
+    )
+
+
 def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Char], int]:
     """Given a pdfium text page, returns its printed chars (top-left origin) and garbage count.
 
@@ -485,47 +501,54 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
     (printed or inferred by pdfium) only mark a word break on the next char.
 
     Called for every character of every PDF page (most of a text page's parse), so pdfium's
-    functions and the by-reference arguments are bound once per page, not looked up per char.
+    functions and the out-parameters' addresses are bound once per page, and an unrotated
+    page's boxes (nearly all) are mapped inline rather than by `_to_display`.
     """
     import pypdfium2.raw as raw
 
     width, height = (h0, w0) if rotation in (90, 270) else (w0, h0)
-    get_unicode = raw.FPDFText_GetUnicode
-    get_loose_box = raw.FPDFText_GetLooseCharBox
-    get_box = raw.FPDFText_GetCharBox
+    get_unicode, get_loose_box, get_box = _text_functions()
+    handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     isfinite = math.isfinite
     n = raw.FPDFText_CountChars(textpage)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    tight = (ctypes.c_double * 4)()  # left, right, bottom, top
+    at = ctypes.addressof(tight)
+    refs = (at, at + 8, at + 16, at + 24)
     rect = raw.FS_RECTF()
+    rect_at = ctypes.addressof(rect)
     upright = rotation in (0, 180)
+    unrotated = rotation == 0
     chars: list[Char] = []
     append = chars.append
     garbage = 0
     space = False
+    private = False  # a private-use glyph was kept: `_private_points` has work to do
     for i in range(n):
-        code = get_unicode(textpage, i)
-        if 0xDC00 <= code <= 0xDFFF:
-            continue  # the second half of a pair, joined to the first below
-        if 0xD800 <= code <= 0xDBFF:
-            low = get_unicode(textpage, i + 1) if i + 1 < n else 0
+        code = get_unicode(handle, i)
+        if 0xD800 <= code <= 0xDFFF:
+            if code >= 0xDC00:
+                continue  # the second half of a pair, joined to the first below
+            low = get_unicode(handle, i + 1) if i + 1 < n else 0
             # pdfium gives a character beyond the BMP as two UTF-16 halves: one character.
             code = (
                 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 if 0xDC00 <= low <= 0xDFFF
                 else 0xFFFD
             )
-        if code in (0, 0x0D, 0x0A, 0x02) or code == 0x20 or chr(code).isspace():
+        text = chr(code)
+        if code in (0, 0x0D, 0x0A, 0x02) or code == 0x20 or text.isspace():
             space = space or code == 0x20
             continue
-        text = chr(code)
         # The loose box spans the font's ascent to descent: the same height for every glyph of
         # a line, which makes line grouping and gap measuring robust to scaled text matrices.
-        if not get_loose_box(textpage, i, rect):
+        if not get_loose_box(handle, i, rect_at):
             continue
-        x0, x1, y_top, y_bottom = _to_display(
-            rotation, w0, h0, rect.left, rect.right, rect.bottom, rect.top
-        )
+        if unrotated:
+            x0, x1, y_top, y_bottom = rect.left, rect.right, h0 - rect.top, h0 - rect.bottom
+        else:
+            x0, x1, y_top, y_bottom = _to_display(
+                rotation, w0, h0, rect.left, rect.right, rect.bottom, rect.top
+            )
         if not isfinite(x0 + x1 + y_top + y_bottom):
             continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
@@ -534,15 +557,18 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         if code < 0x20 or 0x7F <= code <= 0x9F or code == 0xFFFD:
             garbage += 1
             continue
-        if upright and get_box(textpage, i, *refs) and right.value > left.value:
+        if upright and get_box(handle, i, *refs) and tight[1] > tight[0]:
             # Tight horizontally, so the gaps between glyphs are real.
-            x0, x1, _, _ = _to_display(
-                rotation, w0, h0, left.value, right.value, bottom.value, top.value
-            )
+            if unrotated:
+                x0, x1 = tight[0], tight[1]
+            else:
+                x0, x1 = w0 - tight[1], w0 - tight[0]
         size = max(y_bottom - y_top, 0.1)
         append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
-    kept = _private_points(chars)
+        if code >= 0xE000 and (code >= 0xF0000 or code <= 0xF8FF):  # _is_private, inline
+            private = True
+    kept = _private_points(chars) if private else chars
     return kept, garbage + len(chars) - len(kept)
 
 

@@ -491,7 +491,24 @@ def test_our_cut_is_jiebas_word_for_word_with_both_dictionaries(samples, realdoc
         texts += [block.text for block in read_document(realdoc(name)).blocks]
     assert sum(map(len, texts)) > 100_000
     for tokenizer in (default, domain):
-        assert [tokens.cut(tokenizer, t) for t in texts] == [tokenizer.lcut(t) for t in texts]
+        expected = [tokenizer.lcut(t) for t in texts]
+        assert [tokens.cut(tokenizer, t) for t in texts] == expected
+        # Again, every run now from the words remembered for it.
+        assert [tokens.cut(tokenizer, t) for t in texts] == expected
+
+
+def test_index_tokens_are_the_two_pass_tokens(samples):
+    """index_tokens works each word's phrase and search tokens out once and keeps them (issue
+    17): the same tokens as filtering the cut and its search-mode expansion, also when kept."""
+    from classify import tokens
+
+    texts = _sample_texts(samples)
+    expected = []
+    for text in texts:
+        words = tokens._cut(text)
+        expected.append((tokens._words(words), tokens._words(tokens._for_search(words))))
+    assert [tokens.index_tokens(t) for t in texts] == expected
+    assert [tokens.index_tokens(t) for t in texts] == expected
 
 
 def test_loaded_features_are_what_scikit_learn_computes(samples):
