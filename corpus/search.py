@@ -323,11 +323,13 @@ def _run_postgresql(
 
 # A query the planner expects to match more passages than this, without a year filter, is ranked
 # among its newest years' matches only (as many years, newest first, as stay under the bound,
-# at least one): rum scores every match before it hands over the first, about 0.6 µs each for
-# an OR, so 150,000 matches take the whole 100 ms a search may. Ranking is exact among them, and
+# and at least RUM_YEARS_MIN expected matches, so a new year with a few reports in is not all
+# there is): rum scores every match before it hands over the first, about 0.6 µs each for an
+# OR, so 150,000 matches take the whole 100 ms a search may. Ranking is exact among them, and
 # `Ranked.bound` says which years were ranked. Passages without a year are not among them.
 # SQLite bounds every query with more than CANDIDATES matches the same way, more tightly.
 RUM_BOUND = 100_000
+RUM_YEARS_MIN = 5_000
 
 
 def _newest_years(conn, groups: list[Group], filters: Filters) -> list[int] | None:
@@ -362,7 +364,7 @@ def _newest_years(conn, groups: list[Group], filters: Filters) -> list[int] | No
     total = 0.0
     for year in years:
         rows = expected(year)
-        if chosen and total + rows > RUM_BOUND:
+        if chosen and total >= RUM_YEARS_MIN and total + rows > RUM_BOUND:
             return chosen
         chosen.append(int(year))
         total += rows

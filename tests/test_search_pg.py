@@ -395,6 +395,10 @@ def test_a_very_common_query_is_ranked_in_its_newest_years_and_says_so(
             assert {h.year for h in every.hits} == {2015, 2016}
 
             monkeypatch.setattr(search_module, "RUM_BOUND", 0)  # every query is "very common"
+            # A newest year with too few matches to stand alone takes the next one with it (here
+            # every year: nothing is left out).
+            assert ranked(engine, query, limit=50).bound is None
+            monkeypatch.setattr(search_module, "RUM_YEARS_MIN", 0)
             newest = ranked(engine, query, limit=50)
             assert newest.bound and "2016 年" in newest.bound and "2015" not in newest.bound
             assert {h.year for h in newest.hits} == {2016}
