@@ -329,7 +329,12 @@ def report(backend: str, n: int, result: dict) -> None:
         flush=True,
     )
     if result.get("bounded"):
-        print(f"{'':15} ranked in their newest years only (RUM_BOUND): {result['bounded']}")
+        what = (
+            "in their newest years only (RUM_BOUND)"
+            if backend == "postgresql"
+            else "among their newest 5,000 matches only"
+        )
+        print(f"{'':15} ranked {what}: {result['bounded']}")
 
 
 def main() -> None:
