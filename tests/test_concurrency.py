@@ -160,6 +160,85 @@ def test_two_processes_opening_a_new_store_at_once(db_url, tmp_path):
         assert proc.returncode == 0, stderr
 
 
+def test_two_writers_of_versions_of_one_report_write_one_after_the_other(pg_server, tmp_path):
+    """Two files that are versions of one report, written at the same time (two ingests, two
+    queue workers): another transaction has written the first and not committed when the second
+    is written. The second waits for it (the per-key lock of `lock_versions`) and becomes its
+    version 2, instead of both standing as version 1."""
+    import threading
+
+    from corpus.ingest import analyse_file, analyse_step, write
+    from corpus.ingest.triage import Source
+    from corpus.ingest.write import lock_versions
+    from corpus.settings import Settings
+    from corpus.store import open_store
+    from tests import pg
+
+    name = "宁波市2016年上半年信息消费示范城市建设进展情况.txt"
+    with pg.database(pg_server) as url:
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        engine = open_store(settings)
+        try:
+            src = tmp_path / "v2" / name
+            src.parent.mkdir()
+            src.write_text(
+                "宁波市2016年上半年信息消费示范城市建设进展情况\n"
+                + "全市新增光纤到户用户12.8万户，4G基站新增1300个。\n" * 20,
+                "utf-8",
+            )
+            source = Source(src, src.name, hashlib.sha256(src.read_bytes()).hexdigest())
+            analysed = analyse_file(source, analyse_step(settings.data_dir), settings.limits())
+            key = (analysed.city, analysed.year, analysed.period, analysed.extracted.metadata.kind)
+            assert key[:3] == ("宁波市", 2016, "H1") and not analysed.extracted.metadata.unconfirmed
+
+            # The other writer: version 1 of the same report, written and not yet committed.
+            other = Session(engine)
+            lock_versions(other, key)
+            first = Document(
+                sha256="0" * 64, name=name, status="ok", city=key[0], year=key[1],
+                period=key[2], kind=key[3], confirmed=True, recognised=dict(
+                    zip(("city", "year", "period", "kind"), key, strict=True)
+                ),
+            )  # fmt: skip
+            other.add(first)
+            other.flush()
+            results: list = []
+            writer = threading.Thread(
+                target=lambda: results.append(
+                    write(engine, analysed, data_dir=settings.data_dir, user="乙")
+                )
+            )
+            writer.start()
+            deadline = time.monotonic() + 60
+            with engine.connect() as watch:
+                while time.monotonic() < deadline:  # the writer waits for the report's lock
+                    waiting = watch.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                    ).scalar()
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+                else:
+                    raise AssertionError("the second writer did not wait for the first")
+            other.commit()
+            first_id = first.id
+            other.close()
+            writer.join(60)
+            assert not writer.is_alive()
+            (result,) = results
+            assert result.status == "version", result
+            with Session(engine) as session:
+                second = session.get(Document, result.document_id)
+                assert (second.version, second.previous_id) == (2, first_id)
+                current = session.exec(
+                    select(Document).where(Document.is_current, Document.city == "宁波市")
+                ).all()
+                assert [d.id for d in current] == [second.id]
+        finally:
+            engine.dispose()
+
+
 def test_a_document_written_again_after_losing_the_race_for_its_city_keeps_its_original(
     pg_server, tmp_path
 ):

@@ -104,6 +104,8 @@ def _write(
     unconfirmed = unconfirmed_reasons(meta, city, year, period, kind, evidence)
     recognised = {"city": city, "year": year, "period": period, "kind": kind}
     with session_scope(engine) as session:
+        if not unconfirmed:
+            lock_versions(session, (city, year, period, kind))
         previous = find_previous(
             session,
             name=job.name,
@@ -273,6 +275,22 @@ def _copy(connection, table, rows: list[dict], ids: bool) -> list[int]:
     finally:
         cursor.close()
     return new_ids
+
+
+VERSIONS_LOCK = 7270020  # the advisory lock space of lock_versions (7270015: rum's creation)
+
+
+def lock_versions(session: Session, key: tuple) -> None:
+    """On PostgreSQL, holds the transaction-level lock of one (city, year, period, kind) until it
+    ends: two writers of documents that could be versions of one another (two ingests, two
+    queue workers) then write one after the other, and the second finds the first as its
+    previous version instead of both becoming version 1. SQLite writes one at a time anyway."""
+    if session.connection().dialect.name != "postgresql":
+        return
+    session.connection().execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+        {"space": VERSIONS_LOCK, "key": "|".join(str(part) for part in key)},
+    )
 
 
 # Kinds sent for a reporting period: without one they cannot be filed under a submission.
