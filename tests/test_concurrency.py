@@ -210,7 +210,9 @@ def test_two_writers_of_versions_of_one_report_write_one_after_the_other(pg_serv
             )
             writer.start()
             deadline = time.monotonic() + 60
-            with engine.connect() as watch:
+            # Autocommit: pg_stat_activity is read once per transaction, so a watcher inside one
+            # transaction would see its first answer for ever.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
                 while time.monotonic() < deadline:  # the writer waits for the report's lock
                     waiting = watch.exec_driver_sql(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -286,7 +288,9 @@ def test_a_document_written_again_after_losing_the_race_for_its_city_keeps_its_o
             )
             writer.start()
             deadline = time.monotonic() + 60
-            with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as watch:
+            # Autocommit: pg_stat_activity is read once per transaction (see above).
+            watched = url.replace("postgresql+psycopg", "postgresql")
+            with psycopg.connect(watched, autocommit=True) as watch:
                 while time.monotonic() < deadline:  # the writer waits on the city's unique key
                     waiting = watch.execute(
                         "SELECT count(*) FROM pg_stat_activity "
