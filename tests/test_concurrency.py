@@ -19,6 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from models.db import integrity_problems, make_engine
@@ -160,14 +161,51 @@ def test_two_processes_opening_a_new_store_at_once(db_url, tmp_path):
         assert proc.returncode == 0, stderr
 
 
+def _write_in_thread(engine, analysed, data_dir, user: str, results: list):
+    """`write` of one analysed document in a thread of its own, its result appended to `results`."""
+    import threading
+
+    from corpus.ingest import write
+
+    writer = threading.Thread(
+        target=lambda: results.append(write(engine, analysed, data_dir=data_dir, user=user))
+    )
+    writer.start()
+    return writer
+
+
+def _result_of(writer, results: list):
+    """The one result of a `_write_in_thread` writer, once it has finished."""
+    writer.join(60)
+    assert not writer.is_alive(), "the writer did not finish"
+    (result,) = results
+    return result
+
+
+def _wait_for_a_lock_wait(engine, event: str | None, failure: str) -> None:
+    """Returns once a backend of the engine's database waits for a lock (of kind `event`, such as
+    'advisory'), else fails with `failure` after a minute. pg_stat_activity is read in
+    autocommit: PostgreSQL reads it once per transaction, so a watcher inside one transaction
+    would see its first answer for ever."""
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'" + (" AND wait_event = :event" if event else "")
+    )
+    deadline = time.monotonic() + 60
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+        while time.monotonic() < deadline:
+            if watch.execute(text(sql), {"event": event} if event else {}).scalar():
+                return
+            time.sleep(0.05)
+    raise AssertionError(failure)
+
+
 def test_two_writers_of_versions_of_one_report_write_one_after_the_other(pg_server, tmp_path):
     """Two files that are versions of one report, written at the same time (two ingests, two
     queue workers): another transaction has written the first and not committed when the second
     is written. The second waits for it (the per-key lock of `lock_versions`) and becomes its
     version 2, instead of both standing as version 1."""
-    import threading
-
-    from corpus.ingest import analyse_file, analyse_step, write
+    from corpus.ingest import analyse_file, analyse_step
     from corpus.ingest.triage import Source
     from corpus.ingest.write import lock_versions
     from corpus.settings import Settings
@@ -203,32 +241,14 @@ def test_two_writers_of_versions_of_one_report_write_one_after_the_other(pg_serv
             other.add(first)
             other.flush()
             results: list = []
-            writer = threading.Thread(
-                target=lambda: results.append(
-                    write(engine, analysed, data_dir=settings.data_dir, user="乙")
-                )
+            writer = _write_in_thread(engine, analysed, settings.data_dir, "乙", results)
+            _wait_for_a_lock_wait(
+                engine, "advisory", "the second writer did not wait for the first"
             )
-            writer.start()
-            deadline = time.monotonic() + 60
-            # Autocommit: pg_stat_activity is read once per transaction, so a watcher inside one
-            # transaction would see its first answer for ever.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
-                while time.monotonic() < deadline:  # the writer waits for the report's lock
-                    waiting = watch.exec_driver_sql(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
-                    ).scalar()
-                    if waiting:
-                        break
-                    time.sleep(0.05)
-                else:
-                    raise AssertionError("the second writer did not wait for the first")
             other.commit()
             first_id = first.id
             other.close()
-            writer.join(60)
-            assert not writer.is_alive()
-            (result,) = results
+            result = _result_of(writer, results)
             assert result.status == "version", result
             with Session(engine) as session:
                 second = session.get(Document, result.document_id)
@@ -249,11 +269,10 @@ def test_a_document_written_again_after_losing_the_race_for_its_city_keeps_its_o
     no original (stored_path NULL) and its file was later swept as an orphan. Here another transaction holds the new city and submission
     uncommitted while the document is written, then commits: the write loses, retries, and keeps
     its original."""
-    import threading
 
     import psycopg
 
-    from corpus.ingest import analyse_file, analyse_step, write
+    from corpus.ingest import analyse_file, analyse_step
     from corpus.ingest.triage import Source
     from corpus.settings import Settings
     from corpus.store import open_store
@@ -281,31 +300,12 @@ def test_a_document_written_again_after_losing_the_race_for_its_city_keeps_its_o
                 "SELECT id, 2016, 'H1' FROM city WHERE name = '宁波市'"
             )
             results: list = []
-            writer = threading.Thread(
-                target=lambda: results.append(
-                    write(engine, analysed, data_dir=settings.data_dir, user="甲")
-                )
-            )
-            writer.start()
-            deadline = time.monotonic() + 60
-            # Autocommit: pg_stat_activity is read once per transaction (see above).
-            watched = url.replace("postgresql+psycopg", "postgresql")
-            with psycopg.connect(watched, autocommit=True) as watch:
-                while time.monotonic() < deadline:  # the writer waits on the city's unique key
-                    waiting = watch.execute(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    ).fetchone()[0]
-                    if waiting:
-                        break
-                    time.sleep(0.05)
-                else:
-                    raise AssertionError("the writer never waited for the other transaction")
+            writer = _write_in_thread(engine, analysed, settings.data_dir, "甲", results)
+            # the writer waits on the city's unique key
+            _wait_for_a_lock_wait(engine, None, "the writer never waited for the other transaction")
             other.commit()
             other.close()
-            writer.join(60)
-            assert not writer.is_alive()
-            (result,) = results
+            result = _result_of(writer, results)
             assert result.status == "added", result
             with Session(engine) as session:
                 doc = session.get(Document, result.document_id)
