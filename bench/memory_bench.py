@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests import builders  # noqa: E402  (the test's own builder of the hostile file)
+from tests.accounts import add_evaluator  # noqa: E402
 
 PASSWORD = "bench-pass-12"
 
@@ -182,25 +183,7 @@ def _token(client: httpx.Client, page: str) -> str:
 def web_uploads(paths: list[Path], env: dict) -> list[tuple[str, float, float, float, str]]:
     """Uploads each file in turn to one `infocity serve`; for each: (name, server peak MB so
     far, worker peak MB in that upload, server RSS MB once done, result)."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "user",
-            "add",
-            "bench",
-            "--role",
-            "evaluator",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    add_evaluator(env, "bench", PASSWORD)
     port = _port()
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],

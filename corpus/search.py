@@ -262,25 +262,21 @@ def uses_rum(engine: Engine) -> bool:
 
 
 def enable_rum(engine: Engine) -> bool:
-    """Creates the rum extension and index on an existing PostgreSQL store (what migration 0011
-    does when the extension is there at upgrade time); False when the server lacks it."""
+    """Creates the rum extension and index on an existing PostgreSQL store, by migration 0011's
+    own step (what it does when the extension is there at upgrade time); False when the server
+    lacks it."""
     if engine.dialect.name != "postgresql":
         return False
+    from alembic.script import ScriptDirectory
+
+    from models.db import alembic_config
+
+    migration = ScriptDirectory.from_config(alembic_config(engine)).get_revision("0011")
     with engine.begin() as conn:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7270015)")
-        savepoint = conn.begin_nested()
-        try:
-            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
-            conn.exec_driver_sql(
-                f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage "
-                "USING rum ((tsv || facets) rum_tsvector_ops)"
-            )
-        except Exception:
-            savepoint.rollback()
-            return False
-        savepoint.commit()
+        created = migration.module.create_search_rum_index(conn)
     _rum_present.pop(engine, None)
-    return True
+    return created
 
 
 def _run_postgresql(

@@ -28,8 +28,9 @@ from corpus.settings import Settings
 from corpus.store import open_store
 from models.tables import Document, IngestLease, JobResult
 from tests import brokers, pg, procs
+from tests.accounts import add_evaluator
 from tests.test_crash import REPO, env_for
-from tests.test_web_restart import _login, _token, _wait_for, add_evaluator
+from tests.test_web_restart import PASSWORD, _login, _token, _wait_for
 
 CLI = [sys.executable, "-m", "cli"]
 
@@ -142,7 +143,7 @@ def test_two_workers_one_killed_mid_task_store_each_file_once(tmp_path, redis_se
             jobs=1,
         )
         engine = open_store(settings)
-        add_evaluator(env)
+        add_evaluator(env, "eva", PASSWORD)
         logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
         workers = [_start_worker(env, log) for log in logs]
         from web import create_app
@@ -356,7 +357,7 @@ def test_a_stopped_web_server_leaves_its_upload_to_the_workers(tmp_path, redis_s
         settings = Settings(
             data_dir=data_dir, database_url=db_url, broker_url=broker, broker_queue=queue, jobs=1
         )
-        add_evaluator(env)
+        add_evaluator(env, "eva", PASSWORD)
         app = create_app(settings)
         worker = None
         try:

@@ -194,6 +194,28 @@ def test_the_fallback_and_the_counts_intersect_the_filters_inside_the_gin_index(
         assert_exact(search(gin, "平台", filters, limit=10), ranked, (filters, "fallback"))
 
 
+def test_enable_rum_creates_the_index_on_a_store_migrated_without_it(engines):
+    """A store migrated before the extension was installed has no rum index and searches through
+    the fallback; `enable_rum` (migration 0011's own step) creates it and rum is used again."""
+    from sqlalchemy import create_engine
+
+    from corpus.search import configure, enable_rum
+
+    rum, _ = engines
+    with rum.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_passage_search_rum")
+    fresh = create_engine(rum.url)  # a process that looks the index up anew
+    try:
+        configure(fresh)
+        assert not uses_rum(fresh)
+        assert enable_rum(fresh) and uses_rum(fresh)
+        ranked = _brute_force(fresh, "平台", "rum_ts_score")
+        assert_exact(search(fresh, "平台", limit=10), ranked, "rum again")
+    finally:
+        fresh.dispose()
+    assert enable_rum(rum)  # the index is there: nothing to do, still True
+
+
 def test_the_fallback_ranks_only_the_newest_matches(engines, monkeypatch):
     rum, gin = engines
     every = _brute_force(gin, "光纤", "ts_rank")

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from corpus.settings import Settings
 from models.tables import Document
+from tests.accounts import add_evaluator
 from tests.test_crash import REPO, env_for
 
 PASSWORD = "eva-pass-12"
@@ -57,29 +58,6 @@ def _reports(n: int) -> list[tuple[str, bytes, str]]:
     return files
 
 
-def add_evaluator(env: dict) -> None:
-    """The evaluator `eva` (PASSWORD), added through the real CLI against `env`'s store."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "user",
-            "add",
-            "eva",
-            "--role",
-            "evaluator",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-
-
 def _wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -92,7 +70,7 @@ def test_upload_interrupted_by_a_server_kill_can_be_resumed(db_url, tmp_path):
     url = None if db_url.startswith("sqlite") else db_url  # SQLite: the data directory's own
     env = env_for(data_dir, url)
     cli = [sys.executable, "-m", "cli"]
-    add_evaluator(env)
+    add_evaluator(env, "eva", PASSWORD)
     port = _port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],

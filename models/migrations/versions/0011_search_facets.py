@@ -57,21 +57,30 @@ CREATE TRIGGER document_facets AFTER UPDATE OF city, year, period, kind ON docum
 """
 
 
-def create_search_rum_index(conn) -> bool:
-    """The rum index over `tsv || facets` when the server has the extension (Debian:
-    postgresql-15-rum) and the user may create it; False otherwise, changing nothing."""
+def _in_savepoint(conn, *statements: str) -> bool:
+    """Runs `statements` in a savepoint; False, with nothing changed, when one fails (the rum
+    extension missing, or not the user's to create)."""
     savepoint = conn.begin_nested()
     try:
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
-        conn.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage "
-            "USING rum ((tsv || facets) rum_tsvector_ops)"
-        )
+        for statement in statements:
+            conn.exec_driver_sql(statement)
     except sa.exc.DBAPIError:
         savepoint.rollback()
         return False
     savepoint.commit()
     return True
+
+
+def create_search_rum_index(conn) -> bool:
+    """The rum index over `tsv || facets` when the server has the extension (Debian:
+    postgresql-15-rum) and the user may create it; False otherwise, changing nothing.
+    corpus.search.enable_rum runs it too, for a store migrated before the extension was there."""
+    return _in_savepoint(
+        conn,
+        "CREATE EXTENSION IF NOT EXISTS rum",
+        f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON passage "
+        "USING rum ((tsv || facets) rum_tsvector_ops)",
+    )
 
 
 def upgrade() -> None:
@@ -105,12 +114,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS passage_facets_row()")
     op.execute("ALTER TABLE passage DROP COLUMN facets")
     op.execute("DROP FUNCTION IF EXISTS passage_facets(integer, integer, integer)")
-    savepoint = conn.begin_nested()
-    try:
-        conn.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS {OLD_RUM_INDEX} ON passage USING rum (tsv rum_tsvector_ops)"
-        )
-    except sa.exc.DBAPIError:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+    _in_savepoint(
+        conn,
+        f"CREATE INDEX IF NOT EXISTS {OLD_RUM_INDEX} ON passage USING rum (tsv rum_tsvector_ops)",
+    )
