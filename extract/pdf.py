@@ -50,9 +50,14 @@ OCR_MIN_CHARS = 20  # fewer real characters than this on a page with an image: n
 GARBLED_SHARE = 0.10  # more unreadable glyphs than this share: the text layer is garbage
 
 
-def _is_garbage(ch: str) -> bool:
-    o = ord(ch)
-    return o < 0x20 or 0x7F <= o <= 0x9F or o == 0xFFFD or _is_private(ch)
+def _control(code: int) -> bool:
+    """A control character or U+FFFD: nothing a reader prints, dropped and counted as garbage."""
+    return code < 0x20 or 0x7F <= code <= 0x9F or code == 0xFFFD
+
+
+def _private(code: int) -> bool:
+    """A private-use code point: kept only where it prints a decimal point (`_private_points`)."""
+    return code >= 0xF0000 or 0xE000 <= code <= 0xF8FF
 
 
 class PdfReader:
@@ -553,8 +558,7 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
             continue  # a damaged text matrix: no place on the page
         if y_top > height + 1 or y_bottom < -1 or x0 > width + 1 or x1 < -1:
             continue
-        # _is_garbage and not _is_private, inline: control characters and U+FFFD
-        if code < 0x20 or 0x7F <= code <= 0x9F or code == 0xFFFD:
+        if _control(code):
             garbage += 1
             continue
         if upright and get_box(handle, i, *refs) and tight[1] > tight[0]:
@@ -566,7 +570,7 @@ def _page_chars(textpage, rotation: int, w0: float, h0: float) -> tuple[list[Cha
         size = max(y_bottom - y_top, 0.1)
         append(Char(text, x0, x1, y_top, y_bottom, size, space))
         space = False
-        if code >= 0xE000 and (code >= 0xF0000 or code <= 0xF8FF):  # _is_private, inline
+        if _private(code):
             private = True
     kept = _private_points(chars) if private else chars
     return kept, garbage + len(chars) - len(kept)
@@ -578,7 +582,7 @@ def _private_points(chars: list[Char]) -> list[Char]:
     prints; anywhere else a private-use glyph means nothing searchable and is dropped."""
     out: list[Char] = []
     for i, ch in enumerate(chars):
-        if not _is_private(ch.text):
+        if not _private(ord(ch.text)):
             out.append(ch)
             continue
         after = [c.text.isdigit() for c in chars[i + 1 : i + 4]] + [False]
@@ -591,10 +595,6 @@ def _private_points(chars: list[Char]) -> list[Char]:
             ch.text = "."
             out.append(ch)
     return out
-
-
-def _is_private(text: str) -> bool:
-    return ord(text) >= 0xF0000 or 0xE000 <= ord(text) <= 0xF8FF
 
 
 class _LazyPlumber:
