@@ -334,9 +334,10 @@ def _newest_years(conn, groups: list[Group], filters: Filters) -> list[int] | No
     if filters.year:
         return None
     facets = facets_tsquery(filters)
+    query = _tsquery(groups)
 
     def expected(year: int | None) -> float:
-        params = {"q": _tsquery(groups)}
+        params = {"q": query}
         cond = "to_tsquery('simple', :q)"
         extra = [f for f in (facets, _lexeme(f"y:{year}") if year else None) if f]
         if extra:
@@ -359,11 +360,11 @@ def _newest_years(conn, groups: list[Group], filters: Filters) -> list[int] | No
     chosen: list[int] = []
     total = 0.0
     for year in years:
-        rows = expected(year)
-        if chosen and total >= RUM_YEARS_MIN and total + rows > RUM_BOUND:
+        more = expected(year)
+        if chosen and total >= RUM_YEARS_MIN and total + more > RUM_BOUND:
             return chosen
         chosen.append(int(year))
-        total += rows
+        total += more
     return None  # every year fits: nothing left out
 
 
